@@ -1,0 +1,51 @@
+"""Zhifa (执法): a rules engine for Zhejiang's comprehensive administrative law enforcement.
+
+Load a ruleset, evaluate cases::
+
+    import engine
+    rs = engine.load_ruleset("hangzhou/shangcheng")
+    decision = engine.evaluate(case, rs)
+
+Every error raised on purpose derives from `EngineError`: `RulesetError` (DSL text or semantics, with
+file:line:col), `CaseError` (a case that does not fit, with field paths), `UnknownItem`, `EvaluationError`.
+"""
+
+from __future__ import annotations
+
+from engine.case import Case, Circumstances, Party, Place
+from engine.decision import Decision, ErrorRecord, Flag, Handler, Penalty, Step, Transfer
+from engine.errors import CaseError, CaseProblem, Diagnostic, EngineError, EvaluationError, RulesetError, UnknownItem
+from engine.evaluate import evaluate, evaluate_many
+from engine.ruleset import Area, Item, Ruleset, load_ruleset
+from engine.source import Span
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Area",
+    "Case",
+    "CaseError",
+    "CaseProblem",
+    "Circumstances",
+    "Decision",
+    "Diagnostic",
+    "EngineError",
+    "ErrorRecord",
+    "EvaluationError",
+    "Flag",
+    "Handler",
+    "Item",
+    "Party",
+    "Penalty",
+    "Place",
+    "Ruleset",
+    "RulesetError",
+    "Span",
+    "Step",
+    "Transfer",
+    "UnknownItem",
+    "__version__",
+    "evaluate",
+    "evaluate_many",
+    "load_ruleset",
+]

@@ -1,0 +1,836 @@
+"""The durable_rules adapter: the only module that imports `durable_rules_engine`.
+
+Owns the translation of plain condition trees into a durable_rules ruleset definition
+(`to_definition`), the static check of a rule set against durable_rules' measured limits
+(`check_limits`), and `Matcher`, which compiles a rule set once and answers "which rules does
+this fact satisfy?" many times, from many threads. Imports nothing from `engine`; nothing else
+in `engine` may import durable_rules.
+
+The matcher drives the C extension directly (the "lean" pattern of research/durable_rules.md):
+one persistent session (sid) per thread, facts rather than events, no `durable.engine.Host`, no
+background threads. Each call asserts one fact, drains the fired actions, retracts the fact.
+
+Semantics, which a differential test pins against a pure-Python oracle:
+
+- A comparison holds only when the fact has the path, and compares like Python does.
+- A missing path never satisfies a comparison, not even ``!=``.
+- ``None`` means absent. A fact value of ``None`` is the same as a missing key,
+  ``("cmp", p, "==", None)`` is ``("missing", p)``, and ``("cmp", p, "!=", None)`` is
+  ``("present", p)``.
+- A path is compared with one type only: numbers (int and float), strings or booleans.
+  `check_limits` rejects rules that mix these, and `Matcher.match` rejects a fact whose value
+  has another type. durable_rules compares mixed types as text (``'10000' >= 5000`` is false,
+  ``1 == True`` is true), so mixing types would give silently wrong answers.
+- A condition of ``None`` (or an empty ``and``) always holds.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import json
+import math
+import os
+import re
+import threading
+import weakref
+from collections.abc import Mapping, Sequence
+from json.decoder import scanstring as _scanstring
+from typing import Union
+
+import durable_rules_engine as _dre
+
+__all__ = [
+    "Cond",
+    "Matcher",
+    "MatcherError",
+    "Scalar",
+    "check_limits",
+    "to_definition",
+]
+
+Cond = tuple
+"""A plain condition tree, built from these shapes:
+
+``("cmp", path, op, value)`` with op one of ``== != < <= > >=``; ``("present", path)``;
+``("missing", path)``; ``("and", [Cond, ...])``; ``("or", [Cond, ...])``. Paths are flat
+dotted keys such as ``"party.age"`` or ``"facts.违法所得"``. ``None`` stands for "always true".
+"""
+
+Scalar = Union[int, float, str, bool, None]
+"""A value in a fact or a condition."""
+
+# Limits, from research/durable_rules.md §1, §5 and §7 and the 2.0.28 sources. Each sits below
+# the hard limit so that a rule set which passes the check is well inside what was measured.
+MAX_RULES = 4096  # error 106 above (rete.c:41)
+MAX_CHILDREN = 400  # 512-slot child table with a broken probe: 512 children hang the process
+MAX_LIST_CHILDREN = 100  # `missing` conditions and `or` joins share a 128-entry list per node
+MAX_TRUE_AT_ONCE = 40  # 64 alpha nodes true for one fact give error 303
+MAX_SAME_CONDITION = 200  # 256 rules ending at one node segfault (BETA_LIST_LENGTH)
+MAX_GROUPS = 15  # each and/or group takes 2 of 32 expression slots; 16 groups give error 113
+MAX_PATHS = 250  # at most 252 user properties per message (error 302)
+MAX_INT = 2**53  # beyond this, int/float comparisons in durable (doubles) and Python disagree
+MAX_STRING_BYTES = 16_000_000  # 16 MB per property value (error 314)
+
+_OPERATORS = {"==": None, "!=": "$neq", "<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte"}
+_ORDERING = frozenset({"<", "<=", ">", ">="})
+# The engine adds these properties to every message; rules must not read them.
+_RESERVED = frozenset({"id", "sid"})
+# An always-true condition: every message we assert carries an "id".
+_ALWAYS = ("present", "id")
+# durable compares strings as raw JSON bytes; escaped characters break the order of `<`/`>`.
+_ESCAPED = re.compile(r'["\\\x00-\x1f]')
+_CLASS_OF = {int: "number", float: "number", str: "string", bool: "boolean", type(None): None}
+_ANY = "any"  # class of a path read only by present/missing
+_ENCODE = json.JSONEncoder(ensure_ascii=False, allow_nan=False, check_circular=False,
+                           separators=(",", ":")).encode
+_encode_str = json.encoder.encode_basestring  # the same escaping as _ENCODE, for keys and strings
+
+
+class MatcherError(Exception):
+    """A failure inside durable_rules, or input it cannot handle safely.
+
+    Attributes:
+        problems: the ``(rule_id, message)`` pairs from `check_limits` when compiling was refused,
+            otherwise empty.
+    """
+
+    def __init__(self, message: str, problems: Sequence[tuple[str, str]] = ()) -> None:
+        super().__init__(message)
+        self.problems: tuple[tuple[str, str], ...] = tuple(problems)
+
+
+# --------------------------------------------------------------------------------------------
+# Conditions: normalise, describe, translate
+# --------------------------------------------------------------------------------------------
+
+
+class _Malformed(ValueError):
+    pass
+
+
+def _normalise(cond: object) -> Cond | None:
+    """Validate `cond` and return it in the form `to_definition` emits; None means "always".
+
+    `and` inside `and` (and `or` inside `or`) is flattened and one-child groups are dropped, so
+    a rule uses as few of durable's 15 group slots as possible. ``== None``/``!= None`` become
+    missing/present.
+    """
+    if cond is None:
+        return None
+    if not isinstance(cond, (tuple, list)) or not cond:
+        raise _Malformed(f"{cond!r} is not a condition; expected ('cmp', path, op, value), "
+                         "('present', path), ('missing', path), ('and', [...]) or ('or', [...])")
+    tag = cond[0]
+    if tag in ("and", "or"):
+        if len(cond) != 2 or not isinstance(cond[1], (list, tuple)):
+            raise _Malformed(f"{cond!r} is not a condition; expected ({tag!r}, [conditions])")
+        parts: list[Cond] = []
+        for child in cond[1]:
+            norm = _normalise(child)
+            if norm is None:
+                if tag == "or":
+                    return None  # one always-true branch makes the whole `or` true
+                continue
+            parts.extend(norm[1] if norm[0] == tag else [norm])
+        if tag == "or" and not cond[1]:
+            raise _Malformed("an empty 'or' never holds; remove the rule instead")
+        if not parts:
+            return None
+        return parts[0] if len(parts) == 1 else (tag, parts)
+    if tag in ("present", "missing"):
+        if len(cond) != 2:
+            raise _Malformed(f"{cond!r} is not a condition; expected ({tag!r}, path)")
+        return (tag, _check_path(cond[1]))
+    if tag == "cmp":
+        if len(cond) != 4:
+            raise _Malformed(f"{cond!r} is not a condition; expected ('cmp', path, op, value)")
+        _, path, op, value = cond
+        path = _check_path(path)
+        if op not in _OPERATORS:
+            raise _Malformed(f"unknown operator {op!r} in {path} {op} {value!r}; "
+                             "expected one of == != < <= > >=")
+        _check_value(path, value)
+        if value is None:
+            if op == "==":
+                return ("missing", path)
+            if op == "!=":
+                return ("present", path)
+            raise _Malformed(f"{path} {op} None: only == and != can compare with None")
+        if op in _ORDERING:
+            if type(value) is bool:
+                raise _Malformed(f"{path} {op} {value!r}: ordering comparisons need a number or a string")
+            if type(value) is str and _ESCAPED.search(value):
+                raise _Malformed(f"{path} {op} {value!r}: a string compared with {op} must not contain "
+                                 "'\"', '\\' or control characters (durable_rules orders the escaped "
+                                 "JSON bytes, not the text)")
+        return ("cmp", path, op, value)
+    raise _Malformed(f"unknown condition kind {tag!r} in {cond!r}; "
+                     "expected 'cmp', 'present', 'missing', 'and' or 'or'")
+
+
+def _check_path(path: object) -> str:
+    if not isinstance(path, str) or not path:
+        raise _Malformed(f"fact path {path!r} must be a non-empty string")
+    if path.startswith("$"):
+        raise _Malformed(f"fact path {path!r} must not start with '$' (durable_rules reads it as an operator)")
+    if path in _RESERVED:
+        raise _Malformed(f"fact path {path!r} is reserved by durable_rules; rename the fact")
+    return path
+
+
+def _check_value(path: str, value: object) -> None:
+    t = type(value)
+    if t not in _CLASS_OF:
+        raise _Malformed(f"value {value!r} for {path} is a {t.__name__}; only int, float, str, bool "
+                         "and None are allowed (convert Decimal amounts to int or float first)")
+    if t is float and not math.isfinite(value):  # type: ignore[arg-type]
+        raise _Malformed(f"value {value!r} for {path} is not a finite number")
+    if t is int and not -MAX_INT <= value <= MAX_INT:  # type: ignore[operator]
+        raise _Malformed(f"integer {value} for {path} is outside ±2**53, where durable_rules "
+                         "and Python compare numbers differently")
+    if t is str and len(value) * 4 > MAX_STRING_BYTES and len(value.encode()) > MAX_STRING_BYTES:  # type: ignore
+        raise _Malformed(f"string value for {path} is longer than durable_rules' 16 MB limit")
+
+
+def _leaves(cond: Cond | None):
+    if cond is None:
+        yield _ALWAYS
+    elif cond[0] in ("and", "or"):
+        for child in cond[1]:
+            yield from _leaves(child)
+    else:
+        yield cond
+
+
+def _count_groups(cond: Cond | None) -> int:
+    if cond is None or cond[0] not in ("and", "or"):
+        return 0
+    return 1 + sum(_count_groups(child) for child in cond[1])
+
+
+def _describe(cond: Cond | None) -> str:
+    """Render a normalised condition for messages, e.g. ``party.age >= 18 and (a or b)``."""
+    if cond is None:
+        return "always"
+    tag = cond[0]
+    if tag in ("and", "or"):
+        inner = f" {tag} ".join(_describe(child) for child in cond[1])
+        return f"({inner})"
+    if tag == "present":
+        return f"{cond[1]} is present"
+    if tag == "missing":
+        return f"{cond[1]} is missing"
+    return f"{cond[1]} {cond[2]} {cond[3]!r}"
+
+
+def _leaf_definition(cond: Cond) -> dict:
+    tag = cond[0]
+    if tag == "present":
+        return {"$ex": {cond[1]: 1}}
+    if tag == "missing":
+        return {"$nex": {cond[1]: 1}}
+    _, path, op, value = cond
+    name = _OPERATORS[op]
+    return {path: value} if name is None else {name: {path: value}}
+
+
+def _cond_definition(cond: Cond | None) -> dict:
+    if cond is None:
+        return _leaf_definition(_ALWAYS)
+    if cond[0] in ("and", "or"):
+        return {f"${cond[0]}": [_cond_definition(child) for child in cond[1]]}
+    return _leaf_definition(cond)
+
+
+def to_definition(rules: Sequence[tuple[str, Cond | None]]) -> dict:
+    """Build the durable_rules ruleset definition for `rules`.
+
+    Pure and deterministic, so it can be golden-tested. Each rule is named by its id, matches
+    one fact (``m``), and gets an explicit ``pri`` equal to its 1-based position: durable runs
+    actions in ascending ``pri``, so rules fire in the given order.
+
+    Args:
+        rules: ``(rule_id, condition)`` pairs, in firing order.
+
+    Returns:
+        A JSON-able dict ``{rule_id: {"all": [{"m": ...}], "pri": n}}``.
+
+    Raises:
+        ValueError: if a condition is malformed (`check_limits` reports the same problems as a list).
+
+    Examples:
+        >>> to_definition([("R1", ("cmp", "party.age", ">=", 18))])
+        {'R1': {'all': [{'m': {'$gte': {'party.age': 18}}}], 'pri': 1}}
+        >>> to_definition([("R2", ("and", [("present", "a"), ("cmp", "b", "==", None)]))])
+        {'R2': {'all': [{'m': {'$and': [{'$ex': {'a': 1}}, {'$nex': {'b': 1}}]}}], 'pri': 1}}
+    """
+    definition: dict = {}
+    for pri, (rule_id, cond) in enumerate(rules, start=1):
+        try:
+            norm = _normalise(cond)
+        except _Malformed as exc:
+            raise ValueError(f"rule {rule_id}: {exc}") from None
+        definition[rule_id] = {"all": [{"m": _cond_definition(norm)}], "pri": pri}
+    return definition
+
+
+def _json(obj: object) -> str:
+    """Serialise a definition or fact the way durable's parser accepts.
+
+    durable rejects numbers like ``1e+16`` (an exponent without a fraction: error 204), which
+    Python's json writes for large and tiny floats; everything else matches `_ENCODE`.
+    """
+    if isinstance(obj, dict):
+        return "{" + ",".join(f"{_encode_str(k)}:{_json(v)}" for k, v in obj.items()) + "}"
+    if isinstance(obj, list):
+        return "[" + ",".join(_json(v) for v in obj) + "]"
+    if type(obj) is float:
+        text = repr(obj)
+        return text.replace("e", ".0e") if "e" in text and "." not in text else text
+    return _ENCODE(obj)
+
+
+# --------------------------------------------------------------------------------------------
+# Static limits: a model of durable's alpha network
+# --------------------------------------------------------------------------------------------
+
+
+class _Node:
+    """One alpha node as rete.c builds it.
+
+    `hashed` are the children in the 512-slot table (every operator but `$nex`), shared between
+    rules when path, operator and value are equal; `listed` are `$nex` children and `joins` the
+    unshared `or` join nodes, both in the 128-entry list; `rules` end here (the beta list).
+    """
+
+    __slots__ = ("label", "parent", "hashed", "listed", "joins", "rules")
+
+    def __init__(self, label: str = "", parent: _Node | None = None) -> None:
+        self.label = label
+        self.parent = parent
+        self.hashed: dict[tuple, _Node] = {}
+        self.listed: dict[str, _Node] = {}
+        self.joins: list[_Node] = []
+        self.rules: list[str] = []
+
+    def prefix(self) -> str:
+        labels = []
+        node: _Node | None = self
+        while node is not None and node.parent is not None:
+            labels.append(node.label)
+            node = node.parent
+        return " and ".join(reversed(labels))
+
+
+def _place(cond: Cond, parent: _Node) -> _Node:
+    """Add `cond` under `parent` the way rete.c's createAlpha does, and return its last node."""
+    tag = cond[0]
+    if tag == "and":
+        for child in cond[1]:
+            parent = _place(child, parent)
+        return parent
+    if tag == "or":
+        join = _Node(_describe(cond), parent)
+        for child in cond[1]:
+            _place(child, parent).joins.append(join)
+        return join
+    if tag == "missing":
+        node = parent.listed.get(cond[1])
+        if node is None:
+            node = parent.listed[cond[1]] = _Node(_describe(cond), parent)
+        return node
+    if tag == "present":
+        key: tuple = (cond[1], "$ex", "int", 1)
+    else:
+        # durable shares a node only when the JSON types match too: 1, 1.0 and True are distinct.
+        key = (cond[1], cond[2], type(cond[3]).__name__, cond[3])
+    node = parent.hashed.get(key)
+    if node is None:
+        node = parent.hashed[key] = _Node(_describe(cond), parent)
+    return node
+
+
+class _Sums:
+    """Sorted constants of one operator with prefix sums of their weights."""
+
+    def __init__(self, pairs: list[tuple[object, int]]) -> None:
+        pairs.sort(key=lambda p: p[0])
+        self.keys = [k for k, _ in pairs]
+        self.prefix = list(itertools.accumulate((w for _, w in pairs), initial=0))
+        self.total = self.prefix[-1]
+
+    def below(self, x: object) -> int:
+        return self.prefix[bisect.bisect_left(self.keys, x)]
+
+    def at_most(self, x: object) -> int:
+        return self.prefix[bisect.bisect_right(self.keys, x)]
+
+
+def _max_true(conds: list[tuple[str, object, int]]) -> int:
+    """Largest total weight of comparisons on one path and one type that hold for one value.
+
+    Conditions only change truth at their constants, so it is enough to try each constant and
+    one value inside each gap between consecutive constants (and beyond both ends).
+    """
+    if all(type(v) is bool for _, v, _ in conds):
+        return max(sum(w for op, v, w in conds if (x == v) == (op == "==")) for x in (True, False))
+    by_op: dict[str, list] = {op: [] for op in _OPERATORS}
+    for op, value, weight in conds:
+        by_op[op].append((value, weight))
+    eq = _Sums(by_op["=="])
+    ne, lt, le, gt, ge = (_Sums(by_op[op]) for op in ("!=", "<", "<=", ">", ">="))
+    points = sorted({v for _, v, _ in conds})
+    best = 0
+    for i, x in enumerate(points):
+        exact = (gt.below(x) + ge.at_most(x) + lt.total - lt.at_most(x) + le.total - le.below(x)
+                 + eq.at_most(x) - eq.below(x) + ne.total - (ne.at_most(x) - ne.below(x)))
+        # the open gap just below x (after the previous constant, or below every constant)
+        gap = ne.total + lt.total - lt.below(x) + le.total - le.below(x)
+        if i:
+            gap += gt.at_most(points[i - 1]) + ge.at_most(points[i - 1])
+        best = max(best, exact, gap)
+    if points:  # above every constant
+        best = max(best, gt.total + ge.total + ne.total)
+    return best
+
+
+def _bound(node: _Node, memo: dict[int, int]) -> int:
+    """An upper bound on the alpha nodes below `node` that one fact can make true at once.
+
+    Per path, take the value (or absence) that makes the most children true, each child
+    weighing 1 plus its own bound; sum over paths and add every `or` join. Paths are treated as
+    independent at each level, so the bound never underestimates.
+    """
+    known = memo.get(id(node))
+    if known is not None:
+        return known
+    present: dict[str, int] = {}
+    compared: dict[tuple[str, str], list] = {}
+    for (path, op, _type, value), child in node.hashed.items():
+        weight = 1 + _bound(child, memo)
+        if op == "$ex":
+            present[path] = present.get(path, 0) + weight
+        else:
+            compared.setdefault((path, _CLASS_OF[type(value)]), []).append((op, value, weight))
+    when_present: dict[str, int] = dict(present)
+    for (path, _cls), conds in compared.items():
+        # several types on one path are summed: durable compares mixed types loosely
+        when_present[path] = when_present.get(path, 0) + _max_true(conds)
+    missing = {path: 1 + _bound(child, memo) for path, child in node.listed.items()}
+    total = sum(max(when_present.get(p, 0), missing.get(p, 0)) for p in when_present.keys() | missing.keys())
+    total += sum(1 + _bound(join, memo) for join in node.joins)
+    memo[id(node)] = total
+    return total
+
+
+def _fnv1a(text: str) -> int:
+    # durable hashes property names with 32-bit FNV-1a over the raw (JSON-escaped) bytes and
+    # never compares the names themselves, so two paths with one hash would be confused.
+    h = 2166136261
+    for byte in _encode_str(text)[1:-1].encode():
+        h = ((h ^ byte) * 16777619) & 0xFFFFFFFF
+    return h
+
+
+def check_limits(rules: Sequence[tuple[str, Cond | None]]) -> list[tuple[str, str]]:
+    """Check `rules` against durable_rules' measured limits before compiling them.
+
+    A rule set past some of these limits makes ``create_ruleset`` loop forever or the process
+    segfault, and neither can be interrupted, so this runs before anything reaches the C code.
+    It models durable's alpha network: each condition is a node under the previous one, equal
+    nodes under one parent are shared, `or` branches are separate paths joined by an unshared
+    node.
+
+    Checks, each with its threshold below the hard limit:
+
+    - at most 4096 rules;
+    - at most 15 and/or groups in one rule;
+    - at most 400 distinct conditions directly under one node: the first conditions of all
+      rules (each `or` branch counts), and the next conditions under each shared prefix;
+    - at most 100 `missing` conditions and `or` groups directly under one node;
+    - at most 200 rules ending in the same condition;
+    - at most 40 conditions true at once for one fact, estimated from above: thresholds on one
+      field that overlap, flags on many fields, `missing` on many fields;
+    - at most 250 distinct fact paths, and no two paths with the same 32-bit name hash;
+    - well-formed conditions: known operators, values that are int, float, str, bool or None,
+      finite, integers within ±2**53, one type per path, no reserved or ``$`` paths.
+
+    Args:
+        rules: ``(rule_id, condition)`` pairs.
+
+    Returns:
+        ``(rule_id, message)`` for each problem, with ``""`` as the id when the problem is not
+        one rule's. An empty list means the rules are safe to compile.
+
+    Examples:
+        >>> check_limits([("R1", ("cmp", "a", ">", 1))])
+        []
+        >>> check_limits([("R1", ("cmp", "a", ">", float("nan")))])
+        [('R1', 'value nan for a is not a finite number')]
+    """
+    problems: list[tuple[str, str]] = []
+    if len(rules) > MAX_RULES:
+        problems.append(("", f"{len(rules)} rules in one ruleset; durable_rules allows at most {MAX_RULES}"))
+    seen: set[str] = set()
+    checked: list[tuple[str, Cond | None]] = []
+    for entry in rules:
+        rule_id, cond = entry
+        if not isinstance(rule_id, str) or not rule_id:
+            problems.append((str(rule_id), f"rule id {rule_id!r} must be a non-empty string"))
+            continue
+        if rule_id in seen:
+            problems.append((rule_id, f"rule id {rule_id!r} is used by more than one rule"))
+            continue
+        seen.add(rule_id)
+        try:
+            norm = _normalise(cond)
+        except _Malformed as exc:
+            problems.append((rule_id, str(exc)))
+            continue
+        groups = _count_groups(norm)
+        if groups > MAX_GROUPS:
+            problems.append((rule_id, f"the condition has {groups} and/or groups; durable_rules fits at most "
+                                      f"{MAX_GROUPS} in one rule: split it into several rules"))
+            continue
+        checked.append((rule_id, norm))
+
+    problems.extend(_check_paths(checked))
+    root = _Node()
+    for rule_id, norm in checked:
+        _place(norm if norm is not None else _ALWAYS, root).rules.append(rule_id)
+    problems.extend(_check_network(root))
+    return problems
+
+
+def _check_paths(checked: list[tuple[str, Cond | None]]) -> list[tuple[str, str]]:
+    problems = []
+    classes: dict[str, dict[str, str]] = {}  # path -> class -> first rule using it
+    for rule_id, norm in checked:
+        for leaf in _leaves(norm):
+            by_class = classes.setdefault(leaf[1], {})
+            if leaf[0] == "cmp":
+                by_class.setdefault(_CLASS_OF[type(leaf[3])], rule_id)  # type: ignore[arg-type]
+    for path, by_class in classes.items():
+        if len(by_class) > 1:
+            kinds = " and ".join(f"{cls}s (rule {rid})" for cls, rid in by_class.items())
+            problems.append((list(by_class.values())[1], f"fact {path} is compared with {kinds}; durable_rules "
+                             "compares mixed types as text, so use one type per fact"))
+    paths = [p for p in classes if p != _ALWAYS[1]]
+    if len(paths) > MAX_PATHS:
+        problems.append(("", f"the rules read {len(paths)} distinct facts; durable_rules handles at most "
+                             f"{MAX_PATHS} properties in one fact"))
+    hashes: dict[int, str] = {_fnv1a(name): name for name in _RESERVED}
+    for path in paths:
+        other = hashes.setdefault(_fnv1a(path), path)
+        if other != path:
+            problems.append(("", f"facts {other} and {path} have the same 32-bit name hash in durable_rules, "
+                                 "which would confuse them; rename one"))
+    return problems
+
+
+def _check_network(root: _Node) -> list[tuple[str, str]]:
+    problems = []
+    stack, visited = [root], {id(root)}
+    while stack:
+        node = stack.pop()
+        where = "the root (the first conditions of all rules)" if node is root else f"`{node.prefix()}`"
+        if len(node.hashed) > MAX_CHILDREN:
+            problems.append(("", f"{len(node.hashed)} different conditions follow directly after {where}; "
+                                 f"durable_rules hangs at 512 (limit {MAX_CHILDREN}): nest the rules under a "
+                                 "shared first condition with few values"))
+        if len(node.listed) + len(node.joins) > MAX_LIST_CHILDREN:
+            problems.append(("", f"{len(node.listed) + len(node.joins)} 'missing' conditions and 'or' groups "
+                                 f"follow directly after {where}; durable_rules fails at 128 "
+                                 f"(limit {MAX_LIST_CHILDREN})"))
+        if len(node.rules) > MAX_SAME_CONDITION:
+            shown = ", ".join(node.rules[:3])
+            problems.append((node.rules[0], f"{len(node.rules)} rules have the same condition `{node.prefix()}` "
+                                            f"({shown}, ...); durable_rules crashes at 256 (limit "
+                                            f"{MAX_SAME_CONDITION}): merge them or make them distinct"))
+        for child in itertools.chain(node.hashed.values(), node.listed.values(), node.joins):
+            if id(child) not in visited:
+                visited.add(id(child))
+                stack.append(child)
+    at_once = _bound(root, {})
+    if at_once > MAX_TRUE_AT_ONCE:
+        problems.append(("", f"up to {at_once} conditions can be true at once for one fact; durable_rules fails "
+                             f"past 64 (limit {MAX_TRUE_AT_ONCE}): use fewer overlapping thresholds on one fact "
+                             "or fewer independent flags, or nest rules under a shared first condition"))
+    return problems
+
+
+# --------------------------------------------------------------------------------------------
+# Matcher
+# --------------------------------------------------------------------------------------------
+
+_pid = os.getpid()
+_sid_numbers = itertools.count(1)
+_registries: weakref.WeakSet[_Registry] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    # A forked child has only the forking thread: locks held by the parent's other threads would
+    # never be released, and the parent's sessions must not be reused (they are keyed by pid).
+    global _pid
+    _pid = os.getpid()
+    for registry in list(_registries):
+        registry.lock = threading.RLock()
+        registry.sessions = {sid: threading.Lock() for sid in registry.sessions}
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+class _Registry:
+    """The ruleset handle and the sessions created on it; shared with finalizers and the fork hook.
+
+    Kept apart from `Matcher` so that a finalizer can reach it without keeping the matcher alive.
+    Each session has a lock that its thread holds while matching, so `close` never deletes a
+    state under a running match.
+    """
+
+    __slots__ = ("name", "handle", "lock", "sessions", "closed", "__weakref__")
+
+    def __init__(self, name: str, handle: int) -> None:
+        self.name = name
+        self.handle = handle
+        self.lock = threading.RLock()  # reentrant: a finalizer may run inside a locked section
+        self.sessions: dict[str, threading.Lock] = {}
+        self.closed = False
+
+    def add(self, sid: str) -> threading.Lock:
+        with self.lock:
+            if self.closed:
+                raise MatcherError(f"matcher {self.name!r} is closed")
+            lock = self.sessions[sid] = threading.Lock()
+            return lock
+
+    def drop(self, sid: str) -> None:
+        """Delete one session's state, when its thread has ended."""
+        with self.lock:
+            lock = self.sessions.pop(sid, None)
+            if lock is None or self.closed:
+                return
+        with lock:
+            _delete_state(self.handle, sid)
+
+    def close(self) -> None:
+        with self.lock:
+            if self.closed:
+                return
+            self.closed = True
+            sessions = list(self.sessions.items())
+            self.sessions.clear()
+        for sid, lock in sessions:
+            with lock:
+                _delete_state(self.handle, sid)
+        # after the states: delete_ruleset does not free them (research §2)
+        try:
+            _dre.delete_ruleset(self.handle)
+        except (_dre.error, MemoryError):
+            pass
+
+
+def _delete_state(handle: int, sid: str) -> None:
+    try:
+        _dre.delete_state(handle, sid)
+    except (_dre.error, MemoryError):
+        pass  # no state yet (never asserted), or already gone
+
+
+class _Session:
+    """One thread's sid on one ruleset, with the id counter for its facts."""
+
+    __slots__ = ("sid", "pid", "head", "seq", "lock", "__weakref__")
+
+    def __init__(self, sid: str, lock: threading.Lock) -> None:
+        self.sid = sid
+        self.pid = _pid
+        self.head = '{"sid":' + _encode_str(sid) + ',"id":'
+        self.seq = 0
+        self.lock = lock
+
+
+class Matcher:
+    """A compiled rule set that reports which rules a flat fact satisfies.
+
+    Thread-safe: each thread asserts on its own persistent sid (a state is about 100 KB plus
+    12 KB per rule, so it is kept, not rebuilt per call). After `os.fork` the child starts new
+    sids. A thread's state is deleted when the thread ends; `close` deletes the rest.
+
+    Args:
+        name: a label for messages; it need not be unique.
+        rules: ``(rule_id, condition)`` pairs, in firing order; may be empty.
+
+    Raises:
+        MatcherError: if `check_limits` finds problems (listed in `.problems`), or durable_rules
+            refuses the definition.
+
+    Examples:
+        >>> m = Matcher("demo", [("adult", ("cmp", "party.age", ">=", 18)),
+        ...                      ("no-licence", ("missing", "party.licence"))])
+        >>> m.match({"party.age": 30})
+        ('adult', 'no-licence')
+        >>> m.match({"party.age": 12, "party.licence": "B"})
+        ()
+        >>> m.close()
+    """
+
+    def __init__(self, name: str, rules: Sequence[tuple[str, Cond | None]]) -> None:
+        rules = list(rules)
+        problems = check_limits(rules)
+        if problems:
+            listed = "\n".join(f"  {rid or '(ruleset)'}: {msg}" for rid, msg in problems)
+            raise MatcherError(f"cannot compile {name!r} for durable_rules:\n{listed}", problems)
+        text = _json(to_definition(rules))
+        try:
+            handle = _dre.create_ruleset(str(name), text)
+        except (_dre.error, MemoryError, ValueError) as exc:
+            raise MatcherError(f"durable_rules refused {name!r}: {exc}") from exc
+        self.name = name
+        # path -> the one type its comparisons use (`_ANY` for present/missing only)
+        self._classes: dict[str, str] = {}
+        self._ordered: set[str] = set()  # string paths compared with < <= > >=
+        for _rule_id, cond in rules:
+            for leaf in _leaves(_normalise(cond)):
+                if leaf is _ALWAYS:
+                    continue
+                if leaf[0] == "cmp":
+                    self._classes[leaf[1]] = _CLASS_OF[type(leaf[3])]  # type: ignore[assignment]
+                    if leaf[2] in _ORDERING and type(leaf[3]) is str:
+                        self._ordered.add(leaf[1])
+                else:
+                    self._classes.setdefault(leaf[1], _ANY)
+        self._registry = _Registry(str(name), handle)
+        _registries.add(self._registry)
+        self._local = threading.local()
+        self._finalizer = weakref.finalize(self, self._registry.close)
+        self._finalizer.atexit = False  # the OS frees it all at exit; skip C calls during shutdown
+
+    def __repr__(self) -> str:
+        state = "closed" if self._registry.closed else f"{len(self._classes)} facts read"
+        return f"<Matcher {self.name!r}: {state}>"
+
+    def match(self, fact: Mapping[str, Scalar]) -> tuple[str, ...]:
+        """Return the ids of the rules that `fact` satisfies, in the given rule order.
+
+        Args:
+            fact: flat dotted keys to int, float, str, bool or None (None counts as missing).
+                Keys no rule reads are checked but not sent to durable_rules.
+
+        Returns:
+            The ids of the rules that fired, each once; ``()`` when none does.
+
+        Raises:
+            MatcherError: for a value that is not a finite int/float, str, bool or None, an int
+                outside ±2**53, a value whose type differs from what the rules compare that fact
+                with, a closed matcher, or any error inside durable_rules (the thread's state is
+                then deleted, so the next call starts clean).
+        """
+        registry = self._registry
+        session = getattr(self._local, "session", None)
+        if session is None or session.pid != _pid:
+            session = self._new_session()
+        message = self._message(fact, session)
+        fired: list[str] = []
+        with session.lock:
+            if registry.closed:
+                raise MatcherError(f"matcher {self.name!r} is closed")
+            handle = registry.handle
+            try:
+                code, state = _dre.assert_fact(handle, message)
+                if code == 1:
+                    return ()  # nothing matched; durable stores no fact that matches nothing
+                if code != 0:
+                    raise MatcherError(f"durable_rules returned {code} for a fact on {self.name!r}")
+                # The sid's own state fact can match `missing`-only rules once; keep only the
+                # actions whose message is this fact (each arrives as {"rule":{"m":<message>}}).
+                mine = message + "}}"
+                result = _dre.start_action_for_state(handle, state)
+                actions = result[1] if result is not None else None
+                while actions is not None:
+                    if actions.endswith(mine):
+                        rule_id = _scanstring(actions, 2)[0]
+                        if rule_id not in fired:  # an `or` fires once per true branch
+                            fired.append(rule_id)
+                    actions = _dre.complete_and_start_action(handle, state)
+                _dre.retract_fact(handle, message)
+            except BaseException as exc:
+                # An open action locks the sid for 30 s and the fact may still be asserted:
+                # start this sid again from nothing.
+                _delete_state(handle, session.sid)
+                if isinstance(exc, (_dre.error, MemoryError)):
+                    raise MatcherError(f"durable_rules failed on {self.name!r}: {exc}") from exc
+                raise
+        return tuple(fired)
+
+    def _new_session(self) -> _Session:
+        sid = f"{_pid}.{next(_sid_numbers)}"
+        session = _Session(sid, self._registry.add(sid))
+        self._local.session = session
+        # runs when the thread ends (its thread-local dict is cleared) or the session is replaced
+        weakref.finalize(session, self._registry.drop, sid).atexit = False
+        return session
+
+    def _message(self, fact: Mapping[str, Scalar], session: _Session) -> str:
+        """Validate `fact` and build the JSON message: sid, a fresh id, and the facts rules read."""
+        classes = self._classes
+        sent: dict[str, Scalar] = {}
+        slow = False
+        try:
+            items = fact.items()
+        except AttributeError:
+            raise MatcherError(f"a fact must be a mapping, not {type(fact).__name__}") from None
+        for key, value in items:
+            t = type(value)
+            cls = _CLASS_OF.get(t, False)
+            if cls is False:
+                raise MatcherError(_bad_type(key, value))
+            if t is float:
+                if not math.isfinite(value):  # type: ignore[arg-type]
+                    raise MatcherError(f"fact {key} is {value!r}; only finite numbers are allowed")
+                if value and not 1e-4 <= abs(value) < 1e16:  # type: ignore[arg-type]
+                    slow = True  # repr uses an exponent durable cannot parse
+            elif t is int and not -MAX_INT <= value <= MAX_INT:  # type: ignore[operator]
+                raise MatcherError(f"fact {key} is {value}, outside ±2**53 where durable_rules and Python "
+                                   "compare numbers differently")
+            want = classes.get(key)
+            if want is None or cls is None:
+                continue  # a fact no rule reads, or None (absent)
+            if want != cls and want != _ANY:
+                raise MatcherError(f"fact {key} is a {t.__name__} ({value!r}) but the rules compare it with "
+                                   f"{want}s; convert it before matching")
+            if t is str and (key in self._ordered and _ESCAPED.search(value)  # type: ignore[arg-type]
+                             or len(value) * 4 > MAX_STRING_BYTES):  # type: ignore[arg-type]
+                _check_fact_string(key, value, key in self._ordered)  # type: ignore[arg-type]
+            sent[key] = value
+        session.seq += 1
+        if not sent:
+            return f"{session.head}{session.seq}}}"
+        body = _json(sent) if slow else _ENCODE(sent)
+        return f"{session.head}{session.seq},{body[1:]}"
+
+    def close(self) -> None:
+        """Delete every state this matcher created, then the ruleset. Idempotent.
+
+        Later calls to `match` raise `MatcherError`. Do not call it while other threads are still
+        matching with the intent of keeping them going: they wait for it, then get the error.
+        """
+        self._finalizer()
+
+
+def _bad_type(key: object, value: object) -> str:
+    kind = type(value).__name__
+    if isinstance(value, (dict, list, tuple, set)):
+        return f"fact {key} is a nested {kind}; facts must be flat dotted keys with scalar values"
+    return (f"fact {key} is a {kind} ({value!r}); only int, float, str, bool and None are allowed "
+            "(convert Decimal amounts to int or float first)")
+
+
+def _check_fact_string(key: str, value: str, ordered: bool) -> None:
+    if ordered and _ESCAPED.search(value):
+        raise MatcherError(f"fact {key} is compared with < or > but contains '\"', '\\' or control characters, "
+                           "which durable_rules orders by their escaped JSON bytes")
+    if len(value.encode()) > MAX_STRING_BYTES:
+        raise MatcherError(f"fact {key} is longer than durable_rules' 16 MB limit")

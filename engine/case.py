@@ -1,0 +1,108 @@
+"""The case: the input boundary of `evaluate`, validated by pydantic.
+
+Owns `Case` and its parts as the public contract defines them, and the conversion of a pydantic
+`ValidationError` into a `CaseError` whose problems carry field paths. Checks against a particular
+ruleset (item, place, facts) happen in `evaluate`. Imports `errors`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any, Literal, Mapping
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, field_validator
+
+from engine.errors import CaseError, CaseProblem
+
+__all__ = ["Case", "Circumstances", "Party", "Place", "parse_case"]
+
+FactValue = StrictBool | int | Decimal | str
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
+class Place(_Strict):
+    """Where the violation happened (行政处罚法 art. 22): the county, and optionally a township or zone."""
+
+    county: str = Field(min_length=1, description="区/县/县级市")
+    township: str | None = Field(None, description="乡镇/街道")
+    zone: str | None = Field(None, description="功能区")
+
+
+class Party(_Strict):
+    """The party: individual or organisation; for individuals, age and capacity (辨认/控制能力)."""
+
+    kind: Literal["individual", "organisation"]
+    age: int | None = Field(None, ge=0, le=150, description="周岁，按行为发生日")
+    capacity: Literal["full", "limited", "none"] = "full"
+
+
+class Circumstances(_Strict):
+    """The circumstances the 行政处罚法 weighs (arts. 30-37); booleans default to false, harm to unknown."""
+
+    first_offence: StrictBool = False
+    corrected: StrictBool = False
+    no_fault: StrictBool = False
+    coerced: StrictBool = False
+    self_reported: StrictBool = False
+    meritorious: StrictBool = False
+    mitigated_harm: StrictBool = False
+    life_health_or_finance: StrictBool = False
+    suspected_crime: StrictBool = False
+    harm: Literal["none", "minor", "serious"] | None = Field(None, description="危害后果；null = 未认定")
+
+
+class Case(_Strict):
+    """One case to evaluate (see the public contract for each field's meaning)."""
+
+    case_id: str = Field(min_length=1, max_length=200)
+    item: str = Field(min_length=1, max_length=100)
+    place: Place
+    occurred_on: date
+    ended_on: date | None = None
+    discovered_on: date | None = None
+    decided_on: date
+    party: Party
+    circumstances: Circumstances = Circumstances()
+    facts: dict[str, FactValue] = Field(default_factory=dict)
+    measures: tuple[str, ...] = ()
+
+    @field_validator("facts")
+    @classmethod
+    def _facts(cls, v: dict) -> dict:
+        for k, x in v.items():
+            if isinstance(x, Decimal) and not x.is_finite():
+                raise ValueError(f"fact {k!r} is not a finite number")
+        return v
+
+
+def _loc(loc: tuple) -> str:
+    return ".".join(str(x) for x in loc)
+
+
+def parse_case(case: Case | Mapping[str, Any]) -> Case:
+    """Validate a mapping (or pass through a `Case`).
+
+    Raises:
+        CaseError: each problem with its field path (``party.age``, ``facts.面积`` ...).
+    """
+    if isinstance(case, Case):
+        return case
+    if not isinstance(case, Mapping):
+        raise CaseError([CaseProblem(path="", message=f"a case must be a JSON object, not {type(case).__name__}",
+                                     code="type")])
+    try:
+        return Case.model_validate(case)
+    except ValidationError as exc:
+        cid = case.get("case_id") if isinstance(case.get("case_id"), str) else None
+        problems = []
+        for e in exc.errors(include_url=False):
+            loc = e["loc"]
+            if loc and loc[0] == "facts" and len(loc) >= 2:
+                loc = loc[:2]  # the union's member name adds noise; the fact name is the path
+            problems.append(CaseProblem(path=_loc(loc), message=e["msg"], code=e["type"]))
+        dedup = list({(p.path, p.message): p for p in problems}.values())
+        raise CaseError(dedup, cid) from None

@@ -1,0 +1,512 @@
+"""Static checks on a composite ruleset, and name resolution of conditions.
+
+Owns every semantic diagnostic: unknown names (with a suggestion), type mismatches, benchmark ranges
+outside the statutory range or not monotone, overlapping or missing grade conditions, empowered items
+absent from the catalogue, items with no handling body (三不管) or two (多头管) in one place, exception
+cycles, rules reading the decision they would change. All problems are collected, never just the first.
+Imports `model`, `compose`, `vocabulary`, `errors`.
+"""
+
+from __future__ import annotations
+
+import difflib
+from decimal import Decimal
+from typing import Iterable
+
+from engine import model as m
+from engine.compose import Composite
+from engine.errors import Diagnostic
+from engine.vocabulary import BUILTIN, PathType, phase_of
+
+__all__ = ["Resolver", "check", "handler_candidates", "empowered_items", "list_items", "scalar"]
+
+
+def scalar(value):
+    """Convert an IR value to what the matcher compares: Decimal → int (if whole) or float."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
+
+
+def _suggest(name: str, known: Iterable[str]) -> str | None:
+    close = difflib.get_close_matches(name, list(known), n=3, cutoff=0.5)
+    return f"did you mean {', '.join(repr(c) for c in close)}?" if close else None
+
+
+class Resolver:
+    """Resolve condition IR against a composite into plain tuples ``("cmp", path, op, value)`` ... .
+
+    Problems are appended to `diags`; a condition with a problem resolves to None.
+    """
+
+    def __init__(self, comp: Composite, diags: list[Diagnostic]):
+        self.comp = comp
+        self.diags = diags
+
+    def path_type(self, ref: m.Ref) -> PathType | None:
+        """The type of a fact path, or None after reporting it as unknown."""
+        name = ref.name
+        if name in BUILTIN:
+            return BUILTIN[name]
+        head, _, rest = name.partition(".")
+        if head == "facts" and rest in self.comp.facts:
+            f = self.comp.facts[rest]
+            return PathType(f.type, f.members, f.description or "")
+        if head == "measures" and rest in self.comp.sanctions:
+            return PathType("yes/no")
+        if name.startswith("penalty.kinds.") and name[len("penalty.kinds."):] in self.comp.sanctions:
+            return PathType("yes/no")
+        known = [*BUILTIN, *(f"facts.{f}" for f in self.comp.facts), *(f"measures.{s}" for s in self.comp.sanctions)]
+        self.diags.append(Diagnostic(code="unknown-fact", message=f"unknown fact '{name}'", span=ref.span,
+                                     hint=_suggest(name, known) or "declare it with: fact NAME: TYPE"))
+        return None
+
+    def _value(self, v, ptype: PathType, path: str):
+        if isinstance(v, m.Symbol):
+            if v.name in self.comp.parameters:
+                raw = self.comp.parameters[v.name].value
+            elif ptype.type == "enum" and v.name in ptype.members:
+                raw = v.name
+            elif ptype.type == "text" and (v.name in self.comp.domains or v.name in self.comp.areas):
+                raw = v.name
+            else:
+                choices = list(self.comp.parameters) + list(ptype.members)
+                self.diags.append(Diagnostic(
+                    code="unknown-name", span=v.span, message=f"unknown name '{v.name}' as a value of '{path}'",
+                    hint=_suggest(v.name, choices) or (f"one of: {', '.join(ptype.members)}" if ptype.members
+                                                       else "quote text values, or declare a parameter")))
+                return None, False
+        else:
+            raw = v.value
+        t = ptype.type
+        ok = ((t in ("money", "number", "integer") and isinstance(raw, Decimal))
+              or (t == "yes/no" and isinstance(raw, bool))
+              or (t == "enum" and isinstance(raw, str) and raw in ptype.members)
+              or (t == "text" and isinstance(raw, str)))
+        if not ok:
+            shown = "yes" if raw is True else "no" if raw is False else raw
+            expect = {"money": "an amount", "number": "a number", "integer": "a whole number", "yes/no": "yes or no",
+                      "text": "a quoted text", "enum": f"one of {', '.join(ptype.members)}"}[t]
+            self.diags.append(Diagnostic(code="type-mismatch", span=v.span,
+                                         message=f"'{path}' is {t}, so it cannot be compared with {shown!r}",
+                                         hint=f"use {expect}"))
+            return None, False
+        return scalar(raw), True
+
+    def resolve(self, cond) -> tuple | None:
+        """Resolve one condition; None if it has problems (already reported)."""
+        if isinstance(cond, (m.AllOf, m.AnyOf)):
+            parts = [self.resolve(t) for t in cond.terms]
+            if any(p is None for p in parts):
+                return None
+            return ("and" if isinstance(cond, m.AllOf) else "or", parts)
+        ptype = self.path_type(cond.fact)
+        if ptype is None:
+            return None
+        path = cond.fact.name
+        if isinstance(cond, m.Presence):
+            return (cond.kind, path)
+        if isinstance(cond, m.Membership):
+            vals = [self._value(v, ptype, path) for v in cond.values]
+            if not all(ok for _, ok in vals):
+                return None
+            return ("or", [("cmp", path, "==", v) for v, _ in vals]) if len(vals) > 1 else ("cmp", path, "==", vals[0][0])
+        value, ok = self._value(cond.value, ptype, path)
+        if not ok:
+            return None
+        if ptype.type in ("yes/no", "enum", "text") and cond.op not in ("==", "!="):
+            self.diags.append(Diagnostic(code="type-mismatch", span=cond.span,
+                                         message=f"'{path}' is {ptype.type}: compare it with == or !=, not {cond.op}"))
+            return None
+        return ("cmp", path, cond.op, value)
+
+
+def paths_of(cond: tuple) -> set[str]:
+    """Every fact path a resolved condition reads."""
+    if cond[0] in ("and", "or"):
+        return set().union(*(paths_of(c) for c in cond[1]))
+    return {cond[1]}
+
+
+def list_items(comp: Composite, name: str, _seen: frozenset = frozenset()) -> set[str]:
+    """The item codes of a list, with the lists it includes (cycles are cut; `check` reports them)."""
+    lst = comp.lists.get(name)
+    if lst is None or name in _seen:
+        return set()
+    out = {r.name for r in lst.items}
+    for inc in lst.includes:
+        out |= list_items(comp, inc.name, _seen | {name})
+    return out
+
+
+def empowered_items(comp: Composite, area: m.Area) -> set[str]:
+    """The item codes a township or zone exercises in its own name: its class's lists plus its own."""
+    names = [r.name for r in area.lists]
+    if area.township_class and area.township_class.name in comp.classes:
+        names = [r.name for r in comp.classes[area.township_class.name].lists] + names
+    out: set[str] = set()
+    for n in names:
+        out |= list_items(comp, n)
+    return out
+
+
+def item_category(comp: Composite, item: m.Item) -> str | None:
+    """The item's own category, else its domain's."""
+    if item.category:
+        return item.category
+    dom = comp.domains.get(item.domain.name) if item.domain else None
+    return dom.category if dom else None
+
+
+def handler_candidates(comp: Composite, county: str, item: m.Item, index: dict | None = None) -> list[m.Agency]:
+    """The agencies serving `county` that handle `item`, most specific match first.
+
+    An agency handling the item's list beats one handling its domain, which beats one handling its
+    category. Returns all agencies at the most specific level that matched.
+    """
+    idx = index if index is not None else _handler_index(comp, county)
+    code = item.code
+    by_list = [a for lname, ags in idx["list"].items() for a in ags if code in idx["list_items"][lname]]
+    if by_list:
+        return _dedupe(by_list)
+    dom = item.domain.name if item.domain else None
+    if dom and idx["domain"].get(dom):
+        return _dedupe(idx["domain"][dom])
+    cat = item_category(comp, item)
+    return _dedupe(idx["category"].get(cat, [])) if cat == "comprehensive" else []
+
+
+def _dedupe(ags: list[m.Agency]) -> list[m.Agency]:
+    return list({a.name: a for a in ags}.values())
+
+
+def _handler_index(comp: Composite, county: str) -> dict:
+    idx: dict = {"list": {}, "domain": {}, "category": {}, "list_items": {}}
+    for ag in comp.agencies.values():
+        if county not in {r.name for r in ag.serves}:
+            continue
+        for h in ag.handles:
+            idx[h.by].setdefault(h.target.name, []).append(ag)
+            if h.by == "list":
+                idx["list_items"][h.target.name] = list_items(comp, h.target.name)
+    return idx
+
+
+def check(comp: Composite, merge_diags: list[Diagnostic] = ()) -> list[Diagnostic]:
+    """Run every static check on `comp`; return all diagnostics (errors and warnings), merge problems first."""
+    diags: list[Diagnostic] = list(merge_diags)
+    res = Resolver(comp, diags)
+    err = lambda code, msg, span, hint=None: diags.append(Diagnostic(code=code, message=msg, span=span, hint=hint))  # noqa: E731
+    warn = lambda code, msg, span, hint=None: diags.append(  # noqa: E731
+        Diagnostic(code=code, message=msg, span=span, hint=hint, severity="warning"))
+
+    def known(ref: m.Ref, table, what: str) -> bool:
+        if ref.name in table:
+            return True
+        err(f"unknown-{what.replace(' ', '-')}", f"unknown {what} '{ref.name}'", ref.span, _suggest(ref.name, table))
+        return False
+
+    # items ---------------------------------------------------------------------
+    statutory: dict[str, dict[str, m.Sanction]] = {}
+    for item in comp.items.values():
+        if item.domain is None:
+            err("missing-domain", f"item '{item.code}' has no domain", item.span, "add: domain NAME")
+        else:
+            known(item.domain, comp.domains, "domain")
+        if not item.basis:
+            err("missing-basis", f"item '{item.code}' cites no legal basis", item.span,
+                'add: basis "《法规名》第N条第N款"')
+        for r in item.requires:
+            f = comp.facts.get(r.name)
+            if f is None:
+                err("unknown-fact", f"unknown fact '{r.name}' in 'requires'", r.span, _suggest(r.name, comp.facts))
+            elif f.type != "yes/no":
+                err("type-mismatch", f"'requires' needs a yes/no fact; '{r.name}' is {f.type}", r.span)
+        parties = [p.party for p in item.penalties]
+        for p in set(parties):
+            if parties.count(p) > 1:
+                err("duplicate-penalty", f"item '{item.code}' has two penalty clauses for '{p}'", item.span)
+        if not item.penalties:
+            err("missing-penalty", f"item '{item.code}' has no statutory penalty", item.span,
+                "add: penalty 个人: 罚款 200..1000")
+        fines = {}
+        for clause in item.penalties:
+            for s in clause.sanctions:
+                decl = comp.sanctions.get(s.name.name)
+                if decl is None:
+                    err("unknown-sanction", f"unknown penalty kind '{s.name.name}'", s.name.span,
+                        _suggest(s.name.name, comp.sanctions) or "declare it with: sanction NAME")
+                    continue
+                if decl.is_fine and s.amount is None:
+                    err("missing-amount", f"'{s.name.name}' needs an amount", s.span, "e.g. 罚款 200..1000")
+                if not decl.is_fine and s.amount is not None:
+                    err("unexpected-amount", f"'{s.name.name}' is not a fine and takes no amount", s.amount.span)
+                if s.amount is not None and s.amount.of is not None:
+                    f = comp.facts.get(s.amount.of.name)
+                    if f is None:
+                        err("unknown-fact", f"unknown fact '{s.amount.of.name}'", s.amount.of.span,
+                            _suggest(s.amount.of.name, comp.facts))
+                    elif f.type not in ("money", "number", "integer"):
+                        err("type-mismatch", f"a fine can only be computed from an amount; '{f.name}' is {f.type}",
+                            s.amount.of.span)
+                if decl.is_fine and s.amount is not None:
+                    fines[clause.party] = s
+        statutory[item.code] = fines
+
+    # agencies and areas ------------------------------------------------------
+    for ag in comp.agencies.values():
+        if ag.level is None or ag.kind is None:
+            err("missing-field", f"agency '{ag.name}' needs 'level' and 'kind'", ag.span)
+        for r in ag.serves:
+            if known(r, comp.areas, "area") and comp.areas[r.name].kind != "county":
+                err("not-a-county", f"'{r.name}' is a {comp.areas[r.name].kind}; agencies serve counties", r.span)
+        for h in ag.handles:
+            if h.by == "domain":
+                known(h.target, comp.domains, "domain")
+            elif h.by == "list":
+                known(h.target, comp.lists, "list")
+            elif h.target.name not in ("comprehensive", "specialist", "department"):
+                err("unknown-category", f"unknown category '{h.target.name}'", h.target.span,
+                    "comprehensive, specialist or department")
+    for area in comp.areas.values():
+        if area.kind == "county":
+            continue
+        if area.parent is None:
+            err("missing-parent", f"{area.kind} '{area.name}' needs 'in COUNTY'", area.span)
+        elif known(area.parent, comp.areas, "area") and comp.areas[area.parent.name].kind != "county":
+            err("not-a-county", f"'{area.parent.name}' is not a county", area.parent.span)
+        for r in area.lists:
+            known(r, comp.lists, "list")
+        if area.township_class is not None and known(area.township_class, comp.classes, "township class"):
+            cls = comp.classes[area.township_class.name]
+            if area.parent and cls.county.name != area.parent.name:
+                err("class-county", f"class '{cls.name}' belongs to '{cls.county.name}', not '{area.parent.name}'",
+                    area.township_class.span)
+        if area.dispatched_for is not None:
+            known(area.dispatched_for, comp.agencies, "agency")
+        if area.mode == "dispatched" and area.team is None:
+            err("missing-team", f"dispatched {area.kind} '{area.name}' needs: team \"NAME\" for AGENCY", area.span)
+        if area.mode == "empowered" and not area.lists and area.township_class is None:
+            warn("empty-empowerment", f"empowered {area.kind} '{area.name}' has no empowerment list", area.span)
+        if area.mode != "empowered" and (area.lists or area.township_class):
+            err("lists-not-empowered", f"'{area.name}' has empowerment lists but its mode is '{area.mode}'",
+                area.span, "write: mode empowered")
+    for cls in comp.classes.values():
+        known(cls.county, comp.areas, "area")
+        for r in cls.lists:
+            known(r, comp.lists, "list")
+
+    # lists -----------------------------------------------------------------------
+    for lst in comp.lists.values():
+        for r in lst.items:
+            if r.name not in comp.items:
+                err("unknown-item", f"list '{lst.name}' names item '{r.name}', which is not in the catalogue",
+                    r.span, _suggest(r.name, comp.items))
+        for r in lst.includes:
+            known(r, comp.lists, "list")
+        if lst.name in _reachable(comp, lst.name):
+            err("include-cycle", f"list '{lst.name}' includes itself", lst.span)
+        if lst.published_total is not None and len(list_items(comp, lst.name)) > lst.published_total:
+            err("list-over-total", f"list '{lst.name}' holds {len(list_items(comp, lst.name))} items, more than its "
+                                   f"published total {lst.published_total}", lst.span)
+
+    # benchmarks --------------------------------------------------------------------
+    for bm in comp.benchmarks.values():
+        if not known(bm.item, comp.items, "item"):
+            continue
+        item = comp.items[bm.item.name]
+        if not bm.meta.sources:
+            err("missing-source", f"benchmark of '{bm.item.name}' names no source document", bm.span,
+                'add: source "文件名 文号"')
+        fines = statutory.get(item.code, {})
+        for i, g in enumerate(bm.grades):
+            if g.when is None and i != len(bm.grades) - 1:
+                err("otherwise-not-last", f"grade '{g.name}' uses 'otherwise' but is not the last grade", g.span)
+            if g.when is not None:
+                res.resolve(g.when)
+            for gr in g.ranges:
+                stat = fines.get(gr.party) or fines.get("all")
+                parties = ["individual", "organisation"] if gr.party == "all" else [gr.party]
+                for p in parties:
+                    stat = fines.get(p) or fines.get("all")
+                    if stat is None:
+                        err("grade-no-fine", f"grade '{g.name}' sets a fine for {p}, but the item has no fine for {p}",
+                            gr.span)
+                        continue
+                    a, s = gr.amount, stat.amount
+                    if a.kind != s.kind or (a.of and s.of and a.of.name != s.of.name):
+                        err("grade-kind", f"grade '{g.name}' is a {a.kind} amount but the statute gives a {s.kind} "
+                                          f"amount", gr.span)
+                    elif a.low < s.low or a.high > s.high:
+                        err("grade-outside-statute", f"grade '{g.name}' allows {_fmt(a)} for {p}, outside the "
+                                                     f"statutory {_fmt(s)}", gr.span,
+                            f"the cited article allows {_fmt(s)}")
+        _check_monotone(bm, err)
+        _check_intervals(bm, res, err, warn)
+        for adj in bm.adjustments:
+            res.resolve(adj.when)
+
+    # penalty lists ------------------------------------------------------------
+    for pl in comp.penalty_lists.values():
+        if not pl.meta.sources:
+            err("missing-source", f"penalty list '{pl.name}' names no source document", pl.span)
+        for e in pl.entries:
+            known(e.item, comp.items, "item")
+            if e.when is not None:
+                res.resolve(e.when)
+
+    # rules -------------------------------------------------------------------------
+    phases: dict[str, int] = {}
+    for rule in comp.rules.values():
+        if not rule.basis:
+            err("missing-basis", f"rule '{rule.id}' cites no legal basis", rule.span)
+        resolved = res.resolve(rule.when)
+        phase = max((phase_of(p) for p in paths_of(resolved)), default=1) if resolved else 1
+        phases[rule.id] = phase
+        for act in rule.actions:
+            if act.kind == "flag" and act.arg not in comp.flags:
+                err("unknown-flag", f"unknown flag '{act.arg}'", act.span, _suggest(act.arg, comp.flags))
+            if phase == 2 and act.kind in ("no_penalty", "may_waive", "time_barred", "adjust"):
+                err("decision-loop", f"rule '{rule.id}' reads the computed decision but would change its "
+                                     f"{'adjustment' if act.kind == 'adjust' else 'outcome'}", act.span,
+                    "decide outcome and adjustment from the case facts only")
+        for r in rule.exception_to:
+            if r.name not in comp.rules:
+                err("unknown-rule", f"'{rule.id}' is an exception to unknown rule '{r.name}'", r.span,
+                    _suggest(r.name, comp.rules))
+    for rule in comp.rules.values():
+        for r in rule.exception_to:
+            if r.name in phases and phases[r.name] != phases[rule.id]:
+                err("exception-phase", f"'{rule.id}' and the rule it is an exception to, '{r.name}', read different "
+                                       f"stages (case facts vs. the computed decision)", r.span)
+    for cyc in _exception_cycles(comp):
+        first = comp.rules[cyc[0]]
+        err("exception-cycle", f"exception cycle: {' → '.join(cyc + [cyc[0]])}", first.span,
+            "one of these rules must not be an exception to the next")
+
+    # jurisdiction coverage: 三不管 and 多头管 ----------------------------------------------
+    counties = [a.name for a in comp.areas.values() if a.kind == "county"]
+    for county in counties:
+        idx = _handler_index(comp, county)
+        gaps: dict[str, int] = {}
+        for item in comp.items.values():
+            cands = handler_candidates(comp, county, item, idx)
+            if not cands:
+                dom = item.domain.name if item.domain else "?"
+                gaps[dom] = gaps.get(dom, 0) + 1
+            elif len(cands) > 1:
+                err("several-handlers", f"item '{item.code}' has {len(cands)} handling bodies in '{county}' (多头管): "
+                                        f"{', '.join(a.name for a in cands)}", comp.areas[county].span,
+                    "give exactly one agency of this county the item's domain or list")
+        for dom, n in sorted(gaps.items()):
+            warn("no-handler", f"{n} item(s) of domain '{dom}' have no handling body in '{county}' (三不管)",
+                 comp.areas[county].span, f"add an agency that serves {county} and handles domain {dom}")
+        for area in comp.areas.values():
+            if area.kind != "county" and area.parent and area.parent.name == county and area.mode == "empowered":
+                for code in sorted(empowered_items(comp, area) - set(comp.items)):
+                    pass  # reported on the list itself
+    return diags
+
+
+def _reachable(comp: Composite, name: str) -> set[str]:
+    out: set[str] = set()
+    todo = [r.name for r in comp.lists[name].includes] if name in comp.lists else []
+    while todo:
+        n = todo.pop()
+        if n in out or n not in comp.lists:
+            continue
+        out.add(n)
+        todo.extend(r.name for r in comp.lists[n].includes)
+    return out
+
+
+def _exception_cycles(comp: Composite) -> list[list[str]]:
+    graph = {r.id: [t.name for t in r.exception_to if t.name in comp.rules] for r in comp.rules.values()}
+    cycles, state = [], {}
+
+    def visit(node: str, stack: list[str]) -> None:
+        state[node] = 1
+        stack.append(node)
+        for nxt in graph[node]:
+            if state.get(nxt) == 1:
+                cycles.append(stack[stack.index(nxt):])
+            elif nxt not in state:
+                visit(nxt, stack)
+        stack.pop()
+        state[node] = 2
+
+    for n in graph:
+        if n not in state:
+            visit(n, [])
+    return cycles
+
+
+def _fmt(a: m.Amount) -> str:
+    if a.kind == "range":
+        return f"{a.low}..{a.high} 元"
+    if a.kind == "percent":
+        return f"{a.low * 100}%..{a.high * 100}% of {a.of.name if a.of else '?'}"
+    return f"{a.low}..{a.high} times {a.of.name if a.of else '?'}"
+
+
+def _check_monotone(bm: m.Benchmark, err) -> None:
+    by_party: dict[str, list[tuple[str, m.GradeRange]]] = {}
+    for g in bm.grades:
+        for gr in g.ranges:
+            for p in (["individual", "organisation"] if gr.party == "all" else [gr.party]):
+                by_party.setdefault(p, []).append((g.name, gr))
+    for p, seq in by_party.items():
+        for (n1, a), (n2, b) in zip(seq, seq[1:]):
+            if b.amount.low < a.amount.low or b.amount.high < a.amount.high:
+                err("grade-not-monotone", f"grade '{n2}' ({_fmt(b.amount)}) is lighter than the grade before it, "
+                                          f"'{n1}' ({_fmt(a.amount)}), for {p}", b.span,
+                    "list grades from the lightest to the heaviest")
+
+
+def _check_intervals(bm: m.Benchmark, res: Resolver, err, warn) -> None:
+    """Overlaps and gaps between grades whose conditions are intervals on one numeric fact."""
+    intervals = []
+    for g in bm.grades:
+        if g.when is None:
+            return  # an 'otherwise' grade closes every gap
+        iv = _interval(g.when)
+        if iv is None:
+            return  # not a simple interval: cannot be checked statically
+        intervals.append((g, iv))
+    facts = {iv[0] for _, iv in intervals}
+    if len(facts) != 1:
+        return
+    intervals.sort(key=lambda x: (x[1][1] is not None, x[1][1] or 0))
+    for (g1, (_, lo1, lo1inc, hi1, hi1inc)), (g2, (_, lo2, lo2inc, hi2, hi2inc)) in zip(intervals, intervals[1:]):
+        if hi1 is None or lo2 is None:
+            err("grade-overlap", f"grades '{g1.name}' and '{g2.name}' overlap", g2.span)
+            continue
+        if hi1 > lo2 or (hi1 == lo2 and hi1inc and lo2inc):
+            err("grade-overlap", f"grades '{g1.name}' and '{g2.name}' overlap at {lo2}", g2.span,
+                "make one bound strict (< or >) and the other inclusive")
+        elif hi1 < lo2 or (hi1 == lo2 and not hi1inc and not lo2inc):
+            warn("grade-gap", f"no grade covers values between '{g1.name}' and '{g2.name}' (around {hi1})", g2.span)
+    first, last = intervals[0][1], intervals[-1][1]
+    if first[1] is not None and first[1] > 0:
+        warn("grade-gap", f"no grade covers values below {first[1]}", intervals[0][0].span)
+    if last[3] is not None:
+        warn("grade-gap", f"no grade covers values above {last[3]}", intervals[-1][0].span)
+
+
+def _interval(cond):
+    terms = cond.terms if isinstance(cond, m.AllOf) else (cond,)
+    fact, lo, loinc, hi, hiinc = None, None, False, None, False
+    for t in terms:
+        if not isinstance(t, m.Comparison) or not isinstance(t.value, m.Literal_) or not isinstance(t.value.value, Decimal):
+            return None
+        if fact not in (None, t.fact.name):
+            return None
+        fact = t.fact.name
+        v = t.value.value
+        if t.op in (">", ">="):
+            lo, loinc = v, t.op == ">="
+        elif t.op in ("<", "<="):
+            hi, hiinc = v, t.op == "<="
+        else:
+            return None
+    return fact, lo, loinc, hi, hiinc

@@ -1,0 +1,224 @@
+"""Composite to program: everything evaluation needs, resolved, indexed and ready.
+
+Owns `Program`, the compiled form of a composite: items by code, jurisdiction indexes per county,
+empowerment sets, benchmark grades and list entries as predicates, and the policy rules split into two
+stages, each matched by one durable_rules `Matcher`. Items, benchmarks and lists are data looked up by
+code, so the cost of a case does not grow with the catalogue; only policy rules go to durable_rules.
+Imports `check`, `compose`, `model`, `_durable`, `errors`.
+"""
+
+from __future__ import annotations
+
+import operator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Callable, Mapping
+
+from engine import _durable
+from engine import model as m
+from engine.check import (Resolver, empowered_items, handler_candidates, item_category, paths_of, _handler_index)
+from engine.compose import Composite
+from engine.errors import Diagnostic, RulesetError
+from engine.vocabulary import phase_of
+
+__all__ = ["Program", "compile_composite", "predicate"]
+
+_OPS: dict[str, Callable] = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
+                             ">": operator.gt, ">=": operator.ge}
+
+
+def predicate(cond: tuple | None) -> Callable[[Mapping], bool]:
+    """Compile a resolved condition into a Python predicate with durable_rules' semantics.
+
+    Used for the per-item data (benchmark grades, list entries), which are looked up by item code and
+    never go to the matcher. A missing fact never satisfies a comparison, not even ``!=``; ``==``
+    between a number and yes/no never holds.
+
+    Examples:
+        >>> p = predicate(("and", [("cmp", "a", ">=", 2), ("missing", "b")]))
+        >>> p({"a": 3}), p({"a": 3, "b": 1}), p({})
+        (True, False, False)
+    """
+    if cond is None:
+        return lambda facts: True
+    kind = cond[0]
+    if kind == "and":
+        parts = [predicate(c) for c in cond[1]]
+        return lambda facts: all(p(facts) for p in parts)
+    if kind == "or":
+        parts = [predicate(c) for c in cond[1]]
+        return lambda facts: any(p(facts) for p in parts)
+    path = cond[1]
+    if kind == "present":
+        return lambda facts: path in facts
+    if kind == "missing":
+        return lambda facts: path not in facts
+    _, _, op, value = cond
+    fn = _OPS[op]
+    numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
+
+    def test(facts: Mapping) -> bool:
+        if path not in facts:
+            return False
+        v = facts[path]
+        if numeric != (isinstance(v, (int, float)) and not isinstance(v, bool)):
+            return False
+        return fn(v, value)
+
+    return test
+
+
+@dataclass(frozen=True)
+class CRule:
+    """A compiled policy rule."""
+
+    id: str
+    title: str
+    basis: tuple[str, ...]
+    exception_to: frozenset[str]
+    actions: tuple[m.Action, ...]
+    cond: tuple
+    phase: int
+    layer: str
+
+
+@dataclass(frozen=True)
+class CGrade:
+    """A compiled benchmark grade."""
+
+    name: str
+    test: Callable[[Mapping], bool]
+    ranges: Mapping[str, m.Amount]  # party → amount ("individual"/"organisation")
+    otherwise: bool
+
+
+@dataclass(frozen=True)
+class CBenchmark:
+    """A compiled discretion benchmark."""
+
+    item: str
+    grades: tuple[CGrade, ...]
+    adjustments: tuple[tuple[str, Callable[[Mapping], bool], str | None], ...]
+    sources: tuple[str, ...]
+    unconfirmed: bool
+
+
+@dataclass(frozen=True)
+class CEntry:
+    """A compiled penalty-list entry."""
+
+    list_name: str
+    list_title: str
+    kind: str
+    test: Callable[[Mapping], bool]
+    note: str | None
+    sources: tuple[str, ...]
+
+
+@dataclass
+class Program:
+    """The compiled composite in force from `version`; read-only once built."""
+
+    composite: Composite
+    items: Mapping[str, m.Item]
+    categories: Mapping[str, str]
+    statutory: Mapping[str, Mapping[str, tuple[m.Sanction, ...]]]
+    rules: Mapping[str, CRule]
+    stage1: tuple[CRule, ...]
+    stage2: tuple[CRule, ...]
+    benchmarks: Mapping[str, CBenchmark]
+    entries: Mapping[str, tuple[CEntry, ...]]
+    empowered: Mapping[str, frozenset[str]]
+    handler_index: Mapping[str, dict]
+    params: Mapping[str, object]
+    matcher1: _durable.Matcher
+    matcher2: _durable.Matcher
+    _handlers: dict = field(default_factory=dict)
+
+    @property
+    def version(self) -> str:
+        """The version string: the latest effective date among the files in force."""
+        return self.composite.version.isoformat()
+
+    def handlers(self, county: str, code: str) -> list[m.Agency]:
+        """The agencies of `county` that handle item `code` (cached)."""
+        key = (county, code)
+        found = self._handlers.get(key)
+        if found is None:
+            found = handler_candidates(self.composite, county, self.items[code], self.handler_index.get(county))
+            self._handlers[key] = found
+        return found
+
+    def close(self) -> None:
+        """Release the matchers' durable_rules state."""
+        self.matcher1.close()
+        self.matcher2.close()
+
+
+def compile_composite(comp: Composite, texts: Mapping[str, str] | None = None) -> Program:
+    """Compile a checked composite into a `Program`.
+
+    Raises:
+        RulesetError: when the policy rules exceed durable_rules' measured limits.
+    """
+    diags: list[Diagnostic] = []
+    res = Resolver(comp, diags)
+    rules: dict[str, CRule] = {}
+    for r in comp.rules.values():
+        cond = res.resolve(r.when)
+        phase = max((phase_of(p) for p in paths_of(cond)), default=1) if cond else 1
+        rules[r.id] = CRule(r.id, r.title, r.basis, frozenset(x.name for x in r.exception_to), r.actions, cond, phase,
+                            comp.layer_of.get(f"rules:{r.id}", ""))
+    benchmarks = {}
+    for code, bm in comp.benchmarks.items():
+        grades = []
+        for g in bm.grades:
+            ranges = {}
+            for gr in g.ranges:
+                for p in (["individual", "organisation"] if gr.party == "all" else [gr.party]):
+                    ranges[p] = gr.amount
+            grades.append(CGrade(g.name, predicate(res.resolve(g.when)) if g.when else (lambda f: True), ranges,
+                                 g.when is None))
+        adjust = tuple((a.direction, predicate(res.resolve(a.when)), a.reason) for a in bm.adjustments)
+        benchmarks[code] = CBenchmark(code, tuple(grades), adjust, bm.meta.sources, bm.meta.unconfirmed)
+    entries: dict[str, list[CEntry]] = {}
+    for pl in comp.penalty_lists.values():
+        for e in pl.entries:
+            entries.setdefault(e.item.name, []).append(
+                CEntry(pl.name, pl.title or pl.name, pl.kind, predicate(res.resolve(e.when)) if e.when else
+                       (lambda f: True), e.note, pl.meta.sources))
+    if diags:
+        raise RulesetError(diags, texts)
+    stage1 = tuple(r for r in rules.values() if r.phase == 1)
+    stage2 = tuple(r for r in rules.values() if r.phase == 2)
+    problems = []
+    for stage in (stage1, stage2):
+        for rid, msg in _durable.check_limits([(r.id, r.cond) for r in stage]):
+            span = comp.rules[rid].span if rid in comp.rules else next(iter(comp.rules.values())).span
+            problems.append(Diagnostic(code="matcher-limit", message=msg, span=span,
+                                       hint="split the rule, or use fewer distinct conditions"))
+    if problems:
+        raise RulesetError(problems, texts)
+    statutory = {code: {c.party: c.sanctions for c in it.penalties} for code, it in comp.items.items()}
+    empowered = {a.name: frozenset(empowered_items(comp, a)) for a in comp.areas.values()
+                 if a.kind != "county" and a.mode == "empowered"}
+    counties = [a.name for a in comp.areas.values() if a.kind == "county"]
+    tag = f"{comp.name}@{comp.version.isoformat()}"
+    try:
+        matcher1 = _durable.Matcher(f"{tag}/stage1", [(r.id, r.cond) for r in stage1])
+        matcher2 = _durable.Matcher(f"{tag}/stage2", [(r.id, r.cond) for r in stage2])
+    except _durable.MatcherError as exc:
+        span = next(iter(comp.rules.values())).span if comp.rules else m.Span(source=comp.name)  # type: ignore[attr-defined]
+        raise RulesetError([Diagnostic(code="matcher-limit", message=str(exc), span=span)], texts) from None
+    return Program(
+        composite=comp, items=comp.items,
+        categories={code: item_category(comp, it) or "comprehensive" for code, it in comp.items.items()},
+        statutory=statutory, rules=rules, stage1=stage1, stage2=stage2, benchmarks=benchmarks,
+        entries={k: tuple(v) for k, v in entries.items()}, empowered=empowered,
+        handler_index={c: _handler_index(comp, c) for c in counties},
+        params={k: p.value for k, p in comp.parameters.items()}, matcher1=matcher1, matcher2=matcher2)
+
+
+def quantize(value: Decimal) -> Decimal:
+    """Round money to the fen (0.01 yuan)."""
+    return value.quantize(Decimal("0.01"))

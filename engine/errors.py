@@ -1,0 +1,149 @@
+"""The error hierarchy every caller of `engine` sees.
+
+Owns `EngineError` and its subclasses, and `Diagnostic`, the structured form of one problem.
+Imports only `engine.source`.
+
+Hierarchy::
+
+    EngineError              every error raised on purpose; catch this at the edge of an application
+    ├── RulesetError         DSL text or ruleset semantics; `.diagnostics` (≥1 error, sorted by position)
+    ├── CaseError            the case does not fit the ruleset; `.problems` with a field path each
+    ├── UnknownItem          an item code that is not in the catalogue (also a `KeyError`)
+    └── EvaluationError      a failure while evaluating (the matcher failed, no version in force ...)
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from engine.source import Span, excerpt
+
+__all__ = [
+    "CaseError",
+    "CaseProblem",
+    "Diagnostic",
+    "EngineError",
+    "EvaluationError",
+    "RulesetError",
+    "UnknownItem",
+]
+
+Severity = Literal["error", "warning"]
+
+
+class Diagnostic(BaseModel):
+    """One problem found in a ruleset: a stable kebab-case `code`, a plain `message`, where, and a hint."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: str
+    message: str
+    span: Span
+    severity: Severity = "error"
+    hint: str | None = None
+
+    def render(self, text: str | None = None) -> str:
+        """Render as ``file:line:col: severity[code]: message``, then an excerpt with carets and the hint."""
+        out = [f"{self.span}: {self.severity}[{self.code}]: {self.message}"]
+        if text is not None:
+            ex = excerpt(text, self.span)
+            if ex:
+                out.append(ex)
+        if self.hint:
+            out.append(f"  hint: {self.hint}")
+        return "\n".join(out)
+
+
+class EngineError(Exception):
+    """Base of every error the engine raises on purpose."""
+
+
+class RulesetError(EngineError):
+    """A ruleset that cannot be parsed or fails its static checks.
+
+    Attributes:
+        diagnostics: every problem found (errors and warnings), sorted by position.
+        texts: the source texts by file name, for rendering excerpts.
+    """
+
+    def __init__(self, diagnostics: list[Diagnostic] | tuple[Diagnostic, ...], texts: dict[str, str] | None = None):
+        self.diagnostics = tuple(sorted(diagnostics, key=lambda d: (d.span.source, d.span.line, d.span.column)))
+        self.texts = dict(texts or {})
+        first = self.errors[0] if self.errors else self.diagnostics[0]
+        super().__init__(f"{first.span}: {first.message}")
+
+    @property
+    def errors(self) -> tuple[Diagnostic, ...]:
+        """The diagnostics of severity ``error``."""
+        return tuple(d for d in self.diagnostics if d.severity == "error")
+
+    @property
+    def file(self) -> str:
+        """The file of the first error."""
+        return (self.errors or self.diagnostics)[0].span.source
+
+    @property
+    def line(self) -> int:
+        """The line of the first error."""
+        return (self.errors or self.diagnostics)[0].span.line
+
+    @property
+    def column(self) -> int:
+        """The column of the first error."""
+        return (self.errors or self.diagnostics)[0].span.column
+
+    @property
+    def message(self) -> str:
+        """The message of the first error."""
+        return (self.errors or self.diagnostics)[0].message
+
+    def __str__(self) -> str:
+        return "\n".join(d.render(self.texts.get(d.span.source)) for d in self.diagnostics)
+
+
+class CaseProblem(BaseModel):
+    """One problem with a case: the field path (e.g. ``party.age``), a message and the offending input."""
+
+    model_config = ConfigDict(frozen=True)
+
+    path: str
+    message: str
+    code: str = "invalid"
+
+
+class CaseError(EngineError):
+    """A case that does not fit the ruleset: unknown item or place, wrong fact type, impossible dates ...
+
+    Attributes:
+        problems: each problem with its field path.
+        case_id: the case's identifier when it could be read.
+    """
+
+    def __init__(self, problems: list[CaseProblem] | tuple[CaseProblem, ...], case_id: str | None = None):
+        self.problems = tuple(problems)
+        self.case_id = case_id
+        super().__init__("; ".join(f"{p.path or '<case>'}: {p.message}" for p in self.problems))
+
+    @property
+    def path(self) -> str:
+        """The field path of the first problem."""
+        return self.problems[0].path
+
+
+class UnknownItem(EngineError, KeyError):
+    """An enforcement-item code that is not in the ruleset's catalogue."""
+
+    def __init__(self, code: str, suggestions: tuple[str, ...] = ()):
+        self.code = code
+        self.suggestions = suggestions
+        hint = f" (did you mean {', '.join(suggestions)}?)" if suggestions else ""
+        super().__init__(f"unknown item {code!r}{hint}")
+
+    def __str__(self) -> str:
+        return self.args[0]
+
+
+class EvaluationError(EngineError):
+    """A failure while evaluating a valid case against a valid ruleset (e.g. the matcher failed)."""

@@ -1,0 +1,246 @@
+"""Files to layers: find a ruleset's files and its parents, parse them, read referenced catalogue tables.
+
+Owns the on-disk layout: a ruleset named ``a/b`` is the directory ``<root>/a/b`` holding one ``.rules``
+file per dated version; its header says which ruleset it ``extends``. A table referenced by
+``catalogue "x.csv"`` is read from the ruleset's own directory and never from outside it.
+Imports `syntax`, `model`, `errors`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from engine import model as m
+from engine.errors import Diagnostic, RulesetError
+from engine.source import Span
+from engine.syntax import parse_layer, parse_sanctions
+
+__all__ = ["LayerFile", "default_root", "load_chain", "CATALOGUE_COLUMNS"]
+
+CATALOGUE_COLUMNS = ("code", "name", "domain", "category", "basis", "individual", "organisation", "all",
+                     "requires", "source")
+_REQUIRED = ("code", "name", "domain", "basis")
+_MAX_FILE_BYTES = 32 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class LayerFile:
+    """One parsed ruleset file, with the items of the tables it references appended to its declarations."""
+
+    layer: m.Layer
+    path: str
+    text: str
+    depth: int  # 0 = the root of the chain (the province)
+
+
+def default_root() -> Path:
+    """The embedded default rulesets: ``engine/rulesets`` in an installed wheel, else the checkout's ``rulesets/``."""
+    packaged = resources.files("engine") / "rulesets"
+    if packaged.is_dir():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parents[1] / "rulesets"
+
+
+def _err(code: str, message: str, span: Span, hint: str | None = None) -> Diagnostic:
+    return Diagnostic(code=code, message=message, span=span, hint=hint)
+
+
+def _read(path: Path) -> str:
+    if path.stat().st_size > _MAX_FILE_BYTES:
+        raise RulesetError([_err("file-too-large", f"the file is larger than {_MAX_FILE_BYTES >> 20} MiB",
+                                 Span(source=str(path)))])
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise RulesetError([_err("encoding", f"the file is not UTF-8 ({exc.reason} at byte {exc.start})",
+                                 Span(source=str(path)), "save the file as UTF-8")]) from None
+
+
+def _layer_files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.glob("*.rules") if p.is_file())
+
+
+def _resolve_parent(name: str, near: Path, root: Path) -> Path | None:
+    """Find the directory of ruleset `name`: first in a rulesets tree that contains `near`, then under `root`."""
+    for base in [near, *near.parents]:
+        cand = base / name
+        if cand.is_dir() and _layer_files(cand):
+            return cand
+    cand = root / name
+    if cand.is_dir() and _layer_files(cand):
+        return cand
+    return None
+
+
+def load_chain(target: str | Path, root: Path | None = None) -> tuple[list[LayerFile], dict[str, str]]:
+    """Load a ruleset and its ancestors.
+
+    Args:
+        target: a ruleset name under `root` (``"hangzhou/shangcheng"``), a ``.rules`` file, or a directory.
+        root: where names are looked up; the embedded default rulesets if not given.
+
+    Returns:
+        The layer files from the province down (each layer's files by effective date), and the texts by path.
+
+    Raises:
+        RulesetError: unreadable files, syntax errors, unknown parents, cycles, bad catalogue tables.
+    """
+    root = Path(root) if root is not None else default_root()
+    tpath = Path(target)
+    if tpath.suffix == ".rules" and tpath.is_file():
+        files = [tpath]
+    elif tpath.is_dir() and _layer_files(tpath):
+        files = _layer_files(tpath)
+    elif (root / str(target)).is_dir() and _layer_files(root / str(target)):
+        files = _layer_files(root / str(target))
+    else:
+        known = sorted(str(p.parent.relative_to(root)) for p in root.rglob("*.rules")) if root.is_dir() else []
+        import difflib
+        close = difflib.get_close_matches(str(target), sorted(set(known)), n=3)
+        raise RulesetError([_err("unknown-ruleset", f"no ruleset named '{target}'", Span(source=str(target)),
+                                 f"did you mean {', '.join(close)}?" if close else
+                                 f"known rulesets: {', '.join(sorted(set(known)))}" if known else None)])
+
+    chain: list[list[LayerFile]] = []
+    texts: dict[str, str] = {}
+    seen: set[str] = set()
+    while True:
+        layer_files = []
+        diags: list[Diagnostic] = []
+        for f in files:
+            text = _read(f)
+            texts[str(f)] = text
+            try:
+                layer = parse_layer(text, str(f))
+            except RulesetError as err:
+                diags.extend(err.diagnostics)
+                continue
+            layer = _with_catalogues(layer, f.parent, diags, texts)
+            layer_files.append(LayerFile(layer, str(f), text, 0))
+        if diags:
+            raise RulesetError(diags, texts)
+        names = {lf.layer.name for lf in layer_files}
+        if len(names) > 1:
+            raise RulesetError([_err("mixed-layer", f"files of one directory declare different rulesets: {sorted(names)}",
+                                     lf.layer.span, "all dated versions in one directory must name the same ruleset")
+                                for lf in layer_files[1:]], texts)
+        parents = {lf.layer.extends for lf in layer_files}
+        if len(parents) > 1:
+            raise RulesetError([_err("mixed-parent", "versions of one ruleset extend different parents",
+                                     lf.layer.span) for lf in layer_files], texts)
+        name = layer_files[0].layer.name
+        if name in seen:
+            raise RulesetError([_err("extends-cycle", f"ruleset '{name}' extends itself through its parents",
+                                     layer_files[0].layer.span)], texts)
+        seen.add(name)
+        chain.append(layer_files)
+        parent = parents.pop()
+        if parent is None:
+            break
+        pdir = _resolve_parent(parent, files[0].parent, root)
+        if pdir is None:
+            raise RulesetError([_err("unknown-parent", f"the parent ruleset '{parent}' was not found",
+                                     layer_files[0].layer.span, f"looked for a directory '{parent}' with .rules files")],
+                               texts)
+        files = _layer_files(pdir)
+    chain.reverse()
+    out = []
+    for depth, layer_files in enumerate(chain):
+        for lf in sorted(layer_files, key=lambda x: x.layer.effective):
+            out.append(LayerFile(lf.layer, lf.path, lf.text, depth))
+    return out, texts
+
+
+def _with_catalogues(layer: m.Layer, directory: Path, diags: list[Diagnostic], texts: dict[str, str]) -> m.Layer:
+    extra: list[m.Item] = []
+    for decl in layer.declarations:
+        if not isinstance(decl, m.CatalogueRef):
+            continue
+        rel = Path(decl.path)
+        target = (directory / rel).resolve()
+        base = directory.resolve()
+        if rel.is_absolute() or base not in target.parents or target.suffix.lower() not in (".csv", ".tsv"):
+            diags.append(_err("catalogue-path", f"catalogue '{decl.path}' must be a .csv or .tsv file inside the "
+                                                f"ruleset's own directory", decl.span))
+            continue
+        if not target.is_file():
+            diags.append(_err("catalogue-missing", f"catalogue '{decl.path}' does not exist", decl.span))
+            continue
+        try:
+            text = _read(target)
+        except RulesetError as err:
+            diags.extend(err.diagnostics)
+            continue
+        texts[str(target)] = text
+        extra.extend(read_catalogue(text, str(target), diags))
+    if not extra:
+        return layer
+    return layer.model_copy(update={"declarations": layer.declarations + tuple(extra)})
+
+
+def read_catalogue(text: str, source: str, diags: list[Diagnostic]) -> list[m.Item]:
+    """Read an item table (CSV, or TSV if the file is tab-separated); append row-level problems to `diags`."""
+    first = text.split("\n", 1)[0]
+    delim = "\t" if first.count("\t") > first.count(",") else ","
+    reader = csv.reader(io.StringIO(text), delimiter=delim)
+    try:
+        header = [h.strip() for h in next(reader)]
+    except StopIteration:
+        diags.append(_err("catalogue-empty", "the catalogue table is empty", Span(source=source)))
+        return []
+    unknown = [h for h in header if h not in CATALOGUE_COLUMNS]
+    missing = [h for h in _REQUIRED if h not in header]
+    if unknown or missing:
+        diags.append(_err("catalogue-header", f"bad header: unknown columns {unknown}, missing columns {missing}",
+                          Span(source=source, line=1, column=1), f"columns: {', '.join(CATALOGUE_COLUMNS)}"))
+        return []
+    items = []
+    for row in reader:
+        line = reader.line_num
+        if not any(c.strip() for c in row):
+            continue
+        if len(row) != len(header):
+            diags.append(_err("catalogue-row", f"row has {len(row)} cells, the header has {len(header)}",
+                              Span(source=source, line=line, column=1)))
+            continue
+        cells = dict(zip(header, (c.strip() for c in row)))
+
+        def col(name: str) -> int:
+            return sum(len(c) + 1 for c in row[: header.index(name)]) + 1
+
+        bad = [c for c in _REQUIRED if not cells.get(c)]
+        if bad:
+            diags.append(_err("catalogue-row", f"empty required cell '{bad[0]}'", Span(source=source, line=line,
+                                                                                        column=col(bad[0]))))
+            continue
+        penalties = []
+        for party in ("individual", "organisation", "all"):
+            cell = cells.get(party, "")
+            if not cell:
+                continue
+            try:
+                sanctions = parse_sanctions(cell, source, line, col(party))
+            except RulesetError as err:
+                diags.extend(err.diagnostics)
+                continue
+            penalties.append(m.PenaltyClause(party=party, sanctions=sanctions,
+                                             span=Span(source=source, line=line, column=col(party))))
+        category = cells.get("category") or None
+        if category not in (None, "comprehensive", "specialist", "department"):
+            diags.append(_err("catalogue-row", f"unknown category '{category}'",
+                              Span(source=source, line=line, column=col("category")),
+                              "comprehensive, specialist or department"))
+            continue
+        span = Span(source=source, line=line, column=1)
+        items.append(m.Item(
+            code=cells["code"], name=cells["name"],
+            domain=m.Ref(name=cells["domain"], span=Span(source=source, line=line, column=col("domain"))),
+            category=category, basis=tuple(b.strip() for b in cells["basis"].replace("；", ";").split(";") if b.strip()),
+            requires=tuple(m.Ref(name=r.strip(), span=span) for r in cells.get("requires", "").split(";") if r.strip()),
+            penalties=tuple(penalties),
+            meta=m.Meta(sources=(cells["source"],) if cells.get("source") else ()), span=span))
+    return items

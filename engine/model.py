@@ -1,0 +1,394 @@
+"""The ruleset IR: frozen, typed, positioned pydantic models built from DSL text.
+
+Owns the shape of a parsed ruleset layer (`Layer`) and of every declaration in it. Every node built
+from text carries a `span`; names that can be wrong (`Ref`) carry their own span so a diagnostic can
+underline exactly the bad name. The IR never raises and never resolves names: that is `check`'s job.
+Imports only `engine.source`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from engine.source import Span
+
+Party = Literal["individual", "organisation", "all"]
+Category = Literal["comprehensive", "specialist", "department"]
+Level = Literal["province", "city", "county", "township"]
+AgencyKind = Literal["comprehensive", "specialist", "department", "township", "government"]
+Mode = Literal["empowered", "dispatched", "none"]
+Adjustment = Literal["lighter", "reduced", "heavier", "lighter_or_reduced"]
+FactType = Literal["money", "number", "integer", "yes/no", "text", "enum"]
+
+
+class Node(BaseModel):
+    """Base of all IR nodes: frozen, no extra fields."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Ref(Node):
+    """A name that refers to another declaration (a fact path, parameter, agency, list, item, rule ...)."""
+
+    name: str
+    span: Span
+
+
+Scalar = Union[bool, Decimal, str, None]
+
+
+class Literal_(Node):
+    """A literal value in a condition: number, string, yes/no."""
+
+    kind: Literal["literal"] = "literal"
+    value: Scalar
+    span: Span
+
+
+class Symbol(Node):
+    """A bare name used as a value: a parameter, or a member of an enumerated fact (``individual``)."""
+
+    kind: Literal["symbol"] = "symbol"
+    name: str
+    span: Span
+
+
+Value = Annotated[Union[Literal_, Symbol], Field(discriminator="kind")]
+
+
+class Comparison(Node):
+    """``<path> <op> <value>``."""
+
+    kind: Literal["cmp"] = "cmp"
+    fact: Ref
+    op: Literal["==", "!=", "<", "<=", ">", ">="]
+    value: Value
+    span: Span
+
+
+class Presence(Node):
+    """``<path> is present`` / ``<path> is missing``."""
+
+    kind: Literal["present", "missing"]
+    fact: Ref
+    span: Span
+
+
+class Membership(Node):
+    """``<path> in [v1, v2, ...]``: shorthand for an `or` of equalities."""
+
+    kind: Literal["in"] = "in"
+    fact: Ref
+    values: tuple[Value, ...]
+    span: Span
+
+
+class AllOf(Node):
+    """``a and b and ...``."""
+
+    kind: Literal["and"] = "and"
+    terms: tuple["Condition", ...]
+    span: Span
+
+
+class AnyOf(Node):
+    """``a or b or ...``."""
+
+    kind: Literal["or"] = "or"
+    terms: tuple["Condition", ...]
+    span: Span
+
+
+Condition = Annotated[Union[Comparison, Presence, Membership, AllOf, AnyOf], Field(discriminator="kind")]
+
+
+class Meta(Node):
+    """Provenance shared by many declarations: source documents, notes, and whether a value is unconfirmed."""
+
+    sources: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    unconfirmed: bool = False
+
+
+class Parameter(Node):
+    """``parameter NAME = value "description"``: a named, documented value (thresholds, percentages)."""
+
+    name: str
+    value: Scalar
+    is_percent: bool = False
+    description: str | None = None
+    meta: Meta = Meta()
+    override: bool = False
+    span: Span
+
+
+class FactDecl(Node):
+    """``fact NAME: type "description"``: an item-specific quantity a case may declare under ``facts``."""
+
+    name: str
+    type: FactType
+    members: tuple[str, ...] = ()
+    description: str | None = None
+    override: bool = False
+    span: Span
+
+
+class SanctionDecl(Node):
+    """``sanction NAME "description" [fine] [basis ...]``: a penalty kind or measure by its legal name."""
+
+    name: str
+    description: str | None = None
+    is_fine: bool = False
+    is_penalty: bool = True
+    basis: tuple[str, ...] = ()
+    span: Span
+
+
+class FlagDecl(Node):
+    """``flag CODE "label" basis "..."``: a legal-check flag the decision can carry."""
+
+    code: str
+    label: str
+    basis: tuple[str, ...] = ()
+    span: Span
+
+
+class DomainDecl(Node):
+    """``domain NAME category CATEGORY``: an enforcement domain (执法领域) and its default category."""
+
+    name: str
+    category: Category
+    meta: Meta = Meta()
+    override: bool = False
+    span: Span
+
+
+class Handles(Node):
+    """What an agency handles: a whole category, a domain, or the items of a list."""
+
+    by: Literal["category", "domain", "list"]
+    target: Ref
+    span: Span
+
+
+class Agency(Node):
+    """``agency NAME level ... kind ... in COUNTY handles ...``: a body that can handle cases."""
+
+    name: str
+    level: Level | None = None
+    kind: AgencyKind | None = None
+    serves: tuple[Ref, ...] = ()
+    handles: tuple[Handles, ...] = ()
+    in_name_of: str | None = None
+    meta: Meta = Meta()
+    override: bool = False
+    span: Span
+
+
+class Area(Node):
+    """``county`` / ``township`` / ``zone`` declarations: places and their enforcement arrangement."""
+
+    name: str
+    kind: Literal["county", "township", "zone"]
+    title: str | None = None
+    parent: Ref | None = None
+    mode: Mode = "none"
+    zone_type: str | None = None
+    body: str | None = None
+    team: str | None = None
+    dispatched_for: Ref | None = None
+    township_class: Ref | None = None
+    lists: tuple[Ref, ...] = ()
+    coordinator: str | None = None
+    basis: tuple[str, ...] = ()
+    meta: Meta = Meta()
+    override: bool = False
+    span: Span
+
+
+class TownshipClass(Node):
+    """``class NAME in COUNTY lists ...``: a class of townships sharing an empowerment list (义乌 试点镇 ...)."""
+
+    name: str
+    county: Ref
+    lists: tuple[Ref, ...] = ()
+    meta: Meta = Meta()
+    override: bool = False
+    span: Span
+
+
+class ItemList(Node):
+    """``list NAME "title" items ... includes ...``: a named list of item codes (empowerment lists)."""
+
+    name: str
+    title: str | None = None
+    items: tuple[Ref, ...] = ()
+    includes: tuple[Ref, ...] = ()
+    published_total: int | None = None
+    meta: Meta = Meta()
+    override: bool = False
+    span: Span
+
+
+class Amount(Node):
+    """A fine amount: a yuan range, or a percentage range / multiple range of a declared quantity."""
+
+    kind: Literal["range", "percent", "multiple"]
+    low: Decimal
+    high: Decimal
+    of: Ref | None = None
+    span: Span
+
+
+class Sanction(Node):
+    """One penalty kind in an item's statutory penalty (``罚款 200..1000``, ``没收违法所得``)."""
+
+    name: Ref
+    amount: Amount | None = None
+    span: Span
+
+
+class PenaltyClause(Node):
+    """``penalty 个人: 罚款 200..1000, 警告``: the statutory penalty for one kind of party (or all)."""
+
+    party: Party
+    sanctions: tuple[Sanction, ...]
+    span: Span
+
+
+class Item(Node):
+    """An enforcement item (执法事项) of the catalogue, with its legal basis and statutory penalty."""
+
+    code: str
+    name: str
+    domain: Ref | None = None
+    category: Category | None = None
+    basis: tuple[str, ...] = ()
+    requires: tuple[Ref, ...] = ()
+    penalties: tuple[PenaltyClause, ...] = ()
+    meta: Meta = Meta()
+    override: bool = False
+    span: Span
+
+
+class CatalogueRef(Node):
+    """``catalogue "file.csv"``: a table of items next to the ruleset file."""
+
+    path: str
+    span: Span
+
+
+class GradeRange(Node):
+    """The range a benchmark grade allows for one kind of party."""
+
+    party: Party
+    amount: Amount
+    span: Span
+
+
+class Grade(Node):
+    """One benchmark grade: a name, the condition on case facts, and the ranges it allows."""
+
+    name: str
+    when: Condition | None = None
+    ranges: tuple[GradeRange, ...]
+    span: Span
+
+
+class BenchAdjust(Node):
+    """A benchmark's ``heavier when ...`` / ``lighter when ...`` clause."""
+
+    direction: Literal["heavier", "lighter"]
+    when: Condition
+    reason: str | None = None
+    span: Span
+
+
+class Benchmark(Node):
+    """``benchmark CODE source "..."``: the discretion benchmark (裁量基准) of one item."""
+
+    item: Ref
+    grades: tuple[Grade, ...]
+    adjustments: tuple[BenchAdjust, ...] = ()
+    meta: Meta = Meta()
+    override: bool = False
+    span: Span
+
+
+class ListEntry(Node):
+    """One entry of a no-penalty / reduced-penalty list: the item and its conditions."""
+
+    item: Ref
+    when: Condition | None = None
+    note: str | None = None
+    span: Span
+
+
+class PenaltyList(Node):
+    """``penalty_list NAME kind no_penalty|may_waive|reduced``: 不予处罚 / 首违不罚 / 减轻处罚 lists."""
+
+    name: str
+    kind: Literal["no_penalty", "may_waive", "reduced"]
+    title: str | None = None
+    entries: tuple[ListEntry, ...] = ()
+    meta: Meta = Meta()
+    override: bool = False
+    span: Span
+
+
+class Action(Node):
+    """What a rule does when it applies."""
+
+    kind: Literal[
+        "no_penalty", "may_waive", "time_barred", "adjust", "flag", "transfer", "retain", "procedure", "note"
+    ]
+    arg: str | None = None
+    text: str | None = None
+    span: Span
+
+
+class Rule(Node):
+    """A policy rule: stable id, title, legal basis, optional exception target, condition and actions."""
+
+    id: str
+    title: str
+    basis: tuple[str, ...] = ()
+    exception_to: tuple[Ref, ...] = ()
+    when: Condition
+    actions: tuple[Action, ...]
+    override: bool = False
+    span: Span
+
+
+class Repeal(Node):
+    """``repeal KIND NAME``: remove something a parent layer or earlier version declared."""
+
+    what: Literal["item", "rule", "list", "benchmark", "penalty_list", "agency", "area", "parameter"]
+    target: Ref
+    span: Span
+
+
+Declaration = Union[
+    Parameter, FactDecl, SanctionDecl, FlagDecl, DomainDecl, Agency, Area, TownshipClass, ItemList, Item,
+    CatalogueRef, Benchmark, PenaltyList, Rule, Repeal,
+]
+
+
+class Layer(Node):
+    """One ruleset file: a dated version of one layer (province, city or county)."""
+
+    name: str
+    effective: date
+    extends: str | None = None
+    title: str | None = None
+    sources: tuple[str, ...] = ()
+    declarations: tuple[Declaration, ...]
+    span: Span
+
+
+AllOf.model_rebuild()
+AnyOf.model_rebuild()

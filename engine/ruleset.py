@@ -1,0 +1,229 @@
+"""The loaded ruleset callers hold: `Ruleset`, its public `Item` and `Area` views, and `load_ruleset`.
+
+Owns the version timeline of a ruleset chain (one compiled `Program` per date on which any layer
+changes) and the catalogue views of the public contract. Imports `loader`, `compose`, `check`,
+`compiler`, `model`, `errors`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import threading
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from engine import model as m
+from engine.check import check
+from engine.compiler import Program, compile_composite
+from engine.compose import compose, version_dates
+from engine.errors import Diagnostic, RulesetError, UnknownItem
+from engine.loader import load_chain
+
+__all__ = ["Area", "Fine", "Item", "Ruleset", "Statutory", "load_ruleset"]
+
+
+class Fine(BaseModel):
+    """A statutory fine as written in the cited article: yuan range, or a percentage / multiple of a quantity."""
+
+    model_config = ConfigDict(frozen=True)
+
+    basis: Literal["yuan", "percent", "multiple"]
+    min: str
+    max: str
+    of: str | None = None
+
+
+class Statutory(BaseModel):
+    """The penalty the law allows one kind of party: the penalty kinds and the fine."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kinds: tuple[str, ...]
+    fine: Fine | None = None
+
+
+class Item(BaseModel):
+    """An enforcement item (执法事项) of the catalogue."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: str
+    name: str
+    domain: str
+    category: Literal["comprehensive", "specialist", "department"]
+    basis: tuple[str, ...]
+    statutory: dict[Literal["individual", "organisation"], Statutory]
+    requires: tuple[str, ...] = ()
+    source: str = ""
+
+
+class Area(BaseModel):
+    """A county, township/street or functional zone with its enforcement mode."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    kind: Literal["county", "township", "zone"]
+    parent: str | None = None
+    mode: Literal["empowered", "dispatched", "none"] = "none"
+    empowered_items: tuple[str, ...] = ()
+    title: str | None = None
+    body: str | None = None
+    team: str | None = None
+
+
+def _dec(x: Decimal) -> str:
+    return str(int(x)) if x == x.to_integral_value() else format(x.normalize(), "f")
+
+
+def _fine_view(s: m.Sanction) -> Fine:
+    a = s.amount
+    assert a is not None
+    basis = {"range": "yuan", "percent": "percent", "multiple": "multiple"}[a.kind]
+    lo, hi = (a.low * 100, a.high * 100) if a.kind == "percent" else (a.low, a.high)
+    return Fine(basis=basis, min=_dec(lo), max=_dec(hi), of=a.of.name if a.of else None)
+
+
+def item_view(program: Program, code: str) -> Item:
+    """The public view of one catalogue item in `program`."""
+    it = program.items[code]
+    fine_names = {n for n, s in program.composite.sanctions.items() if s.is_fine}
+    stat = {}
+    for party in ("individual", "organisation"):
+        sanctions = program.statutory[code].get(party) or program.statutory[code].get("all") or ()
+        fine = next((s for s in sanctions if s.name.name in fine_names and s.amount), None)
+        stat[party] = Statutory(kinds=tuple(s.name.name for s in sanctions), fine=_fine_view(fine) if fine else None)
+    return Item(code=code, name=it.name, domain=it.domain.name if it.domain else "",
+                category=program.categories[code], basis=it.basis, statutory=stat,
+                requires=tuple(r.name for r in it.requires), source=it.span.source)
+
+
+class Ruleset:
+    """A loaded, checked and compiled ruleset chain with all its dated versions.
+
+    Attributes:
+        name: the ruleset's name, e.g. ``"hangzhou/shangcheng"``.
+        version: the latest version (effective date of the newest file in the chain).
+        versions: every version date, ascending.
+        warnings: the checker's warnings (errors would have raised).
+    """
+
+    def __init__(self, name: str, programs: dict[date, Program], warnings: tuple[Diagnostic, ...], files: tuple[str, ...]):
+        self.name = name
+        self._programs = dict(sorted(programs.items()))
+        self._dates = list(self._programs)
+        self.versions = tuple(d.isoformat() for d in self._dates)
+        self.version = self.versions[-1]
+        self.warnings = warnings
+        self.files = files
+        self._items: tuple[Item, ...] | None = None
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"<Ruleset {self.name}@{self.version}>"
+
+    @property
+    def current(self) -> Program:
+        """The compiled newest version."""
+        return self._programs[self._dates[-1]]
+
+    def program_at(self, on: date) -> Program | None:
+        """The compiled version in force on `on`, or None if `on` is before the first version."""
+        found = None
+        for d in self._dates:
+            if d <= on:
+                found = self._programs[d]
+        return found
+
+    @property
+    def first(self) -> Program:
+        """The compiled oldest version."""
+        return self._programs[self._dates[0]]
+
+    @property
+    def items(self) -> tuple[Item, ...]:
+        """The catalogue of the newest version, as `Item` values in code order."""
+        if self._items is None:
+            with self._lock:
+                p = self.current
+                self._items = tuple(item_view(p, c) for c in sorted(p.items))
+        return self._items
+
+    def item(self, code: str) -> Item:
+        """One item of the newest version's catalogue.
+
+        Raises:
+            UnknownItem: the code is not in the catalogue (with close codes as suggestions).
+        """
+        p = self.current
+        if code not in p.items:
+            raise UnknownItem(code, tuple(difflib.get_close_matches(code, list(p.items), n=3)))
+        return item_view(p, code)
+
+    @property
+    def areas(self) -> tuple[Area, ...]:
+        """Counties, townships/streets and functional zones of the newest version."""
+        p = self.current
+        out = []
+        for a in p.composite.areas.values():
+            out.append(Area(name=a.name, kind=a.kind, parent=a.parent.name if a.parent else None, mode=a.mode,
+                            empowered_items=tuple(sorted(p.empowered.get(a.name, ()))), title=a.title, body=a.body,
+                            team=a.team))
+        return tuple(out)
+
+
+_CACHE: dict[tuple[str, str], Ruleset] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def load_ruleset(target: str | Path, root: str | Path | None = None, *, cache: bool = True) -> Ruleset:
+    """Load, check and compile a ruleset with its parents and all its dated versions.
+
+    Args:
+        target: a name under the rulesets root (``"hangzhou/shangcheng"``), a ``.rules`` file or a directory.
+        root: the rulesets root for names and ``extends``; the embedded default rulesets if not given.
+        cache: reuse an already loaded ruleset for the same target and root (files are not re-read).
+
+    Raises:
+        RulesetError: every syntax and semantic error found, with file, line and column.
+    """
+    key = (str(target), str(root))
+    if cache and key in _CACHE:
+        return _CACHE[key]
+    files, texts = load_chain(target, Path(root) if root is not None else None)
+    diags: list[Diagnostic] = []
+    seen_dates: dict[tuple[str, date], m.Layer] = {}
+    for lf in files:
+        k = (lf.layer.name, lf.layer.effective)
+        if k in seen_dates:
+            diags.append(Diagnostic(code="overlapping-version", span=lf.layer.span,
+                                    message=f"two versions of '{lf.layer.name}' take effect on {lf.layer.effective}",
+                                    hint=f"the other one is {seen_dates[k].span.source}"))
+        seen_dates[k] = lf.layer
+    composites = []
+    leaf_start = min(lf.layer.effective for lf in files if lf.depth == files[-1].depth)
+    for d in [d for d in version_dates(files) if d >= leaf_start]:
+        comp, merge = compose(files, d)
+        diags.extend(check(comp, merge))
+        composites.append((d, comp))
+    unique: dict[tuple, Diagnostic] = {}
+    for dg in diags:
+        unique.setdefault((dg.code, dg.message, dg.span.source, dg.span.line, dg.span.column), dg)
+    diags = list(unique.values())
+    if any(dg.severity == "error" for dg in diags):
+        raise RulesetError(diags, texts)
+    programs = {d: compile_composite(comp, texts) for d, comp in composites}
+    rs = Ruleset(files[-1].layer.name, programs, tuple(diags), tuple(lf.path for lf in files))
+    if cache:
+        with _CACHE_LOCK:
+            _CACHE[key] = rs
+    return rs
+
+
+def check_ruleset(target: str | Path, root: str | Path | None = None) -> list[Diagnostic]:
+    """Load and check a ruleset without keeping it; return the warnings, or raise `RulesetError`."""
+    return list(load_ruleset(target, root, cache=False).warnings)

@@ -1,0 +1,661 @@
+"""Text to IR: the grammar, the lark parser, and the transformer into `engine.model`.
+
+Owns `parse_layer` (one ruleset file → `model.Layer`), `parse_sanctions` (one catalogue cell → the
+sanctions of a penalty clause) and the table of example-driven syntax errors. This is the only module
+that imports lark. Every lark failure leaves as a `RulesetError` with file, line and column.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from importlib import resources
+from pathlib import Path
+
+import lark
+from lark import Token, Transformer, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+
+from engine import model as m
+from engine.errors import Diagnostic, EngineError, RulesetError
+from engine.source import Span
+
+__all__ = ["SYNTAX_ERRORS", "grammar_path", "parse_layer", "parse_sanctions"]
+
+PARTIES = {"individual": "individual", "个人": "individual", "organisation": "organisation", "单位": "organisation",
+           "all": "all", "全部": "all"}
+
+# What authors really get wrong, as (code, message, malformed examples). The same table drives the
+# messages (lark's match_examples) and tests/test_syntax.py.
+SYNTAX_ERRORS: list[tuple[str, str, list[str]]] = [
+    ("syntax-equals", "use '==' to compare values, not '='",
+     ['ruleset "x" effective 2024-01-01 rule R "t" when a = 1 then no_penalty']),
+    ("syntax-missing-then", "a rule needs 'then' and at least one action after its condition",
+     ['ruleset "x" effective 2024-01-01 rule R "t" when a == 1 no_penalty',
+      'ruleset "x" effective 2024-01-01 rule R "t" when a == 1 rule']),
+    ("syntax-missing-when", "a rule needs 'when' and a condition before 'then'",
+     ['ruleset "x" effective 2024-01-01 rule R "t" then no_penalty',
+      'ruleset "x" effective 2024-01-01 rule R "t" basis "b" then no_penalty']),
+    ("syntax-unquoted-title", "the title of a rule or item must be quoted: \"...\"",
+     ['ruleset "x" effective 2024-01-01 rule R title when a == 1 then no_penalty',
+      'ruleset "x" effective 2024-01-01 item 1 title']),
+    ("syntax-header", "a ruleset file starts with: ruleset \"name\" [extends \"parent\"] effective YYYY-MM-DD",
+     ['rule R "t" when a == 1 then no_penalty', 'ruleset x']),
+]
+
+TERMINAL_LABELS = {
+    "STRING": 'a quoted text "..."',
+    "NAME": "a name",
+    "CODE": "an item code",
+    "NUMBER": "a number (ASCII digits)",
+    "PERCENT": "a percentage like 5%",
+    "DATE": "a date YYYY-MM-DD",
+    "OP": "a comparison (==, !=, <, <=, >, >=)",
+    "PARTY": "a party (个人, 单位, 全部 / individual, organisation, all)",
+    "CATEGORY": "a category (comprehensive, specialist, department)",
+    "LEVEL": "a level (province, city, county, township)",
+    "AGENCY_KIND": "an agency kind (comprehensive, specialist, department, township, government)",
+    "AREA_KIND": "county, township or zone",
+    "MODE": "a mode (empowered, dispatched, none)",
+    "HANDLE_BY": "category, domain or list",
+    "LIST_KIND": "a list kind (no_penalty, may_waive, reduced)",
+    "ADJUSTMENT": "an adjustment (lighter, reduced, heavier, lighter_or_reduced)",
+    "PROCEDURE": "simplified or ordinary",
+    "REPEALABLE": "what to repeal (item, rule, list, benchmark, penalty_list, agency, area, parameter)",
+    "YESNO": "yes or no",
+    "$END": "the end of the file",
+}
+
+
+def grammar_path() -> Path:
+    """Locate ``ruleset.lark``: inside an installed wheel (``engine/grammar``), else the checkout's ``grammar/``."""
+    packaged = resources.files("engine") / "grammar" / "ruleset.lark"
+    if packaged.is_file():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parents[1] / "grammar" / "ruleset.lark"
+
+
+@functools.cache
+def _parser(start: str) -> lark.Lark:
+    return lark.Lark(grammar_path().read_text(encoding="utf-8"), parser="lalr", start=start,
+                     propagate_positions=True, maybe_placeholders=True)
+
+
+def _span(source: str, meta_or_token) -> Span:
+    if isinstance(meta_or_token, Token):
+        t = meta_or_token
+        return Span(source=source, line=t.line or 1, column=t.column or 1, end_line=t.end_line, end_column=t.end_column)
+    mt = meta_or_token
+    if getattr(mt, "empty", True):
+        return Span(source=source)
+    return Span(source=source, line=mt.line, column=mt.column, end_line=mt.end_line, end_column=mt.end_column)
+
+
+def _string(tok: Token) -> str:
+    body = tok[1:-1]
+    return re.sub(r"\\(.)", lambda mo: {"n": "\n", "t": "\t"}.get(mo.group(1), mo.group(1)), body)
+
+
+class _Invalid(EngineError):
+    def __init__(self, diag: Diagnostic):
+        self.diag = diag
+        super().__init__(diag.message)
+
+
+@v_args(meta=True)
+class _ToModel(Transformer):
+    """Shape-only: build IR nodes, attach spans, convert token text. No name resolution."""
+
+    def __init__(self, source: str):
+        super().__init__()
+        self.src = source
+
+    # helpers -----------------------------------------------------------------
+    def _sp(self, x) -> Span:
+        return _span(self.src, x)
+
+    def _ref(self, tok: Token) -> m.Ref:
+        return m.Ref(name=str(tok), span=self._sp(tok))
+
+    def _num(self, tok: Token) -> Decimal:
+        try:
+            value = Decimal(str(tok))
+        except InvalidOperation:  # pragma: no cover - the terminal only admits ASCII numbers
+            self._bad(tok, f"'{tok}' is not a number")
+        if not value.is_finite() or abs(value) > Decimal("1e15"):
+            self._bad(tok, f"the number '{tok}' is out of range (at most 10^15)")
+        return value
+
+    def _pct(self, tok: Token) -> Decimal:
+        return self._num(Token("NUMBER", str(tok)[:-1], line=tok.line, column=tok.column,
+                               end_line=tok.end_line, end_column=tok.end_column)) / 100
+
+    def _bad(self, tok, message: str, hint: str | None = None):
+        raise _Invalid(Diagnostic(code="invalid-literal", message=message, span=self._sp(tok), hint=hint))
+
+    @staticmethod
+    def _meta(children) -> m.Meta:
+        sources, notes, unconfirmed = [], [], False
+        for c in children:
+            if isinstance(c, tuple) and c and c[0] == "source":
+                sources.append(c[1])
+            elif isinstance(c, tuple) and c and c[0] == "note":
+                notes.append(c[1])
+            elif c == "unconfirmed":
+                unconfirmed = True
+        return m.Meta(sources=tuple(sources), notes=tuple(notes), unconfirmed=unconfirmed)
+
+    @staticmethod
+    def _tagged(children, tag):
+        return [c[1] for c in children if isinstance(c, tuple) and c and c[0] == tag]
+
+    # header ------------------------------------------------------------------
+    def start(self, meta, children):
+        header, *decls = children
+        return m.Layer(declarations=tuple(decls), **header)
+
+    def header(self, meta, children):
+        name, *clauses = children
+        out = {"name": _string(name), "effective": None, "extends": None, "title": None, "sources": (),
+               "span": self._sp(meta)}
+        sources = []
+        for c in clauses:
+            if c[0] == "source":
+                sources.append(c[1])
+            else:
+                out[c[0]] = c[1]
+        out["sources"] = tuple(sources)
+        if out["effective"] is None:
+            raise _Invalid(Diagnostic(code="missing-effective", message="the ruleset header needs 'effective YYYY-MM-DD'",
+                                      span=self._sp(name), hint='ruleset "hangzhou" extends "zhejiang" effective 2023-01-01'))
+        return out
+
+    def extends(self, meta, c):
+        return ("extends", _string(c[0]))
+
+    def effective(self, meta, c):
+        try:
+            return ("effective", date.fromisoformat(str(c[0])))
+        except ValueError:
+            self._bad(c[0], f"'{c[0]}' is not a valid date", "write dates as YYYY-MM-DD, e.g. 2023-01-01")
+
+    def title(self, meta, c):
+        return ("title", _string(c[0]))
+
+    def source(self, meta, c):
+        return ("source", _string(c[0]))
+
+    def note(self, meta, c):
+        return ("note", _string(c[0]))
+
+    def unconfirmed(self, meta, c):
+        return "unconfirmed"
+
+    def basis(self, meta, c):
+        return ("basis", tuple(_string(s) for s in c))
+
+    def override(self, meta, c):
+        return True
+
+    # parameters, facts, vocabulary -------------------------------------------
+    def parameter(self, meta, c):
+        ov, name, (value, is_pct), desc, *rest = c
+        return m.Parameter(name=str(name), value=value, is_percent=is_pct, description=_string(desc) if desc else None,
+                           meta=self._meta(rest), override=bool(ov), span=self._sp(name))
+
+    def param_value(self, meta, c):
+        tok = c[0]
+        if tok.type == "NUMBER":
+            return self._num(tok), False
+        if tok.type == "PERCENT":
+            return self._pct(tok), True
+        if tok.type == "YESNO":
+            return str(tok) == "yes", False
+        return _string(tok), False
+
+    def fact_decl(self, meta, c):
+        ov, name, (ftype, members), desc = c
+        return m.FactDecl(name=str(name), type=ftype, members=members, description=_string(desc) if desc else None,
+                          override=bool(ov), span=self._sp(name))
+
+    def t_money(self, meta, c):
+        return ("money", ())
+
+    def t_number(self, meta, c):
+        return ("number", ())
+
+    def t_integer(self, meta, c):
+        return ("integer", ())
+
+    def t_bool(self, meta, c):
+        return ("yes/no", ())
+
+    def t_text(self, meta, c):
+        return ("text", ())
+
+    def t_enum(self, meta, c):
+        return ("enum", tuple(_string(s) for s in c))
+
+    def sanction_decl(self, meta, c):
+        name, desc, *opts = c
+        return m.SanctionDecl(name=str(name), description=_string(desc) if desc else None,
+                              is_fine="fine" in opts, is_penalty="measure" not in opts,
+                              basis=tuple(b for t in self._tagged(opts, "basis") for b in t), span=self._sp(name))
+
+    def is_fine(self, meta, c):
+        return "fine"
+
+    def is_measure(self, meta, c):
+        return "measure"
+
+    def flag_decl(self, meta, c):
+        code, label, basis = c
+        return m.FlagDecl(code=str(code), label=_string(label), basis=basis[1] if basis else (), span=self._sp(code))
+
+    def domain_decl(self, meta, c):
+        ov, name, cat, *rest = c
+        return m.DomainDecl(name=str(name), category=str(cat), meta=self._meta(rest), override=bool(ov),
+                            span=self._sp(name))
+
+    # bodies and places --------------------------------------------------------
+    def agency(self, meta, c):
+        ov, name, *clauses = c
+        fields = {}
+        for cl in clauses:
+            if isinstance(cl, tuple) and cl[0] in ("level", "kind", "in_name_of"):
+                fields[cl[0]] = cl[1]
+        return m.Agency(name=str(name), serves=tuple(r for t in self._tagged(clauses, "serves") for r in t),
+                        handles=tuple(h for t in self._tagged(clauses, "handles") for h in t),
+                        meta=self._meta(clauses), override=bool(ov), span=self._sp(name), **fields)
+
+    def level(self, meta, c):
+        return ("level", str(c[0]))
+
+    def kind(self, meta, c):
+        return ("kind", str(c[0]))
+
+    def serves(self, meta, c):
+        return ("serves", tuple(self._ref(t) for t in c))
+
+    def handles_list(self, meta, c):
+        return ("handles", tuple(c))
+
+    def handles(self, meta, c):
+        return m.Handles(by=str(c[0]), target=self._ref(c[1]), span=self._sp(meta))
+
+    def in_name_of(self, meta, c):
+        return ("in_name_of", _string(c[0]))
+
+    def area(self, meta, c):
+        ov, kind, name, title, *clauses = c
+        fields: dict = {}
+        for cl in clauses:
+            if not isinstance(cl, tuple):
+                continue
+            tag = cl[0]
+            if tag in ("mode", "zone_type", "body", "coordinator"):
+                fields[tag] = cl[1]
+            elif tag == "parent":
+                fields["parent"] = cl[1]
+            elif tag == "team":
+                fields["team"], fields["dispatched_for"] = cl[1], cl[2]
+            elif tag == "township_class":
+                fields["township_class"] = cl[1]
+        return m.Area(name=str(name), kind=str(kind), title=_string(title) if title else None,
+                      lists=tuple(r for t in self._tagged(clauses, "lists") for r in t),
+                      basis=tuple(b for t in self._tagged(clauses, "basis") for b in t),
+                      meta=self._meta(clauses), override=bool(ov), span=self._sp(name), **fields)
+
+    def parent(self, meta, c):
+        return ("parent", self._ref(c[0]))
+
+    def mode(self, meta, c):
+        return ("mode", str(c[0]))
+
+    def zone_type(self, meta, c):
+        return ("zone_type", str(c[0]))
+
+    def body(self, meta, c):
+        return ("body", _string(c[0]))
+
+    def team(self, meta, c):
+        return ("team", _string(c[0]), self._ref(c[1]))
+
+    def township_class_ref(self, meta, c):
+        return ("township_class", self._ref(c[0]))
+
+    def lists(self, meta, c):
+        return ("lists", tuple(self._ref(t) for t in c))
+
+    def coordinator(self, meta, c):
+        return ("coordinator", _string(c[0]))
+
+    def township_class(self, meta, c):
+        ov, name, county, *rest = c
+        lists = tuple(self._ref(t) for t in rest if isinstance(t, Token))
+        return m.TownshipClass(name=str(name), county=self._ref(county), lists=lists,
+                               meta=self._meta([x for x in rest if not isinstance(x, Token)]),
+                               override=bool(ov), span=self._sp(name))
+
+    def item_list(self, meta, c):
+        ov, name, title, *clauses = c
+        total = self._tagged(clauses, "published_total")
+        return m.ItemList(name=str(name), title=_string(title) if title else None,
+                          items=tuple(r for t in self._tagged(clauses, "items") for r in t),
+                          includes=tuple(r for t in self._tagged(clauses, "includes") for r in t),
+                          published_total=total[-1] if total else None, meta=self._meta(clauses),
+                          override=bool(ov), span=self._sp(name))
+
+    def list_items(self, meta, c):
+        return ("items", tuple(c))
+
+    def includes(self, meta, c):
+        return ("includes", tuple(self._ref(t) for t in c))
+
+    def published_total(self, meta, c):
+        value = self._num(c[0])
+        if value != value.to_integral_value() or value < 0:
+            self._bad(c[0], "published_total must be a whole number")
+        return ("published_total", int(value))
+
+    def code(self, meta, c):
+        return self._ref(c[0])
+
+    # catalogue ---------------------------------------------------------------
+    def item(self, meta, c):
+        ov, code, name, *clauses = c
+        fields = {}
+        for cl in clauses:
+            if isinstance(cl, tuple) and cl[0] in ("domain", "category"):
+                fields[cl[0]] = cl[1]
+        return m.Item(code=code.name, name=_string(name), basis=tuple(b for t in self._tagged(clauses, "basis") for b in t),
+                      requires=tuple(r for t in self._tagged(clauses, "requires") for r in t),
+                      penalties=tuple(x for x in clauses if isinstance(x, m.PenaltyClause)),
+                      meta=self._meta(clauses), override=bool(ov), span=code.span, **fields)
+
+    def item_domain(self, meta, c):
+        return ("domain", self._ref(c[0]))
+
+    def item_category(self, meta, c):
+        return ("category", str(c[0]))
+
+    def requires(self, meta, c):
+        return ("requires", tuple(self._ref(t) for t in c))
+
+    def penalty(self, meta, c):
+        return m.PenaltyClause(party=PARTIES[str(c[0])], sanctions=c[1], span=self._sp(meta))
+
+    def sanctions(self, meta, c):
+        return tuple(c)
+
+    def sanction(self, meta, c):
+        return m.Sanction(name=self._ref(c[0]), amount=c[1], span=self._sp(meta))
+
+    def _range(self, meta, kind, low, high, of=None):
+        if low < 0 or high < 0:
+            raise _Invalid(Diagnostic(code="invalid-amount", message="an amount cannot be negative", span=self._sp(meta)))
+        if low > high:
+            raise _Invalid(Diagnostic(code="invalid-amount", message=f"the range {low}..{high} runs backwards",
+                                      span=self._sp(meta), hint="write the smaller amount first"))
+        return m.Amount(kind=kind, low=low, high=high, of=of, span=self._sp(meta))
+
+    def yuan_range(self, meta, c):
+        return self._range(meta, "range", self._num(c[0]), self._num(c[1]))
+
+    def yuan_upto(self, meta, c):
+        return self._range(meta, "range", Decimal(0), self._num(c[0]))
+
+    def yuan_fixed(self, meta, c):
+        v = self._num(c[0])
+        return self._range(meta, "range", v, v)
+
+    def percent_range(self, meta, c):
+        return self._range(meta, "percent", self._pct(c[0]), self._pct(c[1]), self._ref(c[2]))
+
+    def percent_upto(self, meta, c):
+        return self._range(meta, "percent", Decimal(0), self._pct(c[0]), self._ref(c[1]))
+
+    def multiple_range(self, meta, c):
+        return self._range(meta, "multiple", self._num(c[0]), self._num(c[1]), self._ref(c[2]))
+
+    def catalogue(self, meta, c):
+        return m.CatalogueRef(path=_string(c[0]), span=self._sp(c[0]))
+
+    # benchmarks and lists ----------------------------------------------------
+    def benchmark(self, meta, c):
+        ov, code, *clauses = c
+        return m.Benchmark(item=code, grades=tuple(x for x in clauses if isinstance(x, m.Grade)),
+                           adjustments=tuple(x for x in clauses if isinstance(x, m.BenchAdjust)),
+                           meta=self._meta(clauses), override=bool(ov), span=code.span)
+
+    def grade(self, meta, c):
+        name, when, *ranges = c
+        return m.Grade(name=str(name), when=when, ranges=tuple(ranges), span=self._sp(name))
+
+    def grade_when(self, meta, c):
+        return c[0] if c else None
+
+    def grade_range(self, meta, c):
+        party, amount = c
+        return m.GradeRange(party=PARTIES[str(party)] if party else "all", amount=amount, span=self._sp(meta))
+
+    def heavier(self, meta, c):
+        return m.BenchAdjust(direction="heavier", when=c[0], reason=_string(c[1]) if c[1] else None, span=self._sp(meta))
+
+    def lighter(self, meta, c):
+        return m.BenchAdjust(direction="lighter", when=c[0], reason=_string(c[1]) if c[1] else None, span=self._sp(meta))
+
+    def penalty_list(self, meta, c):
+        ov, name, kind, title, *clauses = c
+        return m.PenaltyList(name=str(name), kind=str(kind), title=_string(title) if title else None,
+                             entries=tuple(x for x in clauses if isinstance(x, m.ListEntry)),
+                             meta=self._meta(clauses), override=bool(ov), span=self._sp(name))
+
+    def entry(self, meta, c):
+        code, when, note = c
+        return m.ListEntry(item=code, when=when, note=_string(note) if note else None, span=code.span)
+
+    # rules -------------------------------------------------------------------
+    def rule(self, meta, c):
+        ov, rid, title, *rest = c
+        clauses, when, actions = [], None, []
+        for x in rest:
+            if isinstance(x, m.Action):
+                actions.append(x)
+            elif isinstance(x, tuple) and x and x[0] in ("basis", "exception_to"):
+                clauses.append(x)
+            else:
+                when = x
+        return m.Rule(id=str(rid), title=_string(title), basis=tuple(b for t in self._tagged(clauses, "basis") for b in t),
+                      exception_to=tuple(r for t in self._tagged(clauses, "exception_to") for r in t),
+                      when=when, actions=tuple(actions), override=bool(ov), span=self._sp(rid))
+
+    def exception_to(self, meta, c):
+        return ("exception_to", tuple(self._ref(t) for t in c))
+
+    def _action(self, meta, kind, arg=None, text=None):
+        return m.Action(kind=kind, arg=arg, text=_string(text) if text else None, span=self._sp(meta))
+
+    def a_no_penalty(self, meta, c):
+        return self._action(meta, "no_penalty", text=c[0])
+
+    def a_may_waive(self, meta, c):
+        return self._action(meta, "may_waive", text=c[0])
+
+    def a_time_barred(self, meta, c):
+        return self._action(meta, "time_barred", text=c[0])
+
+    def a_adjust(self, meta, c):
+        return self._action(meta, "adjust", str(c[0]), c[1])
+
+    def a_flag(self, meta, c):
+        return self._action(meta, "flag", str(c[0]), c[1])
+
+    def a_transfer(self, meta, c):
+        return self._action(meta, "transfer", _string(c[0]), c[1])
+
+    def a_retain(self, meta, c):
+        return self._action(meta, "retain", "county", c[0])
+
+    def a_procedure(self, meta, c):
+        return self._action(meta, "procedure", str(c[0]), c[1])
+
+    def a_note(self, meta, c):
+        return self._action(meta, "note", None, c[0])
+
+    def repeal(self, meta, c):
+        return m.Repeal(what=str(c[0]), target=c[1], span=self._sp(meta))
+
+    # conditions --------------------------------------------------------------
+    def or_cond(self, meta, c):
+        return m.AnyOf(terms=tuple(c), span=self._sp(meta))
+
+    def and_cond(self, meta, c):
+        return m.AllOf(terms=tuple(c), span=self._sp(meta))
+
+    def comparison(self, meta, c):
+        return m.Comparison(fact=self._ref(c[0]), op=str(c[1]), value=c[2], span=self._sp(meta))
+
+    def present(self, meta, c):
+        return m.Presence(kind="present", fact=self._ref(c[0]), span=self._sp(meta))
+
+    def missing(self, meta, c):
+        return m.Presence(kind="missing", fact=self._ref(c[0]), span=self._sp(meta))
+
+    def membership(self, meta, c):
+        return m.Membership(fact=self._ref(c[0]), values=tuple(c[1:]), span=self._sp(meta))
+
+    def value(self, meta, c):
+        tok = c[0]
+        sp = self._sp(tok)
+        if tok.type == "NUMBER":
+            return m.Literal_(value=self._num(tok), span=sp)
+        if tok.type == "PERCENT":
+            return m.Literal_(value=self._pct(tok), span=sp)
+        if tok.type == "STRING":
+            return m.Literal_(value=_string(tok), span=sp)
+        if tok.type == "YESNO":
+            return m.Literal_(value=str(tok) == "yes", span=sp)
+        return m.Symbol(name=str(tok), span=sp)
+
+
+def _expected_words(expected) -> str:
+    words = []
+    parser = _parser("start")
+    for name in sorted(expected):
+        if name in TERMINAL_LABELS:
+            words.append(TERMINAL_LABELS[name])
+            continue
+        try:
+            pattern = parser.get_terminal(name).pattern
+        except KeyError:
+            words.append(name)
+            continue
+        words.append(f"'{pattern.value}'" if pattern.type == "str" else name)
+    uniq = list(dict.fromkeys(words))
+    if len(uniq) > 8:
+        uniq = uniq[:8] + ["..."]
+    return ", ".join(uniq)
+
+
+def _syntax_error(text: str, source: str, exc: UnexpectedInput, start: str) -> RulesetError:
+    line, column = exc.line if exc.line and exc.line > 0 else 1, exc.column if exc.column and exc.column > 0 else 1
+    span = Span(source=source, line=line, column=column, end_line=line, end_column=column + 1)
+    code, message, hint = "syntax", "", None
+    if isinstance(exc, UnexpectedCharacters):
+        ch = text[exc.pos_in_stream] if exc.pos_in_stream < len(text) else ""
+        message = f"unexpected character {ch!r}"
+        if ch and ("\uff10" <= ch <= "\uff19" or ch in "，：；（）＝＜＞．％"):
+            hint = "use ASCII digits and punctuation in the language (Chinese text belongs inside quotes)"
+        elif ch in ("“", "”"):
+            hint = 'quote text with ASCII double quotes: "..."'
+        else:
+            hint = f"expected {_expected_words(exc.allowed)}" if exc.allowed else None
+    elif isinstance(exc, UnexpectedEOF):
+        message = "the file ends in the middle of a declaration"
+        hint = f"expected {_expected_words(exc.expected)}"
+    else:
+        assert isinstance(exc, UnexpectedToken)
+        tok = exc.token
+        if tok.type == "$END":
+            message = "the file ends in the middle of a declaration"
+        else:
+            message = f"unexpected {tok!s:.40}"
+            span = _span(source, tok)
+        hint = f"expected {_expected_words(exc.accepts or exc.expected)}"
+        if start == "start":
+            try:
+                label = exc.match_examples(_parser("start").parse, {
+                    code_: examples for code_, _, examples in SYNTAX_ERRORS}, use_accepts=True)
+            except Exception:  # noqa: BLE001 - match_examples re-parses; any failure just means "no label"
+                label = None
+            if label:
+                code = label
+                message = next(msg for c, msg, _ in SYNTAX_ERRORS if c == label)
+    return RulesetError([Diagnostic(code=code, message=message, span=span, hint=hint)], {source: text})
+
+
+def _parse(text: str, source: str, start: str):
+    try:
+        tree = _parser(start).parse(text)
+        return _ToModel(source).transform(tree)
+    except UnexpectedInput as exc:
+        raise _syntax_error(text, source, exc, start) from None
+    except VisitError as exc:
+        inner = exc.orig_exc
+        if isinstance(inner, _Invalid):
+            raise RulesetError([inner.diag], {source: text}) from None
+        if isinstance(inner, EngineError):
+            raise inner from None
+        raise
+
+
+def parse_layer(text: str, source: str = "<string>") -> m.Layer:
+    """Parse the text of one ruleset file into a `model.Layer`.
+
+    Args:
+        text: the DSL text.
+        source: the file name used in positions.
+
+    Raises:
+        RulesetError: on any syntax error or invalid literal, with file, line and column.
+    """
+    if not isinstance(text, str):
+        raise TypeError("ruleset text must be str")
+    if "\x00" in text:
+        i = text.index("\x00")
+        line = text.count("\n", 0, i) + 1
+        col = i - (text.rfind("\n", 0, i) + 1) + 1
+        raise RulesetError([Diagnostic(code="syntax", message="the file contains a NUL character",
+                                       span=Span(source=source, line=line, column=col))], {source: text})
+    return _parse(text, source, "start")
+
+
+def parse_sanctions(text: str, source: str, line: int, column: int) -> tuple[m.Sanction, ...]:
+    """Parse a catalogue cell such as ``罚款 200..1000, 没收违法所得`` into sanctions.
+
+    Positions in the result and in errors are shifted to (`line`, `column`) of the cell.
+
+    Raises:
+        RulesetError: when the cell is not a list of sanctions.
+    """
+    try:
+        result = _parse(text, source, "sanctions")
+    except RulesetError as err:
+        d = err.diagnostics[0]
+        moved = d.model_copy(update={"span": Span(source=source, line=line, column=column + d.span.column - 1)})
+        raise RulesetError([moved]) from None
+    return tuple(_shift(s, line, column) for s in result)
+
+
+def _shift(node, line: int, column: int):
+    """Move spans of a cell-parsed node to the cell's position in the table."""
+    def fix(sp: Span) -> Span:
+        return Span(source=sp.source, line=line, column=column + sp.column - 1)
+    if isinstance(node, m.Sanction):
+        return node.model_copy(update={
+            "span": fix(node.span), "name": node.name.model_copy(update={"span": fix(node.name.span)}),
+            "amount": node.amount.model_copy(update={"span": fix(node.amount.span)}) if node.amount else None})
+    return node
