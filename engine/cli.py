@@ -1,0 +1,335 @@
+"""The ``zhifa`` command line: evaluate cases, check rulesets, list items, print schemas.
+
+Owns argument parsing, input formats (a JSON object, a JSON list, or JSON Lines), output formats
+(JSON by default, ``--format text`` for people) and exit codes: 0 success, 1 a problem in the input,
+2 a usage error. Uses only the public API of `engine`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any, Sequence
+
+import engine
+from engine.loader import default_root
+
+__all__ = ["main"]
+
+EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
+
+DESCRIPTION = """\
+Zhifa (执法) — decide who handles an administrative-penalty case in Zhejiang, whether to penalise,
+the penalty range the discretion benchmark allows, and which legal checks the decision needs.
+
+commands:
+  evaluate   evaluate case(s) and print the decision(s)
+  check      parse and statically check ruleset files or directories
+  items      list the enforcement-item catalogue of a ruleset
+  areas      list the counties, townships/streets and zones of a ruleset
+  rulesets   list the embedded default rulesets
+  schema     print the JSON Schema of a case or a decision
+
+exit codes: 0 success, 1 a problem in the input (bad case, ruleset error), 2 a usage error.
+Run 'zhifa COMMAND --help' for the options of each command.
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # usage errors exit 2 with a pointer to --help
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n(run '{self.prog} --help' for help)\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="zhifa", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--version", action="version", version=f"zhifa {engine.__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    ev = sub.add_parser("evaluate", help="evaluate case(s) and print the decision(s)",
+                        formatter_class=argparse.RawDescriptionHelpFormatter, description="""\
+Evaluate cases against a ruleset and print the decisions.
+
+Input: a JSON object (one case), a JSON list of cases, or JSON Lines (one case per line); '-' reads stdin.
+Output: a JSON object, a JSON list, or JSON Lines, matching the input. A case that cannot be evaluated
+gives an error record in its place (never a gap), and the exit code is then 1.
+
+examples:
+  zhifa evaluate examples/shangcheng-kaixuan-stall.json
+  zhifa evaluate --format text examples/binjiang-restaurant-fumes.json
+  zhifa evaluate --ruleset hangzhou/shangcheng cases.jsonl > decisions.jsonl
+""")
+    ev.add_argument("case", metavar="CASE.json|-", help="the case file, or - for standard input")
+    ev.add_argument("--ruleset", "-r", metavar="NAME|PATH",
+                    help="a ruleset name (e.g. hangzhou/shangcheng) or a .rules file / directory; "
+                         "by default, the embedded ruleset that declares the case's county")
+    ev.add_argument("--format", "-f", choices=("json", "text"), default="json", help="output format (default json)")
+    ev.add_argument("--processes", "-p", type=int, default=1, metavar="N", help="worker processes for batches")
+
+    ck = sub.add_parser("check", help="parse and statically check rulesets",
+                        formatter_class=argparse.RawDescriptionHelpFormatter, description="""\
+Parse and statically check rulesets. Each PATH is a .rules file, a ruleset directory, or a tree
+of rulesets (every directory below it holding .rules files is checked with its parents).
+Each problem prints as 'file:line:col: severity[code]: message', then the source line and a hint.
+Exits 1 if any error is found; warnings alone exit 0.
+
+example:
+  zhifa check rulesets/
+""")
+    ck.add_argument("paths", nargs="+", metavar="PATH")
+    ck.add_argument("--no-warnings", action="store_true", help="print errors only")
+
+    it = sub.add_parser("items", help="list the enforcement-item catalogue of a ruleset")
+    it.add_argument("--ruleset", "-r", required=True, metavar="NAME|PATH")
+    it.add_argument("--format", "-f", choices=("json", "text"), default="text")
+
+    ar = sub.add_parser("areas", help="list the counties, townships/streets and zones of a ruleset")
+    ar.add_argument("--ruleset", "-r", required=True, metavar="NAME|PATH")
+    ar.add_argument("--format", "-f", choices=("json", "text"), default="text")
+
+    sub.add_parser("rulesets", help="list the embedded default rulesets")
+
+    sc = sub.add_parser("schema", help="print the JSON Schema of a case or a decision")
+    sc.add_argument("which", choices=("case", "decision"))
+    return p
+
+
+def _dump(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False)
+
+
+def _read_cases(arg: str) -> tuple[list[Any], str]:
+    """Return the cases and the input shape: 'object', 'list' or 'lines'."""
+    text = sys.stdin.read() if arg == "-" else Path(arg).read_text(encoding="utf-8-sig")
+    stripped = text.strip()
+    if not stripped:
+        raise ValueError("the input is empty")
+    try:
+        data = json.loads(stripped)
+    except json.JSONDecodeError as exc:
+        if stripped.startswith("{") and "\n" in stripped:
+            return _read_lines(stripped), "lines"
+        raise ValueError(f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+    if isinstance(data, list):
+        return data, "list"
+    return [data], "object"
+
+
+class _BadLine:
+    def __init__(self, lineno: int, message: str):
+        self.lineno, self.message = lineno, message
+
+
+def _read_lines(text: str) -> list[Any]:
+    out: list[Any] = []
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            out.append(json.loads(line))
+        except json.JSONDecodeError as exc:
+            out.append(_BadLine(n, f"line {n}: invalid JSON at column {exc.colno}: {exc.msg}"))
+    return out
+
+
+_ROOT_INDEX: dict[str, str] | None = None
+
+
+def _ruleset_for_county(county: str) -> str | None:
+    """The embedded ruleset whose newest version declares `county` (leaf rulesets only)."""
+    global _ROOT_INDEX
+    if _ROOT_INDEX is None:
+        _ROOT_INDEX = {}
+        for name in _embedded():
+            try:
+                rs = engine.load_ruleset(name)
+            except engine.RulesetError:
+                continue
+            for a in rs.areas:
+                if a.kind == "county":
+                    _ROOT_INDEX.setdefault(a.name, name)
+    return _ROOT_INDEX.get(county)
+
+
+def _embedded() -> list[str]:
+    root = default_root()
+    return sorted({str(p.parent.relative_to(root)) for p in root.rglob("*.rules")})
+
+
+class _Progress:
+    """A one-line progress bar on stderr, shown only on a terminal and for batches worth it."""
+
+    def __init__(self, total: int):
+        self.total, self.done, self.t0 = total, 0, time.monotonic()
+        self.on = sys.stderr.isatty() and total >= 200
+
+    def step(self, n: int = 1) -> None:
+        self.done += n
+        if self.on and (self.done % 100 == 0 or self.done == self.total):
+            frac = self.done / self.total
+            bar = "█" * int(frac * 30)
+            rate = self.done / max(time.monotonic() - self.t0, 1e-9)
+            sys.stderr.write(f"\r{bar:<30} {self.done}/{self.total} ({rate:,.0f}/s)")
+            if self.done == self.total:
+                sys.stderr.write("\n")
+            sys.stderr.flush()
+
+
+def _error_record(index: int, case: Any, exc: Exception) -> dict:
+    cid = case.get("case_id") if isinstance(case, dict) and isinstance(case.get("case_id"), str) else None
+    rec: dict[str, Any] = {"case_id": cid, "index": index, "error": type(exc).__name__, "message": str(exc)}
+    if isinstance(exc, engine.CaseError):
+        rec["problems"] = [p.model_dump() for p in exc.problems]
+    if isinstance(exc, engine.RulesetError):
+        rec["problems"] = [{"path": str(d.span), "message": d.message, "code": d.code} for d in exc.errors]
+    return rec
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    try:
+        cases, shape = _read_cases(args.case)
+    except (OSError, ValueError) as exc:
+        print(f"zhifa evaluate: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    fixed = engine.load_ruleset(args.ruleset) if args.ruleset else None
+    progress = _Progress(len(cases))
+    results: list[dict] = []
+    texts: list[str] = []
+    failed = False
+    for i, case in enumerate(cases):
+        try:
+            if isinstance(case, _BadLine):
+                raise engine.CaseError([engine.CaseProblem(path="", message=case.message, code="json")])
+            rs = fixed
+            if rs is None:
+                county = case.get("place", {}).get("county") if isinstance(case, dict) and isinstance(
+                    case.get("place"), dict) else None
+                name = _ruleset_for_county(county) if isinstance(county, str) else None
+                if name is None:
+                    raise engine.CaseError([engine.CaseProblem(
+                        path="place.county", code="no_ruleset",
+                        message=f"no embedded ruleset declares the county {county!r}; pass --ruleset")])
+                rs = engine.load_ruleset(name)
+            decision = engine.evaluate(case, rs)
+            results.append(decision.model_dump(mode="json"))
+            texts.append(decision.to_text())
+        except engine.EngineError as exc:
+            failed = True
+            rec = _error_record(i, case, exc)
+            results.append(rec)
+            texts.append(f"案件 {rec['case_id'] or '#' + str(i)}：无法评估——{rec['message']}")
+        progress.step()
+    out = sys.stdout
+    if args.format == "text":
+        out.write("\n\n".join(texts) + "\n")
+    elif shape == "object":
+        out.write(json.dumps(results[0], ensure_ascii=False, indent=2) + "\n")
+    elif shape == "list":
+        out.write(json.dumps(results, ensure_ascii=False, indent=2) + "\n")
+    else:
+        out.writelines(_dump(r) + "\n" for r in results)
+    return EXIT_INPUT if failed else EXIT_OK
+
+
+def _ruleset_dirs(path: Path) -> list[Path]:
+    if path.is_file():
+        return [path]
+    dirs = sorted({p.parent for p in path.rglob("*.rules")})
+    return dirs
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    errors = warnings = checked = 0
+    for raw in args.paths:
+        path = Path(raw)
+        if not path.exists():
+            print(f"{raw}:1:1: error[not-found]: no such file or directory", file=sys.stdout)
+            errors += 1
+            continue
+        targets = _ruleset_dirs(path)
+        if not targets:
+            print(f"{raw}:1:1: error[no-rulesets]: no .rules files here")
+            errors += 1
+        for target in targets:
+            checked += 1
+            try:
+                rs = engine.load_ruleset(target, cache=False)
+            except engine.RulesetError as exc:
+                for d in exc.diagnostics:
+                    if d.severity == "warning" and args.no_warnings:
+                        continue
+                    print(d.render(exc.texts.get(d.span.source)))
+                errors += len(exc.errors)
+                warnings += len(exc.diagnostics) - len(exc.errors)
+                continue
+            if not args.no_warnings:
+                for d in rs.warnings:
+                    print(d.render())
+            warnings += len(rs.warnings)
+    print(f"checked {checked} ruleset(s): {errors} error(s), {warnings} warning(s)", file=sys.stderr)
+    return EXIT_INPUT if errors else EXIT_OK
+
+
+def _cmd_items(args: argparse.Namespace) -> int:
+    rs = engine.load_ruleset(args.ruleset)
+    if args.format == "json":
+        print(json.dumps([i.model_dump(mode="json") for i in rs.items], ensure_ascii=False, indent=2))
+        return EXIT_OK
+    print(f"{rs.name}@{rs.version}: {len(rs.items)} items")
+    for i in rs.items:
+        fines = "；".join(f"{'个人' if p == 'individual' else '单位'} {s.fine.min}-{s.fine.max}"
+                         + ("" if s.fine.basis == "yuan" else f"{'%' if s.fine.basis == 'percent' else '倍'} {s.fine.of}")
+                         for p, s in i.statutory.items() if s.fine)
+        print(f"{i.code}\t{i.domain}\t{i.category}\t{i.name}\t{fines}\t{'；'.join(i.basis)}")
+    return EXIT_OK
+
+
+def _cmd_areas(args: argparse.Namespace) -> int:
+    rs = engine.load_ruleset(args.ruleset)
+    if args.format == "json":
+        print(json.dumps([a.model_dump(mode="json") for a in rs.areas], ensure_ascii=False, indent=2))
+        return EXIT_OK
+    for a in rs.areas:
+        extra = f"\t{len(a.empowered_items)} empowered items" if a.mode == "empowered" else ""
+        print(f"{a.kind}\t{a.name}\t{a.parent or ''}\t{a.mode}{extra}")
+    return EXIT_OK
+
+
+def _cmd_rulesets(args: argparse.Namespace) -> int:
+    for name in _embedded():
+        print(name)
+    return EXIT_OK
+
+
+def _cmd_schema(args: argparse.Namespace) -> int:
+    model = engine.Case if args.which == "case" else engine.Decision
+    print(json.dumps(model.model_json_schema(), ensure_ascii=False, indent=2))
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``zhifa`` command; return its exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_USAGE
+    handler = {"evaluate": _cmd_evaluate, "check": _cmd_check, "items": _cmd_items, "areas": _cmd_areas,
+               "rulesets": _cmd_rulesets, "schema": _cmd_schema}[args.command]
+    try:
+        return handler(args)
+    except engine.RulesetError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_INPUT
+    except engine.EngineError as exc:
+        print(f"zhifa {args.command}: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
