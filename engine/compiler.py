@@ -115,6 +115,51 @@ class CEntry:
     sources: tuple[str, ...]
 
 
+class StageMatcher:
+    """The matchers of one stage: its rules, cut into consecutive parts that each fit durable_rules' limits.
+
+    The parts are matched in order and their fired ids concatenated, so the result is in rule order.
+    """
+
+    def __init__(self, name: str, parts: list[list[tuple[str, tuple]]]):
+        self.parts = tuple(_durable.Matcher(f"{name}#{i}", part) for i, part in enumerate(parts))
+
+    def match(self, facts: Mapping) -> tuple[str, ...]:
+        """The ids of the rules whose conditions `facts` meet, in rule order."""
+        if len(self.parts) == 1:
+            return self.parts[0].match(facts)
+        out: tuple[str, ...] = ()
+        for part in self.parts:
+            out += part.match(facts)
+        return out
+
+    def close(self) -> None:
+        """Release every part's durable_rules state."""
+        for part in self.parts:
+            part.close()
+
+
+def _partition(rules: list[tuple[str, tuple]]) -> tuple[list[list[tuple[str, tuple]]], list[tuple[str, str]]]:
+    """Cut `rules` into consecutive parts that each pass `_durable.check_limits`; return the parts and the
+    problems of rules that do not fit even alone."""
+    problems = _durable.check_limits(rules)
+    if not problems:
+        return [rules], []
+    if len(rules) == 1:
+        return [], problems
+    mid = len(rules) // 2
+    left, lp = _partition(rules[:mid])
+    right, rp = _partition(rules[mid:])
+    # merge neighbouring parts back while they fit, so the number of matchers stays small
+    parts: list[list[tuple[str, tuple]]] = []
+    for part in left + right:
+        if parts and not _durable.check_limits(parts[-1] + part):
+            parts[-1] = parts[-1] + part
+        else:
+            parts.append(part)
+    return parts, lp + rp
+
+
 @dataclass
 class Program:
     """The compiled composite in force from `version`; read-only once built."""
@@ -131,8 +176,8 @@ class Program:
     empowered: Mapping[str, frozenset[str]]
     handler_index: Mapping[str, dict]
     params: Mapping[str, object]
-    matcher1: _durable.Matcher
-    matcher2: _durable.Matcher
+    matcher1: StageMatcher
+    matcher2: StageMatcher
     _handlers: dict = field(default_factory=dict)
 
     @property
@@ -192,8 +237,11 @@ def compile_composite(comp: Composite, texts: Mapping[str, str] | None = None) -
     stage1 = tuple(r for r in rules.values() if r.phase == 1)
     stage2 = tuple(r for r in rules.values() if r.phase == 2)
     problems = []
+    parts = []
     for stage in (stage1, stage2):
-        for rid, msg in _durable.check_limits([(r.id, r.cond) for r in stage]):
+        stage_parts, stage_problems = _partition([(r.id, r.cond) for r in stage])
+        parts.append(stage_parts)
+        for rid, msg in stage_problems:
             span = comp.rules[rid].span if rid in comp.rules else next(iter(comp.rules.values())).span
             problems.append(Diagnostic(code="matcher-limit", message=msg, span=span,
                                        hint="split the rule, or use fewer distinct conditions"))
@@ -205,8 +253,8 @@ def compile_composite(comp: Composite, texts: Mapping[str, str] | None = None) -
     counties = [a.name for a in comp.areas.values() if a.kind == "county"]
     tag = f"{comp.name}@{comp.version.isoformat()}"
     try:
-        matcher1 = _durable.Matcher(f"{tag}/stage1", [(r.id, r.cond) for r in stage1])
-        matcher2 = _durable.Matcher(f"{tag}/stage2", [(r.id, r.cond) for r in stage2])
+        matcher1 = StageMatcher(f"{tag}/stage1", parts[0] or [[]])
+        matcher2 = StageMatcher(f"{tag}/stage2", parts[1] or [[]])
     except _durable.MatcherError as exc:
         span = next(iter(comp.rules.values())).span if comp.rules else m.Span(source=comp.name)  # type: ignore[attr-defined]
         raise RulesetError([Diagnostic(code="matcher-limit", message=str(exc), span=span)], texts) from None
