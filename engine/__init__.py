@@ -22,6 +22,7 @@ from engine.source import Span
 __version__ = "0.1.0"
 
 __all__ = [
+    "__version__",
     "Area",
     "Case",
     "CaseError",
@@ -31,10 +32,13 @@ __all__ = [
     "Diagnostic",
     "EngineError",
     "ErrorRecord",
+    "evaluate",
+    "evaluate_many",
     "EvaluationError",
     "Flag",
     "Handler",
     "Item",
+    "load_ruleset",
     "Party",
     "Penalty",
     "Place",
@@ -44,8 +48,4 @@ __all__ = [
     "Step",
     "Transfer",
     "UnknownItem",
-    "__version__",
-    "evaluate",
-    "evaluate_many",
-    "load_ruleset",
 ]

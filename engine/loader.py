@@ -52,12 +52,28 @@ def _err(code: str, message: str, span: Span, hint: str | None = None) -> Diagno
 def _read(path: Path) -> str:
     if path.stat().st_size > _MAX_FILE_BYTES:
         raise RulesetError([_err("file-too-large", f"the file is larger than {_MAX_FILE_BYTES >> 20} MiB",
-                                 Span(source=str(path)))])
+                                 Span(source=display_path(path)))])
     try:
         return path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise RulesetError([_err("encoding", f"the file is not UTF-8 ({exc.reason} at byte {exc.start})",
-                                 Span(source=str(path)), "save the file as UTF-8")]) from None
+                                 Span(source=display_path(path)), "save the file as UTF-8")]) from None
+
+
+def display_path(path: Path) -> str:
+    """How a file is named in positions: ``rulesets/...`` for the embedded rulesets (wherever they are
+    installed), relative to the working directory when below it, else as given."""
+    try:
+        resolved = path.resolve()
+    except OSError:
+        return str(path)
+    root = default_root().resolve()
+    if resolved == root or root in resolved.parents:
+        return str(Path("rulesets") / resolved.relative_to(root))
+    try:
+        return str(resolved.relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
 
 
 def _layer_files(directory: Path) -> list[Path]:
@@ -113,14 +129,15 @@ def load_chain(target: str | Path, root: Path | None = None) -> tuple[list[Layer
         diags: list[Diagnostic] = []
         for f in files:
             text = _read(f)
-            texts[str(f)] = text
+            name = display_path(f)
+            texts[name] = text
             try:
-                layer = parse_layer(text, str(f))
+                layer = parse_layer(text, name)
             except RulesetError as err:
                 diags.extend(err.diagnostics)
                 continue
             layer = _with_catalogues(layer, f.parent, diags, texts)
-            layer_files.append(LayerFile(layer, str(f), text, 0))
+            layer_files.append(LayerFile(layer, name, text, 0))
         if diags:
             raise RulesetError(diags, texts)
         names = {lf.layer.name for lf in layer_files}
@@ -175,8 +192,9 @@ def _with_catalogues(layer: m.Layer, directory: Path, diags: list[Diagnostic], t
         except RulesetError as err:
             diags.extend(err.diagnostics)
             continue
-        texts[str(target)] = text
-        extra.extend(read_catalogue(text, str(target), diags))
+        name = display_path(target)
+        texts[name] = text
+        extra.extend(read_catalogue(text, name, diags))
     if not extra:
         return layer
     return layer.model_copy(update={"declarations": layer.declarations + tuple(extra)})

@@ -31,7 +31,14 @@ PARTIES = {"individual": "individual", "个人": "individual", "organisation": "
 # messages (lark's match_examples) and tests/test_syntax.py.
 SYNTAX_ERRORS: list[tuple[str, str, list[str]]] = [
     ("syntax-equals", "use '==' to compare values, not '='",
-     ['ruleset "x" effective 2024-01-01 rule R "t" when a = 1 then no_penalty']),
+     ['ruleset "x" effective 2024-01-01 rule R "t" when a = 1 then no_penalty',
+      'ruleset "x" effective 2024-01-01 rule R "t" basis "b" when a = 1 then no_penalty',
+      'ruleset "x" effective 2024-01-01 rule R "t" when a == 1 and b = 1 then no_penalty',
+      'ruleset "x" effective 2024-01-01 rule R "t" basis "b" when a == 1 and b = 1 then no_penalty',
+      'ruleset "x" effective 2024-01-01 rule R "t" when a == 1 or b = 1 then no_penalty',
+      'ruleset "x" effective 2024-01-01 rule R "t" when (a = 1) then no_penalty',
+      'ruleset "x" effective 2024-01-01 benchmark X grade g when a = 1: 1..2',
+      'ruleset "x" effective 2024-01-01 penalty_list L kind no_penalty entry X when a = 1']),
     ("syntax-missing-then", "a rule needs 'then' and at least one action after its condition",
      ['ruleset "x" effective 2024-01-01 rule R "t" when a == 1 no_penalty',
       'ruleset "x" effective 2024-01-01 rule R "t" when a == 1 rule']),

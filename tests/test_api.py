@@ -1,0 +1,65 @@
+"""The public contract (../shared/contract/CONTRACT.md): every name it lists exists with its meaning."""
+
+from __future__ import annotations
+
+import engine
+
+CONTRACT_NAMES = {"load_ruleset", "evaluate", "evaluate_many", "Case", "Decision", "Item", "Area", "EngineError",
+                  "RulesetError", "CaseError", "UnknownItem"}
+CASE_FIELDS = {"case_id", "item", "place", "occurred_on", "ended_on", "discovered_on", "decided_on", "party",
+               "circumstances", "facts", "measures"}
+DECISION_FIELDS = {"case_id", "ruleset", "item", "handler", "transfers", "outcome", "penalty", "procedure", "flags",
+                   "explanation"}
+FLAGS = {"LEGAL_REVIEW": "法制审核", "COLLECTIVE_DISCUSSION": "集体讨论", "HEARING_NOTICE": "听证告知",
+         "CRIMINAL_TRANSFER": "移送司法机关", "MAJOR_PENALTY_TRANSFER": "重大处罚移送县级",
+         "JURISDICTION_DISPUTE": "管辖争议", "REASONS_REQUIRED": "裁量说明理由", "LEX_MITIOR": "从旧兼从轻",
+         "NO_HANDLER": "无执法主体"}
+
+
+def test_all_is_sorted_and_exact():
+    public = {n for n in vars(engine) if not n.startswith("_")} - {"annotations"}
+    modules = {n for n in public if type(getattr(engine, n)).__name__ == "module"}
+    assert set(engine.__all__) - {"__version__"} == public - modules
+    assert engine.__all__ == sorted(engine.__all__, key=str.casefold)
+
+
+def test_contract_names_exist():
+    assert CONTRACT_NAMES <= set(engine.__all__)
+    for name in ("RulesetError", "CaseError", "UnknownItem", "EvaluationError"):
+        assert issubclass(getattr(engine, name), engine.EngineError)
+    assert issubclass(engine.UnknownItem, KeyError)
+
+
+def test_every_public_name_has_a_docstring():
+    for name in engine.__all__:
+        if name != "__version__":
+            assert getattr(engine, name).__doc__, name
+
+
+def test_schemas_carry_the_contract_fields():
+    assert CASE_FIELDS <= set(engine.Case.model_json_schema()["properties"])
+    assert DECISION_FIELDS <= set(engine.Decision.model_json_schema()["properties"])
+
+
+def test_ruleset_surface_and_flag_vocabulary():
+    rs = engine.load_ruleset("zhejiang")
+    assert (rs.name, rs.version) == ("zhejiang", "2022-01-01")
+    item = rs.items[0]
+    for field in ("code", "name", "domain", "category", "basis", "statutory"):
+        assert hasattr(item, field)
+    assert rs.item(item.code) == item
+    try:
+        rs.item("NO-SUCH")
+    except engine.UnknownItem as err:
+        assert isinstance(err, KeyError)
+    else:  # pragma: no cover
+        raise AssertionError("UnknownItem not raised")
+    flags = rs.current.composite.flags
+    assert {code: f.label for code, f in flags.items()} == FLAGS
+
+
+def test_area_fields():
+    rs = engine.load_ruleset("tests/fixtures/testcity/testcounty")
+    area = {a.name: a for a in rs.areas}["东街道"]
+    assert (area.kind, area.parent, area.mode) == ("township", "甲县", "empowered")
+    assert "ZJ-SR-16" in area.empowered_items
