@@ -106,7 +106,7 @@ class Decision(_Out):
         h = self.handler
         lines = [f"案件 {self.case_id}  （规则集 {self.ruleset}）",
                  f"执法事项：{self.item.code} {self.item.name}（{self.item.domain}）",
-                 f"办案主体：{h.agency}（以{h.in_name_of}名义；{ROUTE_LABELS[h.route]}）",
+                 f"办案主体：{h.agency}（" + (f"以{h.in_name_of}名义；" if h.in_name_of else "") + f"{ROUTE_LABELS[h.route]}）",
                  f"处理结果：{OUTCOME_LABELS[self.outcome]}"]
         if self.penalty is not None:
             p = self.penalty

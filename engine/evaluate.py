@@ -78,6 +78,7 @@ class _Assessment:
     flags: list[tuple[str, str, str]] = field(default_factory=list)
     transfers: list[Transfer] = field(default_factory=list)
     has_penalty: bool = True
+    fixed: bool = False
 
     def severity(self) -> tuple:
         if self.outcome in ("no_penalty", "time_barred") or not self.has_penalty:
@@ -258,6 +259,10 @@ def _jurisdiction(c: Case, prog: Program) -> tuple[Handler, int, list[Step], lis
         if area.mode == "empowered":
             steps.append(Step(rule="JUR-NOT-EMPOWERED", basis=abasis,
                               text=f"{name}虽为赋权{label}，但本事项不在其赋权事项目录内，仍由县级部门管辖"))
+        elif area.mode == "dispatched":
+            steps.append(Step(rule="JUR-NOT-DISPATCHED", basis=abasis,
+                              text=f"{name}的派驻执法队（{area.team}）代表{area.dispatched_for.name if area.dispatched_for else ''}"
+                                   f"执法，本事项不属该机关管辖，按执法事项目录确定管辖"))
     if len(cands) == 1:
         ag = cands[0]
         steps.append(Step(rule="JUR-CATALOGUE", basis=item_basis + "；《浙江省综合行政执法条例》第八条",
@@ -366,6 +371,13 @@ def _assess(c: Case, prog: Program, facts: dict, typed: dict) -> _Assessment:
     party = c.party.kind
     stat = prog.statutory[code]
     sanctions = stat.get(party) or stat.get("all") or ()
+    if not sanctions:
+        # 第三十八条: a penalty without a legal basis is void; the article names no penalty for this party.
+        a.outcome, a.has_penalty = "no_penalty", False
+        who = "个人" if party == "individual" else "单位"
+        a.steps.append(Step(rule="NO-BASIS", basis=f"{item_basis}；{LAW}第三十八条第一款",
+                            text=f"所引法律条文未对{who}规定行政处罚，没有处罚依据，不得给予行政处罚"))
+        return a
     a.kinds = tuple(s.name.name for s in sanctions)
     fine_s = next((s for s in sanctions if prog.composite.sanctions[s.name.name].is_fine and s.amount), None)
     bench = prog.benchmarks.get(code)
@@ -373,9 +385,13 @@ def _assess(c: Case, prog: Program, facts: dict, typed: dict) -> _Assessment:
     if bench:
         for g in bench.grades:
             if g.test(facts):
-                a.grade, a.graded = g.name, True
                 grade_amount = g.ranges.get(party)
                 src = "；".join(bench.sources)
+                if grade_amount is None:
+                    a.steps.append(Step(rule=f"BENCH:{code}", basis=src,
+                                        text=f"裁量基准“{g.name}”阶次未规定{'个人' if party == 'individual' else '单位'}的幅度，按法定幅度裁量"))
+                    break
+                a.grade, a.graded = g.name, True
                 a.steps.append(Step(rule=f"BENCH:{code}", basis=src,
                                     text=f"依裁量基准，本案情节属“{g.name}”阶次" +
                                          (f"，幅度为{_describe(grade_amount)}" if grade_amount else "")))
@@ -393,6 +409,7 @@ def _assess(c: Case, prog: Program, facts: dict, typed: dict) -> _Assessment:
     else:
         lo, hi = _yuan(fine_s.amount, typed, code)
         stat_lo = lo
+        a.fixed = lo == hi
         a.steps.append(Step(rule="RANGE-STATUTORY", basis=item_basis,
                             text=f"法定罚款幅度：{_describe(fine_s.amount)}，即{_dec(lo)}元至{_dec(hi)}元"))
         if grade_amount is not None:
@@ -479,19 +496,30 @@ def evaluate(case: Case | Mapping[str, Any], ruleset: Ruleset) -> Decision:
     if prog is None:
         raise CaseError([_problem("decided_on", f"no version of {ruleset.name} is in force on {c.decided_on}; the "
                                                 f"first takes effect on {ruleset.versions[0]}", "no_version")], c.case_id)
-    typed, problems = _validate(c, prog)
-    if problems:
-        raise CaseError(problems, c.case_id)
-    facts = _base_facts(c, prog, typed)
-    handler, n_cands, jur_steps, cands = _jurisdiction(c, prog)
-
     act_date = c.ended_on or c.occurred_on
     prog_act = ruleset.program_at(act_date) or ruleset.first
-    chosen = _assess(c, prog, facts, typed)
-    lex_steps: list[Step] = []
     differ = prog_act is not prog
-    if differ:
-        if c.item in prog_act.items and not _validate(c, prog_act)[1]:
+    # 第三十七条: an item repealed by the decision date is no longer an offence; an item that did not exist
+    # at the time of the act was not one then. Either way there is nothing to penalise.
+    repealed = differ and c.item not in prog.items and c.item in prog_act.items
+    created = differ and c.item in prog.items and c.item not in prog_act.items and act_date >= ruleset.first.composite.on
+    home = prog_act if repealed else prog
+    typed, problems = _validate(c, home)
+    if problems:
+        raise CaseError(problems, c.case_id)
+    facts = _base_facts(c, home, typed)
+    handler, n_cands, jur_steps, cands = _jurisdiction(c, home)
+    lex_steps: list[Step] = []
+    if repealed or created:
+        chosen = _Assessment(program=home, outcome="no_penalty", has_penalty=False)
+        text = (f"决定时的规定（@{prog.version}）已不再将该行为列为违法行为（事项已废止），适用新的规定，不予行政处罚"
+                if repealed else f"违法行为发生时的规定（@{prog_act.version}）未将该行为列为违法行为，不得适用此后的规定"
+                                 f"（@{prog.version}）给予处罚")
+        lex_steps.append(Step(rule="LEX-MITIOR", basis=f"{LAW}第三十七条", text=text))
+    else:
+        chosen = _assess(c, prog, facts, typed)
+    if differ and not (repealed or created):
+        if not _validate(c, prog_act)[1]:
             old = _assess(c, prog_act, _base_facts(c, prog_act, typed), typed)
             if chosen.severity() < old.severity():
                 lex_steps.append(Step(rule="LEX-MITIOR", basis=f"{LAW}第三十七条",
@@ -504,7 +532,8 @@ def evaluate(case: Case | Mapping[str, Any], ruleset: Ruleset) -> Decision:
                 chosen = old
         else:
             lex_steps.append(Step(rule="LEX-MITIOR", basis=f"{LAW}第三十七条",
-                                  text=f"行为时的规则版本（@{prog_act.version}）未载明本事项，适用决定时的规定（@{prog.version}）"))
+                                  text=f"案件不符合行为时的规则版本（@{prog_act.version}）的地点或事实要求，适用决定时的规定"
+                                       f"（@{prog.version}）"))
     applied = chosen.program
 
     # stage 2: flags, procedure, retention, on the computed decision -----------------
@@ -524,9 +553,10 @@ def evaluate(case: Case | Mapping[str, Any], ruleset: Ruleset) -> Decision:
             f2["penalty.fine.max"] = scalar(chosen.fine[1])
         fine_names = {n for n, s in applied.composite.sanctions.items() if s.is_fine}
         f2["penalty.only_fine_or_warning"] = all(k in fine_names or k == "警告" for k in chosen.kinds)
-        for s in prog.composite.sanctions:
+        for s in home.composite.sanctions:
             f2[f"penalty.kinds.{s}"] = s in chosen.kinds
-    surviving, overridden = _fired(prog, prog.matcher2, f2)
+        f2["penalty.fine.fixed"] = chosen.fixed
+    surviving, overridden = _fired(home, home.matcher2, f2)
     flags = list(chosen.flags)
     transfers = list(chosen.transfers)
     procedure = "ordinary"
@@ -558,13 +588,22 @@ def evaluate(case: Case | Mapping[str, Any], ruleset: Ruleset) -> Decision:
             if act.text and act.kind not in ("flag", "retain"):
                 texts.append(act.text)
         steps2.append(Step(rule=r.id, basis=_basis(r), text=r.title + (f"：{'；'.join(texts)}" if texts else "")))
-    if procedure == "ordinary" and chosen.has_penalty:
+    if procedure == "ordinary" and chosen.has_penalty and not any(st.rule == "PROCEDURE" for st in steps2):
         steps2.append(Step(rule="PROCEDURE", basis=f"{LAW}第五十四条",
                            text="不属于可以当场作出的行政处罚，适用普通程序"))
     if not any(s.rule in _ORDER or s.rule.startswith("LIST:") for s in chosen.steps) and chosen.outcome == "penalty":
         chosen.steps.insert(0, Step(rule="OUTCOME", basis=f"{LAW}第五十七条第一款第（一）项",
                                     text="未发现依法不予处罚、可以不予处罚或者超过追责时效的情形，应当依法给予行政处罚"))
-    flag_decls = prog.composite.flags
+    ordinary_checks = [code for code in ("LEGAL_REVIEW", "HEARING_NOTICE", "COLLECTIVE_DISCUSSION", "NO_HANDLER",
+                                         "JURISDICTION_DISPUTE", "MAJOR_PENALTY_TRANSFER") if code in {f[0] for f in flags}]
+    if procedure == "simplified" and ordinary_checks:
+        # 当场处罚 cannot carry a legal review, a hearing notice, a collective discussion or a transfer:
+        # those belong to the ordinary procedure of arts. 54-65.
+        procedure = "ordinary"
+        labels = "、".join(prog.composite.flags[c_].label if c_ in prog.composite.flags else c_ for c_ in ordinary_checks)
+        steps2.append(Step(rule="PROCEDURE", basis=f"{LAW}第五十一条、第五十四条、第五十八条",
+                           text=f"本案须{labels}，不适用当场处罚的简易程序，适用普通程序"))
+    flag_decls = home.composite.flags
     merged: dict[str, list] = {}
     for code, reason, basis in flags:
         entry = merged.setdefault(code, [[], []])
