@@ -26,7 +26,6 @@ Semantics, which a differential test pins against a pure-Python oracle:
 
 from __future__ import annotations
 
-import bisect
 import itertools
 import json
 import math
@@ -34,9 +33,11 @@ import os
 import re
 import threading
 import weakref
+from bisect import bisect_left, bisect_right
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from json.decoder import scanstring as _scanstring
-from typing import Union
+from typing import NoReturn, Union
 
 import durable_rules_engine as _dre
 
@@ -65,7 +66,7 @@ Scalar = Union[int, float, str, bool, None]
 MAX_RULES = 4096  # error 106 above (rete.c:41)
 MAX_CHILDREN = 400  # 512-slot child table with a broken probe: 512 children hang the process
 MAX_LIST_CHILDREN = 100  # `missing` conditions and `or` joins share a 128-entry list per node
-MAX_TRUE_AT_ONCE = 40  # 64 alpha nodes true for one fact give error 303
+MAX_TRUE_AT_ONCE = 40  # a 64-entry matching stack: more true nodes at once give error 303
 MAX_SAME_CONDITION = 200  # 256 rules ending at one node segfault (BETA_LIST_LENGTH)
 MAX_GROUPS = 15  # each and/or group takes 2 of 32 expression slots; 16 groups give error 113
 MAX_PATHS = 250  # at most 252 user properties per message (error 302)
@@ -78,10 +79,14 @@ _ORDERING = frozenset({"<", "<=", ">", ">="})
 _RESERVED = frozenset({"id", "sid"})
 # An always-true condition: every message we assert carries an "id".
 _ALWAYS = ("present", "id")
+# The internal rule and fact path that prime a new sid; users cannot name a rule or path "$...".
+_PRIME = "$prime"
 # durable compares strings as raw JSON bytes; escaped characters break the order of `<`/`>`.
 _ESCAPED = re.compile(r'["\\\x00-\x1f]')
 _CLASS_OF = {int: "number", float: "number", str: "string", bool: "boolean", type(None): None}
 _ANY = "any"  # class of a path read only by present/missing
+_TYPES_OF = {"number": frozenset({int, float}), "string": frozenset({str}), "boolean": frozenset({bool}),
+             _ANY: frozenset({int, float, str, bool})}
 # json's escaping, non-ASCII kept as is: durable compares UTF-8 bytes, which keep code-point order
 _encode_str = json.encoder.encode_basestring
 
@@ -354,77 +359,66 @@ def _place(cond: Cond, parent: _Node) -> _Node:
     return node
 
 
-class _Sums:
-    """Sorted constants of one operator with prefix sums of their weights."""
+def _most_true(conds: list[tuple[str, object]]) -> int:
+    """The most of `conds`, ``(op, constant)`` tests on one path, that one value satisfies.
 
-    def __init__(self, pairs: list[tuple[object, int]]) -> None:
-        pairs.sort(key=lambda p: p[0])
-        self.keys = [k for k, _ in pairs]
-        self.prefix = list(itertools.accumulate((w for _, w in pairs), initial=0))
-        self.total = self.prefix[-1]
-
-    def below(self, x: object) -> int:
-        return self.prefix[bisect.bisect_left(self.keys, x)]
-
-    def at_most(self, x: object) -> int:
-        return self.prefix[bisect.bisect_right(self.keys, x)]
-
-
-def _max_true(conds: list[tuple[str, object, int]]) -> int:
-    """Largest total weight of comparisons on one path and one type that hold for one value.
-
-    Conditions only change truth at their constants, so it is enough to try each constant and
-    one value inside each gap between consecutive constants (and beyond both ends).
+    Truth only changes at the constants, so it is enough to try each constant and one value in
+    each gap between neighbours (and beyond both ends). Mixed types are summed: they are
+    reported as a problem anyway.
     """
-    if all(type(v) is bool for _, v, _ in conds):
-        return max(sum(w for op, v, w in conds if (x == v) == (op == "==")) for x in (True, False))
-    by_op: dict[str, list] = {op: [] for op in _OPERATORS}
-    for op, value, weight in conds:
-        by_op[op].append((value, weight))
-    eq = _Sums(by_op["=="])
-    ne, lt, le, gt, ge = (_Sums(by_op[op]) for op in ("!=", "<", "<=", ">", ">="))
-    points = sorted({v for _, v, _ in conds})
-    best = 0
-    for i, x in enumerate(points):
-        exact = (gt.below(x) + ge.at_most(x) + lt.total - lt.at_most(x) + le.total - le.below(x)
-                 + eq.at_most(x) - eq.below(x) + ne.total - (ne.at_most(x) - ne.below(x)))
-        # the open gap just below x (after the previous constant, or below every constant)
-        gap = ne.total + lt.total - lt.below(x) + le.total - le.below(x)
-        if i:
-            gap += gt.at_most(points[i - 1]) + ge.at_most(points[i - 1])
-        best = max(best, exact, gap)
-    if points:  # above every constant
-        best = max(best, gt.total + ge.total + ne.total)
-    return best
+    by_class: dict[str | None, list[tuple[str, object]]] = {}
+    for op, const in conds:
+        by_class.setdefault(_CLASS_OF[type(const)], []).append((op, const))
+    total = 0
+    for cls, same in by_class.items():
+        if cls == "boolean":
+            total += max(sum((x == c) == (op == "==") for op, c in same) for x in (True, False))
+            continue
+        s = {op: sorted(c for o, c in same if o == op) for op in _OPERATORS}
+        eq, ne = Counter(s["=="]), Counter(s["!="])
+
+        def at(x: object) -> int:
+            return (bisect_left(s[">"], x) + bisect_right(s[">="], x) + len(s["<"]) - bisect_right(s["<"], x)
+                    + len(s["<="]) - bisect_left(s["<="], x) + eq[x] + len(s["!="]) - ne[x])
+
+        def between(lo: object, hi: object) -> int:  # a value strictly between two neighbours
+            above = 0 if lo is None else bisect_right(s[">"], lo) + bisect_right(s[">="], lo)
+            below = 0 if hi is None else (len(s["<"]) - bisect_left(s["<"], hi)
+                                          + len(s["<="]) - bisect_left(s["<="], hi))
+            return above + below + len(s["!="])
+
+        points = sorted({c for _, c in same})
+        best = max(between(lo, hi) for lo, hi in zip([None, *points], [*points, None]))
+        total += max(best, max(at(x) for x in points))
+    return total
 
 
-def _bound(node: _Node, memo: dict[int, int]) -> int:
-    """An upper bound on the alpha nodes below `node` that one fact can make true at once.
+def _stack_peak(node: _Node, memo: dict[int, int]) -> int:
+    """An upper bound on the entries durable's 64-entry matching stack needs below `node`.
 
-    Per path, take the value (or absence) that makes the most children true, each child
-    weighing 1 plus its own bound; sum over paths and add every `or` join. Paths are treated as
-    independent at each level, so the bound never underestimates.
+    durable walks the network depth first: it pops a node and pushes every child that holds for
+    the fact. So the peak is the children true at once here, plus the deepest peak below minus
+    the one popped. Children true at once are counted path by path, taking the value (or the
+    absence) that makes the most true; `or` joins are always pushed.
     """
     known = memo.get(id(node))
     if known is not None:
         return known
+    compared: dict[str, list[tuple[str, object]]] = {}
     present: dict[str, int] = {}
-    compared: dict[tuple[str, str], list] = {}
-    for (path, op, _type, value), child in node.hashed.items():
-        weight = 1 + _bound(child, memo)
+    for (path, op, _type, value) in node.hashed:
         if op == "$ex":
-            present[path] = present.get(path, 0) + weight
+            present[path] = present.get(path, 0) + 1
         else:
-            compared.setdefault((path, _CLASS_OF[type(value)]), []).append((op, value, weight))
-    when_present: dict[str, int] = dict(present)
-    for (path, _cls), conds in compared.items():
-        # several types on one path are summed: durable compares mixed types loosely
-        when_present[path] = when_present.get(path, 0) + _max_true(conds)
-    missing = {path: 1 + _bound(child, memo) for path, child in node.listed.items()}
-    total = sum(max(when_present.get(p, 0), missing.get(p, 0)) for p in when_present.keys() | missing.keys())
-    total += sum(1 + _bound(join, memo) for join in node.joins)
-    memo[id(node)] = total
-    return total
+            compared.setdefault(path, []).append((op, value))
+    paths = present.keys() | compared.keys() | node.listed.keys()
+    at_once = len(node.joins) + sum(
+        max(present.get(p, 0) + _most_true(compared.get(p, [])), 1 if p in node.listed else 0) for p in paths)
+    children = itertools.chain(node.hashed.values(), node.listed.values(), node.joins)
+    deepest = max((_stack_peak(child, memo) for child in children), default=0)
+    peak = at_once + max(deepest - 1, 0) if at_once else 0
+    memo[id(node)] = peak
+    return peak
 
 
 def _fnv1a(text: str) -> int:
@@ -453,8 +447,9 @@ def check_limits(rules: Sequence[tuple[str, Cond | None]]) -> list[tuple[str, st
       rules (each `or` branch counts), and the next conditions under each shared prefix;
     - at most 100 `missing` conditions and `or` groups directly under one node;
     - at most 200 rules ending in the same condition;
-    - at most 40 conditions true at once for one fact, estimated from above: thresholds on one
-      field that overlap, flags on many fields, `missing` on many fields;
+    - at most 40 entries on durable's depth-first matching stack for one fact, estimated from
+      above: overlapping thresholds on one field, flags or `missing` tests on many fields, and
+      `or` groups sharing a branch all push many true conditions at once;
     - at most 250 distinct fact paths, and no two paths with the same 32-bit name hash;
     - well-formed conditions: known operators, values that are int, float, str, bool or None,
       finite, integers within ±2**53, one type per path, no reserved or ``$`` paths.
@@ -479,8 +474,9 @@ def check_limits(rules: Sequence[tuple[str, Cond | None]]) -> list[tuple[str, st
     checked: list[tuple[str, Cond | None]] = []
     for entry in rules:
         rule_id, cond = entry
-        if not isinstance(rule_id, str) or not rule_id:
-            problems.append((str(rule_id), f"rule id {rule_id!r} must be a non-empty string"))
+        if not isinstance(rule_id, str) or not rule_id or rule_id.startswith("$"):
+            problems.append((str(rule_id), f"rule id {rule_id!r} must be a non-empty string not starting "
+                                           "with '$'"))
             continue
         if rule_id in seen:
             problems.append((rule_id, f"rule id {rule_id!r} is used by more than one rule"))
@@ -523,7 +519,7 @@ def _check_paths(checked: list[tuple[str, Cond | None]]) -> list[tuple[str, str]
     if len(paths) > MAX_PATHS:
         problems.append(("", f"the rules read {len(paths)} distinct facts; durable_rules handles at most "
                              f"{MAX_PATHS} properties in one fact"))
-    hashes: dict[int, str] = {_fnv1a(name): name for name in _RESERVED}
+    hashes: dict[int, str] = {_fnv1a(name): name for name in (*_RESERVED, _PRIME)}
     for path in paths:
         other = hashes.setdefault(_fnv1a(path), path)
         if other != path:
@@ -555,11 +551,12 @@ def _check_network(root: _Node) -> list[tuple[str, str]]:
             if id(child) not in visited:
                 visited.add(id(child))
                 stack.append(child)
-    at_once = _bound(root, {})
+    at_once = _stack_peak(root, {})
     if at_once > MAX_TRUE_AT_ONCE:
-        problems.append(("", f"up to {at_once} conditions can be true at once for one fact; durable_rules fails "
-                             f"past 64 (limit {MAX_TRUE_AT_ONCE}): use fewer overlapping thresholds on one fact "
-                             "or fewer independent flags, or nest rules under a shared first condition"))
+        problems.append(("", f"matching one fact can stack up to {at_once} true conditions at once; durable_rules "
+                             f"fails past 64 (limit {MAX_TRUE_AT_ONCE}): use fewer overlapping thresholds on one "
+                             "fact, fewer independent flags or 'missing' tests, or fewer 'or' groups sharing a "
+                             "branch"))
     return problems
 
 
@@ -586,11 +583,11 @@ os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 class _Registry:
-    """The ruleset handle and the sessions created on it; shared with finalizers and the fork hook.
+    """The ruleset handle and its live sessions; shared with finalizers and the fork hook.
 
     Kept apart from `Matcher` so that a finalizer can reach it without keeping the matcher alive.
     Each session has a lock that its thread holds while matching, so `close` never deletes a
-    state under a running match.
+    state under a running match. Only primed sessions are listed (see `Matcher._new_session`).
     """
 
     __slots__ = ("name", "handle", "lock", "sessions", "closed", "__weakref__")
@@ -602,12 +599,11 @@ class _Registry:
         self.sessions: dict[str, threading.Lock] = {}
         self.closed = False
 
-    def add(self, sid: str) -> threading.Lock:
+    def add(self, sid: str, lock: threading.Lock) -> None:
         with self.lock:
             if self.closed:
                 raise MatcherError(f"matcher {self.name!r} is closed")
-            lock = self.sessions[sid] = threading.Lock()
-            return lock
+            self.sessions[sid] = lock
 
     def drop(self, sid: str) -> None:
         """Delete one session's state, when its thread has ended."""
@@ -636,10 +632,16 @@ class _Registry:
 
 
 def _delete_state(handle: int, sid: str) -> None:
+    """Delete a primed sid's state, ignoring errors.
+
+    Never call it for a state that has not started an action: durable 2.0.28 leaves two pointers
+    of a new state uninitialised until then, and `delete_state` frees them (a crash whenever
+    malloc hands out reused memory).
+    """
     try:
         _dre.delete_state(handle, sid)
     except (_dre.error, MemoryError):
-        pass  # no state yet (never asserted), or already gone
+        pass  # already gone
 
 
 class _Session:
@@ -647,12 +649,12 @@ class _Session:
 
     __slots__ = ("sid", "pid", "head", "seq", "lock", "__weakref__")
 
-    def __init__(self, sid: str, lock: threading.Lock) -> None:
+    def __init__(self, sid: str) -> None:
         self.sid = sid
         self.pid = _pid
         self.head = '{"sid":' + _encode_str(sid) + ',"id":'
         self.seq = 0
-        self.lock = lock
+        self.lock = threading.Lock()
 
 
 class Matcher:
@@ -660,7 +662,9 @@ class Matcher:
 
     Thread-safe: each thread asserts on its own persistent sid (a state is about 100 KB plus
     12 KB per rule, so it is kept, not rebuilt per call). After `os.fork` the child starts new
-    sids. A thread's state is deleted when the thread ends; `close` deletes the rest.
+    sids. A thread's state is deleted when the thread ends; `close` deletes the rest. The
+    compiled ruleset is `to_definition(rules)` plus one internal rule, ``$prime``, that readies
+    each new sid.
 
     Args:
         name: a label for messages; it need not be unique.
@@ -686,7 +690,9 @@ class Matcher:
         if problems:
             listed = "\n".join(f"  {rid or '(ruleset)'}: {msg}" for rid, msg in problems)
             raise MatcherError(f"cannot compile {name!r} for durable_rules:\n{listed}", problems)
-        text = _json(to_definition(rules))
+        definition = to_definition(rules)
+        definition[_PRIME] = {"all": [{"m": {"$ex": {_PRIME: 1}}}], "pri": len(rules) + 1}
+        text = _json(definition)
         try:
             handle = _dre.create_ruleset(str(name), text)
         except (_dre.error, MemoryError, ValueError) as exc:
@@ -705,7 +711,7 @@ class Matcher:
                         self._ordered.add(leaf[1])
                 else:
                     self._classes.setdefault(leaf[1], _ANY)
-        self._keys = {path: (_encode_str(path) + ":", cls) for path, cls in self._classes.items()}
+        self._keys = {path: (_encode_str(path) + ":", _TYPES_OF[cls]) for path, cls in self._classes.items()}
         self._registry = _Registry(str(name), handle)
         _registries.add(self._registry)
         self._local = threading.local()
@@ -749,8 +755,8 @@ class Matcher:
                     return ()  # nothing matched; durable stores no fact that matches nothing
                 if code != 0:
                     raise MatcherError(f"durable_rules returned {code} for a fact on {self.name!r}")
-                # The sid's own state fact can match `missing`-only rules once; keep only the
-                # actions whose message is this fact (each arrives as {"rule":{"m":<message>}}).
+                # Keep only actions on this fact ({"rule":{"m":<message>}}): priming drained
+                # those of the sid's own state fact, and nothing else may leak into the result.
                 mine = message + "}}"
                 result = _dre.start_action_for_state(handle, state)
                 actions = result[1] if result is not None else None
@@ -769,11 +775,41 @@ class Matcher:
         return tuple(fired)
 
     def _new_session(self) -> _Session:
-        sid = f"{_pid}.{next(_sid_numbers)}"
-        session = _Session(sid, self._registry.add(sid))
+        """Create this thread's sid and prime it.
+
+        Priming asserts a fact that only the internal `$prime` rule reads and runs its action.
+        That initialises the state, so `delete_state` is safe on it later, and it drains the
+        actions the sid's own state fact can trigger (on `missing`-only and always-true rules).
+        """
+        registry = self._registry
+        if registry.closed:
+            raise MatcherError(f"matcher {self.name!r} is closed")
+        session = _Session(f"{_pid}.{next(_sid_numbers)}")
+        message = f'{session.head}0,"{_PRIME}":1}}'
+        with session.lock:
+            started = False
+            try:
+                code, state = _dre.assert_fact(registry.handle, message)
+                if code != 0:
+                    raise MatcherError(f"durable_rules returned {code} priming a session on {self.name!r}")
+                actions = _dre.start_action_for_state(registry.handle, state)
+                started = actions is not None
+                while actions is not None:
+                    actions = _dre.complete_and_start_action(registry.handle, state)
+                _dre.retract_fact(registry.handle, message)
+                # listed only once primed, so that `close` (or a forked child) never deletes an
+                # unprimed state
+                registry.add(session.sid, session.lock)
+            except BaseException as exc:
+                if started:
+                    _delete_state(registry.handle, session.sid)
+                # else: leave the unprimed state alone; deleting it could crash
+                if isinstance(exc, (_dre.error, MemoryError)):
+                    raise MatcherError(f"durable_rules failed on {self.name!r}: {exc}") from exc
+                raise
         self._local.session = session
         # runs when the thread ends (its thread-local dict is cleared) or the session is replaced
-        weakref.finalize(session, self._registry.drop, sid).atexit = False
+        weakref.finalize(session, registry.drop, session.sid).atexit = False
         return session
 
     def _message(self, fact: Mapping[str, Scalar], session: _Session) -> str:
@@ -791,54 +827,49 @@ class Matcher:
             raise MatcherError(f"a fact must be a mapping, not {type(fact).__name__}") from None
         for key, value in items:
             t = type(value)
-            spec = keys.get(key)  # (encoded key, the type the rules compare it with) or None
-            if t is str:
-                if spec is None:
-                    continue
-                if spec[1] != "string" and spec[1] != _ANY:
-                    raise MatcherError(_mismatch(key, value, spec[1]))
+            spec = keys.get(key)  # (encoded key, the types the rules accept) for facts rules read
+            if spec is None:  # no rule reads it: not sent, only checked
+                if t not in _CLASS_OF or t is float and not math.isfinite(value):
+                    self._refuse(key, value)
+                continue
+            if t not in spec[1]:
+                if value is not None:  # None means absent: not sent
+                    self._refuse(key, value)
+                continue
+            if t is bool:
+                parts.append(spec[0] + ("true" if value else "false"))
+            elif t is str:
                 if len(value) * 4 > MAX_STRING_BYTES or key in self._ordered and _ESCAPED.search(value):
                     _check_fact_string(key, value, key in self._ordered)
                 parts.append(spec[0] + _encode_str(value))
-            elif t is bool:
-                if spec is None:
-                    continue
-                if spec[1] != "boolean" and spec[1] != _ANY:
-                    raise MatcherError(_mismatch(key, value, spec[1]))
-                parts.append(spec[0] + ("true" if value else "false"))
             elif t is int:
-                if spec is None:
-                    continue
-                if spec[1] != "number" and spec[1] != _ANY:
-                    raise MatcherError(_mismatch(key, value, spec[1]))
                 if not -MAX_INT <= value <= MAX_INT:
                     raise MatcherError(f"fact {key} is {value}, outside ±2**53 where durable_rules and "
                                        "Python compare numbers differently")
                 parts.append(spec[0] + str(value))
-            elif t is float:
+            else:
                 if not math.isfinite(value):
                     raise MatcherError(f"fact {key} is {value!r}; only finite numbers are allowed")
-                if spec is None:
-                    continue
-                if spec[1] != "number" and spec[1] != _ANY:
-                    raise MatcherError(_mismatch(key, value, spec[1]))
                 parts.append(spec[0] + _json(value))
-            elif value is not None:  # None is absent: not sent
-                raise MatcherError(_bad_type(key, value))
         return ",".join(parts) + "}"
+
+    def _refuse(self, key: object, value: object) -> NoReturn:
+        """Raise the error for a value `_message` cannot accept."""
+        t = type(value)
+        if t not in _CLASS_OF:
+            raise MatcherError(_bad_type(key, value))
+        if t is float and not math.isfinite(value):  # type: ignore[arg-type]
+            raise MatcherError(f"fact {key} is {value!r}; only finite numbers are allowed")
+        raise MatcherError(f"fact {key} is a {t.__name__} ({value!r}) but the rules compare it with "
+                           f"{self._classes[key]}s; convert it before matching")
 
     def close(self) -> None:
         """Delete every state this matcher created, then the ruleset. Idempotent.
 
-        Later calls to `match` raise `MatcherError`. Do not call it while other threads are still
-        matching with the intent of keeping them going: they wait for it, then get the error.
+        A match already running in another thread finishes first; every later call to `match`
+        raises `MatcherError`. Also runs when the matcher is garbage-collected.
         """
         self._finalizer()
-
-
-def _mismatch(key: str, value: Scalar, wanted: str) -> str:
-    return (f"fact {key} is a {type(value).__name__} ({value!r}) but the rules compare it with {wanted}s; "
-            "convert it before matching")
 
 
 def _bad_type(key: object, value: object) -> str:
