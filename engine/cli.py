@@ -199,10 +199,28 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     results: list[dict] = []
     texts: list[str] = []
     failed = False
+    if fixed is not None and args.processes > 1:
+        good = [(i, c) for i, c in enumerate(cases) if not isinstance(c, _BadLine)]
+        done = dict(zip((i for i, _ in good), engine.evaluate_many([c for _, c in good], fixed,
+                                                                   processes=args.processes)))
+    else:
+        done = {}
     for i, case in enumerate(cases):
         try:
             if isinstance(case, _BadLine):
                 raise engine.CaseError([engine.CaseProblem(path="", message=case.message, code="json")])
+            if i in done:
+                outcome = done[i]
+                if isinstance(outcome, engine.ErrorRecord):
+                    failed = True
+                    rec = {**outcome.model_dump(mode="json"), "index": i}
+                    results.append(rec)
+                    texts.append(f"案件 {rec['case_id'] or '#' + str(i)}：无法评估——{rec['message']}")
+                else:
+                    results.append(outcome.model_dump(mode="json"))
+                    texts.append(outcome.to_text())
+                progress.step()
+                continue
             rs = fixed
             if rs is None:
                 county = case.get("place", {}).get("county") if isinstance(case, dict) and isinstance(
