@@ -32,6 +32,7 @@ commands:
   areas      list the counties, townships/streets and zones of a ruleset
   rulesets   list the embedded default rulesets
   schema     print the JSON Schema of a case or a decision
+  coverage   which rules, grades, list entries and provisions the feature files exercise
 
 exit codes: 0 success, 1 a problem in the input (bad case, ruleset error), 2 a usage error.
 Run 'zhifa COMMAND --help' for the options of each command.
@@ -94,6 +95,24 @@ example:
 
     sc = sub.add_parser("schema", help="print the JSON Schema of a case or a decision")
     sc.add_argument("which", choices=("case", "decision"))
+
+    cv = sub.add_parser("coverage", help="which rules, grades, list entries and provisions the feature files exercise",
+                        formatter_class=argparse.RawDescriptionHelpFormatter, description="""\
+Run the feature files (pytest tests/test_features.py, with the evaluation log switched on) and report
+which rules, benchmark grades and clauses, list entries, items, townships/zones, agencies and legal
+provisions of a ruleset the scenarios exercised, and which they did not. Needs pytest and pytest-bdd.
+With --log, read a log written earlier (ZHIFA_FEATURE_LOG=FILE pytest tests/test_features.py) instead.
+Exits 1 if a scenario failed (the report is still printed). See docs/features.md.
+
+examples:
+  zhifa coverage --ruleset zhejiang
+  zhifa coverage --ruleset hangzhou/shangcheng --markdown reports/coverage-shangcheng.md
+""")
+    cv.add_argument("--ruleset", "-r", required=True, metavar="NAME|PATH")
+    cv.add_argument("--features", default=None, metavar="DIR",
+                    help="the features directory (default: ./features, else the checkout's features/)")
+    cv.add_argument("--log", default=None, metavar="FILE", help="read this evaluation log instead of running pytest")
+    cv.add_argument("--markdown", default=None, metavar="FILE", help="also write a Markdown report to FILE")
     return p
 
 
@@ -328,6 +347,32 @@ def _cmd_schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_coverage(args: argparse.Namespace) -> int:
+    from engine import coverage
+
+    features = Path(args.features) if args.features else Path("features")
+    if args.features is None and not features.is_dir():
+        features = Path(__file__).resolve().parents[1] / "features"
+    if not features.is_dir():
+        print(f"zhifa coverage: no features directory at {features}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        report, code, summary = coverage.coverage_for(args.ruleset, features, args.log)
+    except FileNotFoundError as exc:
+        print(f"zhifa coverage: {exc}; run the suite with ZHIFA_FEATURE_LOG=FILE and pass --log FILE",
+              file=sys.stderr)
+        return EXIT_USAGE
+    if summary:
+        print(f"feature run: {summary}", file=sys.stderr)
+    print(coverage.render_text(report))
+    if args.markdown:
+        out = Path(args.markdown)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(coverage.render_markdown(report), encoding="utf-8")
+        print(f"Markdown report: {out}", file=sys.stderr)
+    return EXIT_OK if code == 0 else EXIT_INPUT
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``zhifa`` command; return its exit code."""
     parser = _parser()
@@ -336,7 +381,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USAGE
     handler = {"evaluate": _cmd_evaluate, "check": _cmd_check, "items": _cmd_items, "areas": _cmd_areas,
-               "rulesets": _cmd_rulesets, "schema": _cmd_schema}[args.command]
+               "rulesets": _cmd_rulesets, "schema": _cmd_schema, "coverage": _cmd_coverage}[args.command]
     try:
         return handler(args)
     except engine.RulesetError as exc:

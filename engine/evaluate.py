@@ -422,6 +422,11 @@ def _assess(c: Case, prog: Program, facts: dict, typed: dict) -> _Assessment:
             a.steps.append(Step(rule="RANGE-ADJUST", basis=f"{LAW}第三十条、第三十二条",
                                 text="同时存在应当从轻或者减轻的情形，不再从重"))
             kinds.discard("heavier")
+        if a.fixed and "lighter_or_reduced" in kinds and "reduced" not in kinds and stat_lo > 0:
+            # a fixed amount leaves no room to 从轻: the mandatory 从轻或者减轻 can only be 减轻
+            kinds.add("reduced")
+            a.steps.append(Step(rule="RANGE-ADJUST", basis=_rules_basis(prog, adjusts, "lighter"),
+                                text="法定罚款为固定数额，无从轻余地；应当从轻或者减轻的，予以减轻"))
         if "reduced" in kinds and stat_lo == 0:
             a.steps.append(Step(rule="RANGE-ADJUST", basis=item_basis,
                                 text="法定罚款无下限，减轻处罚即在幅度内从轻"))
@@ -502,7 +507,6 @@ def evaluate(case: Case | Mapping[str, Any], ruleset: Ruleset) -> Decision:
     # 第三十七条: an item repealed by the decision date is no longer an offence; an item that did not exist
     # at the time of the act was not one then. Either way there is nothing to penalise.
     repealed = differ and c.item not in prog.items and c.item in prog_act.items
-    created = differ and c.item in prog.items and c.item not in prog_act.items and act_date >= ruleset.first.composite.on
     home = prog_act if repealed else prog
     typed, problems = _validate(c, home)
     if problems:
@@ -510,16 +514,21 @@ def evaluate(case: Case | Mapping[str, Any], ruleset: Ruleset) -> Decision:
     facts = _base_facts(c, home, typed)
     handler, n_cands, jur_steps, cands = _jurisdiction(c, home)
     lex_steps: list[Step] = []
-    if repealed or created:
+    if repealed:
         chosen = _Assessment(program=home, outcome="no_penalty", has_penalty=False)
-        text = (f"决定时的规定（@{prog.version}）已不再将该行为列为违法行为（事项已废止），适用新的规定，不予行政处罚"
-                if repealed else f"违法行为发生时的规定（@{prog_act.version}）未将该行为列为违法行为，不得适用此后的规定"
-                                 f"（@{prog.version}）给予处罚")
-        lex_steps.append(Step(rule="LEX-MITIOR", basis=f"{LAW}第三十七条", text=text))
+        lex_steps.append(Step(rule="LEX-MITIOR", basis=f"{LAW}第三十七条",
+                              text=f"决定时的规定（@{prog.version}）已不再将该行为列为违法行为（事项已废止），适用新的规定，"
+                                   f"不予行政处罚"))
     else:
         chosen = _assess(c, prog, facts, typed)
-    if differ and not (repealed or created):
-        if not _validate(c, prog_act)[1]:
+    if differ and not repealed:
+        if c.item not in prog_act.items:
+            # Absent from the act-time version means "not encoded there", not "lawful then": a version's date is
+            # when the ruleset changed, not when each regulation took effect. Say so; a reviewer decides.
+            lex_steps.append(Step(rule="LEX-MITIOR", basis=f"{LAW}第三十七条",
+                                  text=f"行为时的规则版本（@{prog_act.version}）未载明本事项，按决定时的规定（@{prog.version}）"
+                                       f"计算；请核实行为时该规定是否已经施行"))
+        elif not _validate(c, prog_act)[1]:
             old = _assess(c, prog_act, _base_facts(c, prog_act, typed), typed)
             if chosen.severity() < old.severity():
                 lex_steps.append(Step(rule="LEX-MITIOR", basis=f"{LAW}第三十七条",

@@ -204,6 +204,17 @@ def load_ruleset(target: str | Path, root: str | Path | None = None, *, cache: b
                                     message=f"two versions of '{lf.layer.name}' take effect on {lf.layer.effective}",
                                     hint=f"the other one is {seen_dates[k].span.source}"))
         seen_dates[k] = lf.layer
+    firsts: dict[int, m.Layer] = {}
+    for lf in files:
+        firsts.setdefault(lf.depth, lf.layer)
+    for depth in sorted(firsts)[1:]:
+        child, parent = firsts[depth], firsts[depth - 1]
+        if child.effective < parent.effective:
+            diags.append(Diagnostic(
+                code="version-before-parent", span=child.span,
+                message=f"'{child.name}' takes effect on {child.effective}, before its parent '{parent.name}' "
+                        f"(first version {parent.effective})",
+                hint="a layer cannot be in force without the layers it extends: date it on or after its parent"))
     composites = []
     leaf_start = min(lf.layer.effective for lf in files if lf.depth == files[-1].depth)
     for d in [d for d in version_dates(files) if d >= leaf_start]:

@@ -41,7 +41,13 @@ SYNTAX_ERRORS: list[tuple[str, str, list[str]]] = [
       'ruleset "x" effective 2024-01-01 penalty_list L kind no_penalty entry X when a = 1']),
     ("syntax-missing-then", "a rule needs 'then' and at least one action after its condition",
      ['ruleset "x" effective 2024-01-01 rule R "t" when a == 1 no_penalty',
-      'ruleset "x" effective 2024-01-01 rule R "t" when a == 1 rule']),
+      'ruleset "x" effective 2024-01-01 rule R "t" when a == 1 rule',
+      'ruleset "x" effective 2024-01-01 rule R "t" basis "b" when a == 1 no_penalty',
+      'ruleset "x" effective 2024-01-01 rule R "t" basis "b" when a == 1 rule',
+      'ruleset "x" effective 2024-01-01 rule R "t" basis "b" exception to Q when a == 1 rule',
+      'ruleset "x" effective 2024-01-01 rule R "t" exception to Q when a == 1 rule',
+      'ruleset "x" effective 2024-01-01 rule R "t" basis "b" when a == 1 and b == 2 rule',
+      'ruleset "x" effective 2024-01-01 rule R "t" when a == 1 and b == 2 rule']),
     ("syntax-missing-when", "a rule needs 'when' and a condition before 'then'",
      ['ruleset "x" effective 2024-01-01 rule R "t" then no_penalty',
       'ruleset "x" effective 2024-01-01 rule R "t" basis "b" then no_penalty']),
@@ -604,9 +610,31 @@ def _syntax_error(text: str, source: str, exc: UnexpectedInput, start: str) -> R
     return RulesetError([Diagnostic(code=code, message=message, span=span, hint=hint)], {source: text})
 
 
+# The transformer (and the checker after it) recurse once per level of the syntax tree. Real rules nest a
+# few levels; durable_rules fits at most 15 and/or groups in a rule anyway. Deeper trees are refused here,
+# before Python's recursion limit turns them into a RecursionError.
+MAX_DEPTH = 100
+
+
+def _too_deep(tree: lark.Tree, text: str, source: str) -> RulesetError | None:
+    stack = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return RulesetError([Diagnostic(
+                code="too-deep", message=f"the text is nested more than {MAX_DEPTH} levels deep", span=_span(source, node.meta),
+                hint="split the condition into several rules; durable_rules fits at most 15 'and'/'or' groups in one")],
+                {source: text})
+        stack.extend((c, depth + 1) for c in node.children if isinstance(c, lark.Tree))
+    return None
+
+
 def _parse(text: str, source: str, start: str):
     try:
         tree = _parser(start).parse(text)
+        deep = _too_deep(tree, text, source)
+        if deep is not None:
+            raise deep
         return _ToModel(source).transform(tree)
     except UnexpectedInput as exc:
         raise _syntax_error(text, source, exc, start) from None
@@ -616,6 +644,9 @@ def _parse(text: str, source: str, start: str):
             raise RulesetError([inner.diag], {source: text}) from None
         if isinstance(inner, EngineError):
             raise inner from None
+        if isinstance(inner, RecursionError):  # called from an already deep stack
+            raise RulesetError([Diagnostic(code="too-deep", message="the text is nested too deeply to read",
+                                           span=Span(source=source))], {source: text}) from None
         raise
 
 
