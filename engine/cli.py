@@ -129,7 +129,7 @@ def _read_cases(arg: str) -> tuple[list[Any], str]:
     try:
         data = json.loads(stripped)
     except json.JSONDecodeError as exc:
-        if stripped.startswith("{") and "\n" in stripped:
+        if "\n" in stripped:  # several lines that are not one JSON document: JSON Lines, one record per line
             return _read_lines(stripped), "lines"
         raise ValueError(f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
     if isinstance(data, list):
@@ -144,7 +144,9 @@ class _BadLine:
 
 def _read_lines(text: str) -> list[Any]:
     out: list[Any] = []
-    for n, line in enumerate(text.splitlines(), 1):
+    # split at "\n" only: str.splitlines() also breaks at U+2028/U+2029/U+0085, which JSON strings may contain
+    for n, line in enumerate(text.split("\n"), 1):
+        line = line.rstrip("\r")
         if not line.strip():
             continue
         try:

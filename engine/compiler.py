@@ -146,7 +146,8 @@ def _partition(rules: list[tuple[str, tuple]]) -> tuple[list[list[tuple[str, tup
     if not problems:
         return [rules], []
     if len(rules) == 1:
-        return [], problems
+        # a problem of the whole set, for a set of one rule, is that rule's problem
+        return [], [(rid or rules[0][0], msg) for rid, msg in problems]
     mid = len(rules) // 2
     left, lp = _partition(rules[:mid])
     right, rp = _partition(rules[mid:])

@@ -662,7 +662,8 @@ def _init_worker(ruleset: Ruleset) -> None:
 def _chunk(args: tuple[int, list]) -> list:
     start, cases = args
     assert _WORKER_RULESET is not None
-    return [_one(cs, _WORKER_RULESET, start + i).model_dump(mode="json") for i, cs in enumerate(cases)]
+    return [(cs if isinstance(cs, ErrorRecord) else _one(cs, _WORKER_RULESET, start + i)).model_dump(mode="json")
+            for i, cs in enumerate(cases)]
 
 
 def evaluate_many(cases: Iterable[Case | Mapping[str, Any]], ruleset: Ruleset, *, processes: int | None = None,
@@ -683,29 +684,40 @@ def evaluate_many(cases: Iterable[Case | Mapping[str, Any]], ruleset: Ruleset, *
         return [_one(cs, ruleset, i) for i, cs in enumerate(items)]
     import multiprocessing
 
+    # Validate in the parent: a malformed case becomes its error record here, and workers only ever
+    # receive `Case` models, which always pickle.
+    prepared: list[Any] = []
+    for i, cs in enumerate(items):
+        try:
+            prepared.append(parse_case(cs))
+        except CaseError as exc:
+            prepared.append(_one(cs, ruleset, i))
+    todo = [(i, prepared[i:i + chunk_size]) for i in range(0, len(prepared), chunk_size)]
     ctx = multiprocessing.get_context("fork")
-    chunks = [(i, items[i:i + chunk_size]) for i in range(0, len(items), chunk_size)]
     results: dict[int, list] = {}
-    failed: list[tuple[int, list]] = []
-    with ProcessPoolExecutor(max_workers=processes, mp_context=ctx, initializer=_init_worker,
-                             initargs=(ruleset,)) as pool:
-        futures = [(ch, pool.submit(_chunk, ch)) for ch in chunks]
-        for ch, fut in futures:
-            try:
-                results[ch[0]] = fut.result()
-            except BrokenProcessPool:
-                failed.append(ch)
-    for start, chunk in failed:
-        for i, cs in enumerate(chunk):
-            with ProcessPoolExecutor(max_workers=1, mp_context=ctx, initializer=_init_worker,
-                                     initargs=(ruleset,)) as pool:
+    while todo:
+        failed: list[tuple[int, list]] = []
+        with ProcessPoolExecutor(max_workers=processes, mp_context=ctx, initializer=_init_worker,
+                                 initargs=(ruleset,)) as pool:
+            futures = [(ch, pool.submit(_chunk, ch)) for ch in todo]
+            for ch, fut in futures:
                 try:
-                    results[start + i] = pool.submit(_chunk, (start + i, [cs])).result()
+                    results[ch[0]] = fut.result()
                 except BrokenProcessPool:
-                    cid = cs.get("case_id") if isinstance(cs, Mapping) else getattr(cs, "case_id", None)
-                    results[start + i] = [ErrorRecord(case_id=cid if isinstance(cid, str) else None, index=start + i,
-                                                      error="WorkerDied",
-                                                      message="the worker process died on this case").model_dump()]
+                    failed.append(ch)
+        todo = []
+        # A dead worker breaks the whole pool, so innocent chunks fail with it: halve every failed chunk
+        # and retry, until the case that kills a worker stands alone and gets its error record.
+        for start, chunk in failed:
+            if len(chunk) == 1:
+                cs = chunk[0]
+                cid = getattr(cs, "case_id", None) if not isinstance(cs, Mapping) else cs.get("case_id")
+                results[start] = [ErrorRecord(case_id=cid if isinstance(cid, str) else None, index=start,
+                                              error="WorkerDied",
+                                              message="the worker process died on this case").model_dump()]
+            else:
+                half = len(chunk) // 2
+                todo += [(start, chunk[:half]), (start + half, chunk[half:])]
     out: list[Decision | ErrorRecord] = []
     for key in sorted(results):
         for rec in results[key]:
