@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any, Literal, Mapping
+from typing import Annotated, Any, Literal, Mapping
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, field_validator
+from pydantic import (BaseModel, ConfigDict, Field, StrictBool, StringConstraints, ValidationError,
+                      field_validator)
 
 from engine.errors import CaseError, CaseProblem
 
@@ -39,6 +40,13 @@ class Party(_Strict):
     age: int | None = Field(None, ge=0, le=150, description="周岁，按行为发生日")
     capacity: Literal["full", "limited", "none"] = "full"
 
+    @field_validator("age", mode="before")
+    @classmethod
+    def _age_not_bool(cls, v: Any) -> Any:
+        if isinstance(v, bool):  # pydantic would read true as 1
+            raise ValueError("an age is a whole number of years, not true or false")
+        return v
+
 
 class Circumstances(_Strict):
     """The circumstances the 行政处罚法 weighs (arts. 30-37); booleans default to false, harm to unknown."""
@@ -58,7 +66,8 @@ class Circumstances(_Strict):
 class Case(_Strict):
     """One case to evaluate (see the public contract for each field's meaning)."""
 
-    case_id: str = Field(min_length=1, max_length=200)
+    # echoed back exactly as given (not trimmed), so callers can match decisions to their cases
+    case_id: Annotated[str, StringConstraints(strip_whitespace=False)] = Field(min_length=1, max_length=200)
     item: str = Field(min_length=1, max_length=100)
     place: Place
     occurred_on: date
@@ -69,6 +78,28 @@ class Case(_Strict):
     circumstances: Circumstances = Circumstances()
     facts: dict[str, FactValue] = Field(default_factory=dict)
     measures: tuple[str, ...] = ()
+
+    @field_validator("occurred_on", "ended_on", "discovered_on", "decided_on", mode="before")
+    @classmethod
+    def _dates_as_text(cls, v: Any) -> Any:
+        # pydantic would read a number as a Unix timestamp: 0 is 1970-01-01, and 20230101 a confusing error
+        if isinstance(v, (bool, int, float, Decimal)):
+            raise ValueError("write a date as text YYYY-MM-DD, not as a number")
+        return v
+
+    @field_validator("facts", mode="before")
+    @classmethod
+    def _distinct_fact_names(cls, v: Any) -> Any:
+        # names are trimmed like every text: two names that trim alike would silently overwrite each other
+        if isinstance(v, Mapping):
+            seen: dict[str, Any] = {}
+            for k in v:
+                if isinstance(k, str):
+                    other = seen.setdefault(k.strip(), k)
+                    if other != k:
+                        raise ValueError(f"facts {other!r} and {k!r} name the same fact (spaces around names "
+                                         "are ignored)")
+        return v
 
     @field_validator("facts")
     @classmethod

@@ -692,32 +692,44 @@ def evaluate_many(cases: Iterable[Case | Mapping[str, Any]], ruleset: Ruleset, *
             prepared.append(parse_case(cs))
         except CaseError as exc:
             prepared.append(_one(cs, ruleset, i))
-    todo = [(i, prepared[i:i + chunk_size]) for i in range(0, len(prepared), chunk_size)]
+    chunks = [(i, prepared[i:i + chunk_size]) for i in range(0, len(prepared), chunk_size)]
     ctx = multiprocessing.get_context("fork")
     results: dict[int, list] = {}
-    while todo:
-        failed: list[tuple[int, list]] = []
-        with ProcessPoolExecutor(max_workers=processes, mp_context=ctx, initializer=_init_worker,
+    failed: list[tuple[int, Any]] = []
+    with ProcessPoolExecutor(max_workers=processes, mp_context=ctx, initializer=_init_worker,
+                             initargs=(ruleset,)) as pool:
+        futures = [(ch, pool.submit(_chunk, ch)) for ch in chunks]
+        for (start, chunk), fut in futures:
+            try:
+                results[start] = fut.result()
+            except BrokenProcessPool:
+                failed.extend((start + k, cs) for k, cs in enumerate(chunk))
+    # A dead worker breaks the whole pool, so innocent cases fail with it. Re-run the failed cases one at a time
+    # in a one-worker pool; the first to fail is run once more entirely alone, and only a case that kills a
+    # worker on its own gets an error record.
+    while failed:
+        with ProcessPoolExecutor(max_workers=1, mp_context=ctx, initializer=_init_worker,
                                  initargs=(ruleset,)) as pool:
-            futures = [(ch, pool.submit(_chunk, ch)) for ch in todo]
-            for ch, fut in futures:
+            futures = [(i, cs, pool.submit(_chunk, (i, [cs]))) for i, cs in failed]
+            broken_at = None
+            for k, (i, cs, fut) in enumerate(futures):
                 try:
-                    results[ch[0]] = fut.result()
+                    results[i] = fut.result()
                 except BrokenProcessPool:
-                    failed.append(ch)
-        todo = []
-        # A dead worker breaks the whole pool, so innocent chunks fail with it: halve every failed chunk
-        # and retry, until the case that kills a worker stands alone and gets its error record.
-        for start, chunk in failed:
-            if len(chunk) == 1:
-                cs = chunk[0]
-                cid = getattr(cs, "case_id", None) if not isinstance(cs, Mapping) else cs.get("case_id")
-                results[start] = [ErrorRecord(case_id=cid if isinstance(cid, str) else None, index=start,
-                                              error="WorkerDied",
-                                              message="the worker process died on this case").model_dump()]
-            else:
-                half = len(chunk) // 2
-                todo += [(start, chunk[:half]), (start + half, chunk[half:])]
+                    broken_at = k
+                    break
+        if broken_at is None:
+            break
+        i, cs, _ = futures[broken_at]
+        with ProcessPoolExecutor(max_workers=1, mp_context=ctx, initializer=_init_worker,
+                                 initargs=(ruleset,)) as pool:
+            try:
+                results[i] = pool.submit(_chunk, (i, [cs])).result()
+            except BrokenProcessPool:
+                cid = cs.get("case_id") if isinstance(cs, Mapping) else getattr(cs, "case_id", None)
+                results[i] = [ErrorRecord(case_id=cid if isinstance(cid, str) else None, index=i, error="WorkerDied",
+                                          message="the worker process died on this case").model_dump()]
+        failed = [(j, c) for j, c, _ in futures[broken_at + 1:] if j not in results]
     out: list[Decision | ErrorRecord] = []
     for key in sorted(results):
         for rec in results[key]:

@@ -12,7 +12,7 @@ import csv
 import io
 from dataclasses import dataclass
 from importlib import resources
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from engine import model as m
 from engine.errors import Diagnostic, RulesetError
@@ -50,14 +50,17 @@ def _err(code: str, message: str, span: Span, hint: str | None = None) -> Diagno
 
 
 def _read(path: Path) -> str:
-    if path.stat().st_size > _MAX_FILE_BYTES:
-        raise RulesetError([_err("file-too-large", f"the file is larger than {_MAX_FILE_BYTES >> 20} MiB",
-                                 Span(source=display_path(path)))])
     try:
+        if path.stat().st_size > _MAX_FILE_BYTES:
+            raise RulesetError([_err("file-too-large", f"the file is larger than {_MAX_FILE_BYTES >> 20} MiB",
+                                     Span(source=display_path(path)))])
         return path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise RulesetError([_err("encoding", f"the file is not UTF-8 ({exc.reason} at byte {exc.start})",
                                  Span(source=display_path(path)), "save the file as UTF-8")]) from None
+    except OSError as exc:  # unreadable, vanished, a name too long ...
+        raise RulesetError([_err("unreadable", f"the file cannot be read ({exc.strerror or exc})",
+                                 Span(source=display_path(path)))]) from None
 
 
 def display_path(path: Path) -> str:
@@ -76,18 +79,49 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:  # e.g. a name too long for the file system: there is no such directory
+        return False
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:
+        return False
+
+
 def _layer_files(directory: Path) -> list[Path]:
-    return sorted(p for p in directory.glob("*.rules") if p.is_file())
+    if not _is_dir(directory):
+        return []
+    return sorted(p for p in directory.glob("*.rules") if _is_file(p))
+
+
+def _inside(path: Path, directory: Path) -> bool:
+    """Whether `path`, with every link followed, lies in `directory` (with its links followed too)."""
+    try:
+        return directory.resolve() in path.resolve().parents
+    except (OSError, RuntimeError):  # a link loop
+        return False
+
+
+def _is_ruleset_name(name: str) -> bool:
+    """A parent is named like ``zhejiang`` or ``hangzhou/shangcheng``: relative, with no '.' or '..' step."""
+    parts = PurePosixPath(name).parts
+    return (bool(parts) and not name.startswith("/") and "\\" not in name and ":" not in name
+            and not any(p in (".", "..") for p in name.split("/")))
 
 
 def _resolve_parent(name: str, near: Path, root: Path) -> Path | None:
     """Find the directory of ruleset `name`: first in a rulesets tree that contains `near`, then under `root`."""
     for base in [near, *near.parents]:
         cand = base / name
-        if cand.is_dir() and _layer_files(cand):
+        if _layer_files(cand):
             return cand
     cand = root / name
-    if cand.is_dir() and _layer_files(cand):
+    if _layer_files(cand):
         return cand
     return None
 
@@ -107,11 +141,12 @@ def load_chain(target: str | Path, root: Path | None = None) -> tuple[list[Layer
     """
     root = Path(root) if root is not None else default_root()
     tpath = Path(target)
-    if tpath.suffix == ".rules" and tpath.is_file():
-        files = [tpath]
-    elif tpath.is_dir() and _layer_files(tpath):
+    named: list[Path] = []  # a file the caller names may be a link to anywhere; files found in directories not
+    if tpath.suffix == ".rules" and _is_file(tpath):
+        files = named = [tpath]
+    elif _layer_files(tpath):
         files = _layer_files(tpath)
-    elif (root / str(target)).is_dir() and _layer_files(root / str(target)):
+    elif _layer_files(root / str(target)):
         files = _layer_files(root / str(target))
     else:
         known = sorted(str(p.parent.relative_to(root)) for p in root.rglob("*.rules")) if root.is_dir() else []
@@ -128,6 +163,10 @@ def load_chain(target: str | Path, root: Path | None = None) -> tuple[list[Layer
         layer_files = []
         diags: list[Diagnostic] = []
         for f in files:
+            if f not in named and not _inside(f, f.parent):
+                diags.append(_err("outside-link", f"'{f.name}' is a link to a file outside its ruleset's directory",
+                                  Span(source=display_path(f)), "copy the file into the directory instead"))
+                continue
             text = _read(f)
             name = display_path(f)
             texts[name] = text
@@ -158,6 +197,10 @@ def load_chain(target: str | Path, root: Path | None = None) -> tuple[list[Layer
         parent = parents.pop()
         if parent is None:
             break
+        if not _is_ruleset_name(parent):
+            raise RulesetError([_err("extends-path", f"the parent ruleset '{parent}' must be a ruleset name, not a path",
+                                     layer_files[0].layer.span, 'a name such as "zhejiang" or "hangzhou/shangcheng", '
+                                     "without '.' or '..' steps or a leading '/'")], texts)
         pdir = _resolve_parent(parent, files[0].parent, root)
         if pdir is None:
             raise RulesetError([_err("unknown-parent", f"the parent ruleset '{parent}' was not found",
@@ -184,7 +227,7 @@ def _with_catalogues(layer: m.Layer, directory: Path, diags: list[Diagnostic], t
             diags.append(_err("catalogue-path", f"catalogue '{decl.path}' must be a .csv or .tsv file inside the "
                                                 f"ruleset's own directory", decl.span))
             continue
-        if not target.is_file():
+        if not _is_file(target):
             diags.append(_err("catalogue-missing", f"catalogue '{decl.path}' does not exist", decl.span))
             continue
         try:
@@ -202,6 +245,11 @@ def _with_catalogues(layer: m.Layer, directory: Path, diags: list[Diagnostic], t
 
 def read_catalogue(text: str, source: str, diags: list[Diagnostic]) -> list[m.Item]:
     """Read an item table (CSV, or TSV if the file is tab-separated); append row-level problems to `diags`."""
+    if "\x00" in text:
+        i = text.index("\x00")
+        diags.append(_err("catalogue-row", "the table contains a NUL character",
+                          Span(source=source, line=text.count("\n", 0, i) + 1, column=i - text.rfind("\n", 0, i))))
+        return []
     first = text.split("\n", 1)[0]
     delim = "\t" if first.count("\t") > first.count(",") else ","
     reader = csv.reader(io.StringIO(text), delimiter=delim)
@@ -210,6 +258,9 @@ def read_catalogue(text: str, source: str, diags: list[Diagnostic]) -> list[m.It
     except StopIteration:
         diags.append(_err("catalogue-empty", "the catalogue table is empty", Span(source=source)))
         return []
+    except csv.Error as exc:
+        diags.append(_err("catalogue-row", f"the table cannot be read: {exc}", Span(source=source)))
+        return []
     unknown = [h for h in header if h not in CATALOGUE_COLUMNS]
     missing = [h for h in _REQUIRED if h not in header]
     if unknown or missing:
@@ -217,7 +268,16 @@ def read_catalogue(text: str, source: str, diags: list[Diagnostic]) -> list[m.It
                           Span(source=source, line=1, column=1), f"columns: {', '.join(CATALOGUE_COLUMNS)}"))
         return []
     items = []
-    for row in reader:
+    rows = iter(reader)
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            break
+        except csv.Error as exc:  # e.g. a cell larger than the csv module's field limit
+            diags.append(_err("catalogue-row", f"the table cannot be read: {exc}",
+                              Span(source=source, line=max(reader.line_num, 1), column=1)))
+            break
         line = reader.line_num
         if not any(c.strip() for c in row):
             continue

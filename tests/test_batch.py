@@ -1,0 +1,284 @@
+"""Batch integrity: one record per input, in order, errors included, whatever the inputs and even when a
+worker process dies.
+
+`engine.evaluate_many` (in process and with worker processes) and ``zhifa evaluate`` on JSON Lines and JSON
+lists (run as a subprocess). A dying worker is simulated without touching engine code: `engine.evaluate._one`
+is replaced before the pool forks, by a wrapper that calls ``os._exit`` in a child process when it meets a
+sentinel case id.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+import engine
+from engine.decision import ErrorRecord
+from test_concurrency import FIXTURE, make_cases
+
+EVALUATE = sys.modules["engine.evaluate"]  # `engine.evaluate` is the function; the module holds `_one`
+REPO = Path(__file__).resolve().parents[1]
+CLI = [sys.executable, "-m", "engine.cli"]
+
+
+@pytest.fixture(scope="module")
+def rs():
+    return engine.load_ruleset(FIXTURE)
+
+
+def good(i: int, **over) -> dict:
+    c = {"case_id": f"G{i}", "item": "ZJ-SR-12", "place": {"county": "甲县", "township": "东街道"},
+         "occurred_on": "2023-03-01", "decided_on": "2023-04-01", "party": {"kind": "individual", "age": 20 + i % 50},
+         "facts": {"面积": i % 15, "逾期不改正": True}}
+    c.update(over)
+    return c
+
+
+# Bad inputs of every kind: not objects, missing fields, unknown codes, impossible dates, wrong types.
+BAD = [None, 7, "text", [], [good(0)], {}, {"case_id": "B-missing"}, good(1, case_id="B-item", item="ZJ-NOPE"),
+       good(2, case_id="B-county", place={"county": "乙县"}), good(3, case_id="B-date", occurred_on="2023-02-30"),
+       good(4, case_id="B-order", occurred_on="2024-01-01"), good(5, case_id="B-fact", facts={"面积": "１２"}),
+       good(6, case_id="B-neg", facts={"面积": -1}), good(7, case_id="B-huge", facts={"面积": 10**30}),
+       good(8, case_id="B-extra", surprise=1), good(9, case_id="B-nan", facts={"面积": float("nan")}),
+       good(10, case_id=""), good(11, case_id=5), good(12, case_id="B-early", decided_on="2000-01-01",
+                                                          occurred_on="2000-01-01")]
+
+
+def mixed(n_good: int = 60) -> list:
+    out: list = []
+    for i in range(n_good):
+        out.append(good(i))
+        if i % 3 == 0:
+            out.append(BAD[(i // 3) % len(BAD)])
+    return out
+
+
+def expected(cases, rs) -> list:
+    out = []
+    for c in cases:
+        try:
+            out.append(engine.evaluate(c, rs))
+        except engine.EngineError as exc:
+            out.append((type(exc).__name__, str(exc)))
+    return out
+
+
+def check_records(results, cases, rs, died: set[int] = frozenset()):
+    """One record per input, in order; decisions equal `evaluate`; errors carry their index and case id."""
+    assert len(results) == len(cases)
+    for i, (r, c, want) in enumerate(zip(results, cases, expected(cases, rs))):
+        cid = c.get("case_id") if isinstance(c, dict) and isinstance(c.get("case_id"), str) else None
+        if i in died:
+            assert isinstance(r, ErrorRecord) and r.error == "WorkerDied" and r.index == i and r.case_id == cid
+        elif isinstance(want, engine.Decision):
+            assert r == want, f"record {i} differs"
+        else:
+            assert isinstance(r, ErrorRecord), f"record {i}: {r!r}"
+            assert (r.index, r.error, r.message) == (i, want[0], want[1]), f"record {i}"
+            if cid and cid.strip():
+                assert r.case_id == cid
+
+
+def test_the_inputs_cover_every_kind_of_problem(rs):
+    kinds = {w[0] if isinstance(w, tuple) else "Decision" for w in expected(BAD, rs)}
+    assert kinds == {"CaseError"}
+
+
+def test_in_process_one_record_per_input_in_order(rs):
+    cases = mixed()
+    check_records(engine.evaluate_many(cases, rs), cases, rs)
+
+
+def test_an_iterator_of_cases_works_too(rs):
+    cases = mixed(20)
+    check_records(engine.evaluate_many(iter(cases), rs), cases, rs)
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 500])
+def test_worker_processes_one_record_per_input_in_order(rs, chunk):
+    cases = mixed(60)
+    check_records(engine.evaluate_many(cases, rs, processes=2, chunk_size=chunk), cases, rs)
+
+
+@pytest.fixture
+def dying_worker(monkeypatch, tmp_path):
+    """Make a worker process exit when it meets case id "DIE" (or "DIE-ONCE": only the first time)."""
+    parent = os.getpid()
+    once = tmp_path / "died-once"
+    pids = tmp_path / "pids"
+    real = EVALUATE._one
+
+    def one(case, ruleset, index):
+        if os.getpid() != parent:
+            with open(pids, "a") as f:
+                f.write(f"{os.getpid()}\n")
+            cid = case.get("case_id") if isinstance(case, dict) else getattr(case, "case_id", None)
+            if cid == "DIE" or (cid == "DIE-ONCE" and not once.exists()):
+                once.touch()
+                os._exit(3)
+        return real(case, ruleset, index)
+
+    monkeypatch.setattr(EVALUATE, "_one", one)
+    return pids
+
+
+
+
+def test_a_dying_worker_costs_one_error_record_and_nothing_else(rs, dying_worker):
+    cases = mixed(40)
+    cases[23] = good(23, case_id="DIE")
+    results = engine.evaluate_many(cases, rs, processes=2, chunk_size=10)
+    check_records(results, cases, rs, died={23})
+
+
+def test_two_dying_cases_in_one_chunk(rs, dying_worker):
+    cases = mixed(30)
+    cases[3] = good(3, case_id="DIE")
+    cases[5] = good(5, case_id="DIE")
+    results = engine.evaluate_many(cases, rs, processes=2, chunk_size=8)
+    check_records(results, cases, rs, died={3, 5})
+
+
+def test_a_worker_that_dies_once_is_retried_and_the_case_decided(rs, dying_worker):
+    cases = mixed(30)
+    cases[11] = good(11, case_id="DIE-ONCE")
+    results = engine.evaluate_many(cases, rs, processes=2, chunk_size=6)
+    check_records(results, cases, rs)
+    assert isinstance(results[11], engine.Decision) and results[11].case_id == "DIE-ONCE"
+
+
+def test_one_dying_case_among_a_thousand(rs, dying_worker):
+    cases = [good(i) for i in range(1000)]
+    cases[437] = good(437, case_id="DIE")
+    results = engine.evaluate_many(cases, rs, processes=2, chunk_size=50)
+    died = [r.index for r in results if isinstance(r, ErrorRecord)]
+    assert died == [437], f"{len(died)} cases reported WorkerDied: {died[:10]}"
+
+
+def test_a_dying_worker_does_not_make_every_case_start_a_process(rs, dying_worker):
+    cases = [good(i) for i in range(100)]
+    cases[10] = good(10, case_id="DIE")
+    engine.evaluate_many(cases, rs, processes=2, chunk_size=20)
+    workers = set(dying_worker.read_text().split())
+    assert len(workers) <= 12, f"{len(workers)} worker processes for 100 cases and one death"
+
+
+def test_an_unpicklable_case_gives_an_error_record_with_workers(rs):
+    cases = [good(i) for i in range(20)] + [good(99, case_id="lock", facts={"x": threading.Lock()})]
+    results = engine.evaluate_many(cases, rs, processes=2, chunk_size=5)
+    assert len(results) == len(cases) and isinstance(results[-1], ErrorRecord) and results[-1].index == 20
+
+
+def test_an_unpicklable_case_gives_an_error_record_in_process(rs):
+    cases = [good(1), good(99, case_id="lock", facts={"x": threading.Lock()}), good(2)]
+    results = engine.evaluate_many(cases, rs)
+    assert [type(r).__name__ for r in results] == ["Decision", "ErrorRecord", "Decision"]
+
+
+# ── the command line ─────────────────────────────────────────────────────────
+def run_cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([*CLI, *args], input=stdin, capture_output=True, text=True, encoding="utf-8", cwd=REPO,
+                          timeout=300)
+
+
+def jsonl_lines(cases) -> list[str]:
+    """One line per case; a non-JSON value stands for a line that is not JSON at all."""
+    out = []
+    for c in cases:
+        out.append(c.text if isinstance(c, RawLine) else json.dumps(c, ensure_ascii=False))
+    return out
+
+
+class RawLine:
+    def __init__(self, text: str):
+        self.text = text
+
+
+def check_cli_records(records: list[dict], inputs: list, rs):
+    assert len(records) == len(inputs), f"{len(records)} records for {len(inputs)} input lines"
+    for i, (rec, c) in enumerate(zip(records, inputs)):
+        if isinstance(c, RawLine):
+            assert rec.get("error") == "CaseError" and rec["index"] == i, rec
+            continue
+        try:
+            want = engine.evaluate(c, rs).model_dump(mode="json")
+        except engine.EngineError as exc:
+            assert rec.get("error") == type(exc).__name__ and rec["index"] == i, (i, rec)
+            if isinstance(c, dict) and isinstance(c.get("case_id"), str):
+                assert rec["case_id"] == c["case_id"]
+            continue
+        assert rec == want, f"record {i} differs"
+
+
+def batch_inputs() -> list:
+    cases = mixed(40)
+    cases.insert(5, RawLine("{not json"))
+    cases.insert(9, RawLine('{"case_id": "cut'))
+    cases.insert(20, RawLine("42"))
+    cases.insert(21, RawLine("[1, 2]"))
+    return cases
+
+
+@pytest.mark.parametrize("processes", ["1", "2"])
+def test_cli_json_lines_one_record_per_line_in_order(tmp_path, rs, processes):
+    inputs = batch_inputs()
+    path = tmp_path / "cases.jsonl"
+    path.write_text("\n".join(jsonl_lines(inputs)) + "\n", encoding="utf-8")
+    proc = run_cli("evaluate", "--ruleset", str(FIXTURE), "--processes", processes, str(path))
+    assert proc.returncode == 1, proc.stderr  # some inputs are bad
+    lines = proc.stdout.splitlines()
+    check_cli_records([json.loads(line) for line in lines], inputs, rs)
+
+
+def test_cli_json_list_one_record_per_element_in_order(tmp_path, rs):
+    inputs = mixed(20)
+    proc = run_cli("evaluate", "--ruleset", str(FIXTURE), "-", stdin=json.dumps(inputs, ensure_ascii=False))
+    assert proc.returncode == 1, proc.stderr
+    check_cli_records(json.loads(proc.stdout), inputs, rs)
+
+
+def test_cli_good_batch_exits_0_and_matches_evaluate_many(tmp_path, rs):
+    cases = [c for c in make_cases(300, seed=3) if isinstance(c, dict) and "item" in c]
+    ok = [c for c in cases if not isinstance(expected([c], rs)[0], tuple)]
+    path = tmp_path / "cases.jsonl"
+    path.write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in ok), encoding="utf-8")
+    proc = run_cli("evaluate", "--ruleset", str(FIXTURE), str(path))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    want = [d.model_dump(mode="json") for d in engine.evaluate_many(ok, rs)]
+    assert [json.loads(line) for line in proc.stdout.splitlines()] == want
+
+
+def test_the_installed_zhifa_command_reads_json_lines(tmp_path, rs):
+    exe = Path(sys.executable).parent / "zhifa"
+    if not exe.exists():
+        pytest.skip("no zhifa console script next to this interpreter")
+    inputs = [good(1), {"case_id": "bad"}, good(2)]
+    path = tmp_path / "cases.jsonl"
+    path.write_text("\n".join(jsonl_lines(inputs)) + "\n", encoding="utf-8")
+    proc = subprocess.run([str(exe), "evaluate", "--ruleset", str(FIXTURE), str(path)], capture_output=True,
+                          text=True, encoding="utf-8", cwd=REPO, timeout=300)
+    assert proc.returncode == 1
+    check_cli_records([json.loads(x) for x in proc.stdout.splitlines()], inputs, rs)
+
+
+@pytest.mark.parametrize("first", ["garbage", "[1]"])
+def test_cli_a_bad_first_line_is_one_error_record(tmp_path, rs, first):
+    inputs = [RawLine(first), good(1), good(2)]
+    path = tmp_path / "cases.jsonl"
+    path.write_text("\n".join(jsonl_lines(inputs)) + "\n", encoding="utf-8")
+    proc = run_cli("evaluate", "--ruleset", str(FIXTURE), str(path))
+    check_cli_records([json.loads(x) for x in proc.stdout.splitlines()], inputs, rs)
+
+
+def test_cli_json_lines_split_only_at_newlines(tmp_path, rs):
+    inputs = [good(1), good(2, case_id="G\u20282"), good(3, case_id="G\x853"), good(4, case_id="G\u20294")]
+    path = tmp_path / "cases.jsonl"
+    path.write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in inputs), encoding="utf-8")
+    proc = run_cli("evaluate", "--ruleset", str(FIXTURE), str(path))
+    check_cli_records([json.loads(x) for x in proc.stdout.split("\n") if x], inputs, rs)
