@@ -618,8 +618,9 @@ def evaluate(case: Case | Mapping[str, Any], ruleset: Ruleset) -> Decision:
         entry = merged.setdefault(code, [[], []])
         if reason not in entry[0]:
             entry[0].append(reason)
-        if basis and basis not in entry[1]:
-            entry[1].append(basis)
+        for part in basis.split("；") if basis else ():
+            if part not in entry[1]:
+                entry[1].append(part)
     out_flags = tuple(Flag(code=code, label=flag_decls[code].label if code in flag_decls else code,
                            reason="；".join(reasons), basis="；".join(bases) or "；".join(flag_decls[code].basis
                                                                                      if code in flag_decls else ()))
