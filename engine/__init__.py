@@ -19,7 +19,7 @@ from engine.evaluate import evaluate, evaluate_many
 from engine.ruleset import Area, Item, Ruleset, load_ruleset
 from engine.source import Span
 
-__version__ = "0.1.0"
+from engine._version import __version__
 
 __all__ = [
     "__version__",

@@ -9,6 +9,9 @@ Imports `syntax`, `model`, `errors`.
 from __future__ import annotations
 
 import csv
+import hashlib
+import os
+import pickle
 import io
 from dataclasses import dataclass
 from importlib import resources
@@ -126,6 +129,66 @@ def _resolve_parent(name: str, near: Path, root: Path) -> Path | None:
     return None
 
 
+_PARSED: dict[tuple[str, str], object] = {}
+
+
+def _cached(name: str, text: str, build):
+    """Build the IR of a file (a ruleset file or a catalogue table) once per process — a city layer shared by
+    many counties is read once — and, when the environment variable ``ZHIFA_CACHE_DIR`` names a directory,
+    once per machine: the result is kept there under the hash of the file, the grammar and the engine version.
+    The IR is immutable, so sharing it is safe."""
+    key = (name, hashlib.sha256(text.encode("utf-8")).hexdigest())
+    value = _PARSED.get(key)
+    if value is None:
+        value = _disk_get(key)
+        if value is None:
+            value = build()
+            _disk_put(key, value)
+        if len(_PARSED) >= 256:
+            _PARSED.pop(next(iter(_PARSED)))
+        _PARSED[key] = value
+    return value
+
+
+def _disk_path(key: tuple[str, str]) -> Path | None:
+    # Opt-in only: by default loading a ruleset writes nothing anywhere.
+    directory = os.environ.get("ZHIFA_CACHE_DIR")
+    if not directory:
+        return None
+    from engine.syntax import grammar_path
+
+    from engine._version import __version__
+
+    stamp = hashlib.sha256(f"{key}|{__version__}|".encode() + grammar_path().read_bytes()).hexdigest()
+    return Path(directory) / f"layer-{stamp}.pickle"
+
+
+def _disk_get(key: tuple[str, str]) -> object | None:
+    path = _disk_path(key)
+    if path is None or not path.is_file():
+        return None
+    try:
+        with path.open("rb") as f:
+            layer = pickle.load(f)  # our own cache, written below; never a file named by a ruleset
+    except Exception:  # noqa: BLE001 - a stale or broken cache entry is simply re-parsed
+        return None
+    return layer if isinstance(layer, (m.Layer, tuple)) else None
+
+
+def _disk_put(key: tuple[str, str], layer: object) -> None:
+    path = _disk_path(key)
+    if path is None:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        with tmp.open("wb") as f:
+            pickle.dump(layer, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a cache that cannot be written only costs time
+
+
 def load_chain(target: str | Path, root: Path | None = None) -> tuple[list[LayerFile], dict[str, str]]:
     """Load a ruleset and its ancestors.
 
@@ -171,7 +234,7 @@ def load_chain(target: str | Path, root: Path | None = None) -> tuple[list[Layer
             name = display_path(f)
             texts[name] = text
             try:
-                layer = parse_layer(text, name)
+                layer = _cached(name, text, lambda: parse_layer(text, name))
             except RulesetError as err:
                 diags.extend(err.diagnostics)
                 continue
@@ -237,7 +300,18 @@ def _with_catalogues(layer: m.Layer, directory: Path, diags: list[Diagnostic], t
             continue
         name = display_path(target)
         texts[name] = text
-        extra.extend(read_catalogue(text, name, diags))
+        found: list[Diagnostic] = []
+
+        def read(text=text, name=name, found=found):
+            items = tuple(read_catalogue(text, name, found))
+            if found:
+                raise RulesetError(found)  # a table with problems is never cached
+            return items
+
+        try:
+            extra.extend(_cached(name, text, read))
+        except RulesetError:
+            diags.extend(found)
     if not extra:
         return layer
     return layer.model_copy(update={"declarations": layer.declarations + tuple(extra)})

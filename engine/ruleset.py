@@ -8,6 +8,7 @@ changes) and the catalogue views of the public contract. Imports `loader`, `comp
 from __future__ import annotations
 
 import difflib
+import gc
 import threading
 from datetime import date
 from decimal import Decimal
@@ -194,6 +195,22 @@ def load_ruleset(target: str | Path, root: str | Path | None = None, *, cache: b
     key = (str(target), str(root))
     if cache and key in _CACHE:
         return _CACHE[key]
+    # Loading builds hundreds of thousands of small immutable objects and no cycles: the cyclic garbage
+    # collector would only rescan them again and again (it doubles the load time of a 5,000-item catalogue).
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        rs = _load(target, root)
+    finally:
+        if was_enabled:
+            gc.enable()
+    if cache:
+        with _CACHE_LOCK:
+            _CACHE[key] = rs
+    return rs
+
+
+def _load(target: str | Path, root: str | Path | None) -> Ruleset:
     files, texts = load_chain(target, Path(root) if root is not None else None)
     diags: list[Diagnostic] = []
     seen_dates: dict[tuple[str, date], m.Layer] = {}
@@ -228,11 +245,7 @@ def load_ruleset(target: str | Path, root: str | Path | None = None, *, cache: b
     if any(dg.severity == "error" for dg in diags):
         raise RulesetError(diags, texts)
     programs = {d: compile_composite(comp, texts) for d, comp in composites}
-    rs = Ruleset(files[-1].layer.name, programs, tuple(diags), tuple(lf.path for lf in files))
-    if cache:
-        with _CACHE_LOCK:
-            _CACHE[key] = rs
-    return rs
+    return Ruleset(files[-1].layer.name, programs, tuple(diags), tuple(lf.path for lf in files))
 
 
 def check_ruleset(target: str | Path, root: str | Path | None = None) -> list[Diagnostic]:

@@ -394,7 +394,8 @@ def corrupted_cases(draw):
         return case, field
     if how == "impossible-date":
         field = draw(st.sampled_from(["occurred_on", "decided_on", "ended_on", "discovered_on"]))
-        case[field] = draw(bad_dates)
+        # null is a valid ended_on / discovered_on (the contract: "date or null")
+        case[field] = draw(bad_dates.filter(lambda v: v is not None or field in ("occurred_on", "decided_on")))
         return case, field
     if how == "bad-amount":
         name = draw(st.sampled_from(MONEY + ["面积", "次数"]))
