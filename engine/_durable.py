@@ -718,6 +718,11 @@ class Matcher:
         self._finalizer = weakref.finalize(self, self._registry.close)
         self._finalizer.atexit = False  # the OS frees it all at exit; skip C calls during shutdown
 
+    @property
+    def paths(self) -> frozenset[str]:
+        """The fact paths this matcher's rules read; any other key of a fact is not sent to durable_rules."""
+        return frozenset(self._keys)
+
     def __repr__(self) -> str:
         state = "closed" if self._registry.closed else f"{len(self._classes)} facts read"
         return f"<Matcher {self.name!r}: {state}>"

@@ -123,9 +123,12 @@ class StageMatcher:
 
     def __init__(self, name: str, parts: list[list[tuple[str, tuple]]]):
         self.parts = tuple(_durable.Matcher(f"{name}#{i}", part) for i, part in enumerate(parts))
+        # a case carries some 40-100 facts and the rules read a fraction of them: send only those
+        self.paths = tuple(sorted(frozenset().union(*(p.paths for p in self.parts))))
 
     def match(self, facts: Mapping) -> tuple[str, ...]:
         """The ids of the rules whose conditions `facts` meet, in rule order."""
+        facts = {k: facts[k] for k in self.paths if k in facts}
         if len(self.parts) == 1:
             return self.parts[0].match(facts)
         out: tuple[str, ...] = ()

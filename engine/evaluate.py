@@ -32,12 +32,6 @@ __all__ = ["evaluate", "evaluate_many"]
 
 LAW = "《中华人民共和国行政处罚法》"
 _CENT = Decimal("0.01")
-
-
-def _new(cls, **fields):
-    """Build an output model from values this module computed and typed itself, without re-validating them
-    (validation of the fifteen-odd nested models would be a third of the cost of a decision)."""
-    return cls.model_construct(**fields)
 _ORDER = {"time_barred": 0, "no_penalty": 1, "may_waive": 2}  # the combination of outcomes, strongest first
 
 
@@ -232,7 +226,7 @@ def _base_facts(c: Case, prog: Program, typed: dict) -> dict:
 def _agency_handler(ag: m.Agency, route: str) -> Handler:
     level = ag.level if ag.level in ("city", "county", "township") else "county"
     kind = ag.kind if ag.kind in ("comprehensive", "specialist", "department", "township") else "department"
-    return _new(Handler, agency=ag.name, level=level, kind=kind, in_name_of=ag.in_name_of or ag.name, route=route)
+    return Handler(agency=ag.name, level=level, kind=kind, in_name_of=ag.in_name_of or ag.name, route=route)
 
 
 def _jurisdiction(c: Case, prog: Program) -> tuple[Handler, int, list[Step], list[m.Agency]]:
@@ -241,7 +235,7 @@ def _jurisdiction(c: Case, prog: Program) -> tuple[Handler, int, list[Step], lis
     cands = prog.handlers(c.place.county, code)
     steps: list[Step] = []
     item_basis = "；".join(prog.items[code].basis)
-    steps.append(_new(Step, rule="JUR-PLACE", text=f"违法行为发生地在{c.place.county}"
+    steps.append(Step(rule="JUR-PLACE", text=f"违法行为发生地在{c.place.county}"
                       + (f"{c.place.township}" if c.place.township else "") + (f"（{c.place.zone}）" if c.place.zone else "")
                       + "，由发生地的行政机关管辖", basis=f"{LAW}第二十二条"))
     for part in ("zone", "township"):
@@ -253,35 +247,35 @@ def _jurisdiction(c: Case, prog: Program) -> tuple[Handler, int, list[Step], lis
         label = "功能区" if part == "zone" else "乡镇（街道）"
         if area.mode == "empowered" and code in prog.empowered.get(name, ()):
             body = area.body or name
-            steps.append(_new(Step, rule="JUR-EMPOWERED", basis=abasis,
+            steps.append(Step(rule="JUR-EMPOWERED", basis=abasis,
                               text=f"{name}为赋权{label}，本事项列入其具体实施的综合行政执法事项目录，以{body}名义实施"))
-            return _new(Handler, agency=body, level="township", kind="township", in_name_of=body, route="empowered"), 1, steps, cands
+            return Handler(agency=body, level="township", kind="township", in_name_of=body, route="empowered"), 1, steps, cands
         if area.mode == "dispatched" and area.dispatched_for and any(a.name == area.dispatched_for.name for a in cands):
             ag = next(a for a in cands if a.name == area.dispatched_for.name)
-            steps.append(_new(Step, rule="JUR-DISPATCHED", basis=abasis + "；《浙江省综合行政执法条例》第九条第三款",
+            steps.append(Step(rule="JUR-DISPATCHED", basis=abasis + "；《浙江省综合行政执法条例》第九条第三款",
                               text=f"{name}由{ag.name}派驻执法队（{area.team}）执法，以{ag.in_name_of or ag.name}名义作出决定"))
             base = _agency_handler(ag, "dispatched")
             return base.model_copy(update={"agency": area.team or ag.name}), 1, steps, cands
         if area.mode == "empowered":
-            steps.append(_new(Step, rule="JUR-NOT-EMPOWERED", basis=abasis,
+            steps.append(Step(rule="JUR-NOT-EMPOWERED", basis=abasis,
                               text=f"{name}虽为赋权{label}，但本事项不在其赋权事项目录内，仍由县级部门管辖"))
         elif area.mode == "dispatched":
-            steps.append(_new(Step, rule="JUR-NOT-DISPATCHED", basis=abasis,
+            steps.append(Step(rule="JUR-NOT-DISPATCHED", basis=abasis,
                               text=f"{name}的派驻执法队（{area.team}）代表{area.dispatched_for.name if area.dispatched_for else ''}"
                                    f"执法，本事项不属该机关管辖，按执法事项目录确定管辖"))
     if len(cands) == 1:
         ag = cands[0]
-        steps.append(_new(Step, rule="JUR-CATALOGUE", basis=item_basis + "；《浙江省综合行政执法条例》第八条",
+        steps.append(Step(rule="JUR-CATALOGUE", basis=item_basis + "；《浙江省综合行政执法条例》第八条",
                           text=f"按执法事项目录，{prog.categories[code]}类事项（{prog.items[code].domain.name if prog.items[code].domain else ''}）"
                                f"由{ag.name}管辖"))
         return _agency_handler(ag, "catalogue"), 1, steps, cands
     if not cands:
-        steps.append(_new(Step, rule="JUR-NONE", basis=f"{LAW}第十七条、第二十三条",
+        steps.append(Step(rule="JUR-NONE", basis=f"{LAW}第十七条、第二十三条",
                           text=f"{c.place.county}的规则集中没有负责本事项的执法主体（目录缺口），须由县级人民政府明确"))
         kind = prog.categories[code]
-        return _new(Handler, agency="（未明确执法主体）", level="county", kind=kind, in_name_of="", route="none"), 0, steps, cands
+        return Handler(agency="（未明确执法主体）", level="county", kind=kind, in_name_of="", route="none"), 0, steps, cands
     coord = comp.areas[c.place.county].coordinator or f"{c.place.county}人民政府"
-    steps.append(_new(Step, rule="JUR-DISPUTE", basis=f"{LAW}第二十五条",
+    steps.append(Step(rule="JUR-DISPUTE", basis=f"{LAW}第二十五条",
                       text=f"{'、'.join(a.name for a in cands)}均有管辖权：由最先立案的机关管辖；有争议的协商解决，"
                            f"协商不成的报请共同的上一级行政机关（{coord}）指定管辖"))
     h = _agency_handler(cands[0], "designated")
@@ -327,7 +321,7 @@ def _assess(c: Case, prog: Program, facts: dict, typed: dict) -> _Assessment:
     item = prog.items[code]
     surviving, overridden = _fired(prog, prog.matcher1, facts)
     for r, by in overridden:
-        a.steps.append(_new(Step, rule=r.id, basis=_basis(r), text=f"{r.title}——本案适用例外规则 {'、'.join(by)}，此规则不适用"))
+        a.steps.append(Step(rule=r.id, basis=_basis(r), text=f"{r.title}——本案适用例外规则 {'、'.join(by)}，此规则不适用"))
     outcomes: list[tuple[str, str]] = []
     adjusts: list[tuple[str, str]] = []
     for r in surviving:
@@ -340,22 +334,22 @@ def _assess(c: Case, prog: Program, facts: dict, typed: dict) -> _Assessment:
             elif act.kind == "flag":
                 a.flags.append((act.arg or "", act.text or r.title, _basis(r)))
             elif act.kind == "transfer":
-                a.transfers.append(_new(Transfer, to=act.arg or "", reason=act.text or r.title, basis=_basis(r)))
+                a.transfers.append(Transfer(to=act.arg or "", reason=act.text or r.title, basis=_basis(r)))
             if act.text and act.kind != "flag":
                 texts.append(act.text)
-        a.steps.append(_new(Step, rule=r.id, basis=_basis(r), text=r.title + (f"：{'；'.join(texts)}" if texts else "")))
+        a.steps.append(Step(rule=r.id, basis=_basis(r), text=r.title + (f"：{'；'.join(texts)}" if texts else "")))
     for e in prog.entries.get(code, ()):
         if e.test(facts):
             rid = f"LIST:{e.list_name}"
             basis = e.list_title + (f"（{'；'.join(e.sources)}）" if e.sources else "")
             if e.kind == "reduced":
                 adjusts.append(("reduced", rid))
-                a.steps.append(_new(Step, rule=rid, basis=basis, text=f"本事项列入减轻行政处罚清单且符合适用条件" +
+                a.steps.append(Step(rule=rid, basis=basis, text=f"本事项列入减轻行政处罚清单且符合适用条件" +
                                     (f"：{e.note}" if e.note else "")))
             else:
                 outcomes.append((e.kind, rid))
                 label = "不予行政处罚" if e.kind == "no_penalty" else "可以不予行政处罚"
-                a.steps.append(_new(Step, rule=rid, basis=basis, text=f"本事项列入轻微违法{label}清单且符合适用条件" +
+                a.steps.append(Step(rule=rid, basis=basis, text=f"本事项列入轻微违法{label}清单且符合适用条件" +
                                     (f"：{e.note}" if e.note else "")))
     item_basis = "；".join(item.basis)
     for req in item.requires:
@@ -363,10 +357,10 @@ def _assess(c: Case, prog: Program, facts: dict, typed: dict) -> _Assessment:
         desc = prog.composite.facts[req.name].description or req.name
         if v is False:
             outcomes.append(("no_penalty", "REQUIRES"))
-            a.steps.append(_new(Step, rule="REQUIRES", basis=item_basis,
+            a.steps.append(Step(rule="REQUIRES", basis=item_basis,
                                 text=f"法定罚则以“{desc}”为前提，本案不具备该前提：责令改正，不予罚款"))
         elif v is None:
-            a.steps.append(_new(Step, rule="REQUIRES", basis=item_basis,
+            a.steps.append(Step(rule="REQUIRES", basis=item_basis,
                                 text=f"法定罚则以“{desc}”为前提；案件未载明，以下按具备该前提计算，须核实"))
     if outcomes:
         a.outcome = min(outcomes, key=lambda o: _ORDER[o[0]])[0]
@@ -381,7 +375,7 @@ def _assess(c: Case, prog: Program, facts: dict, typed: dict) -> _Assessment:
         # 第三十八条: a penalty without a legal basis is void; the article names no penalty for this party.
         a.outcome, a.has_penalty = "no_penalty", False
         who = "个人" if party == "individual" else "单位"
-        a.steps.append(_new(Step, rule="NO-BASIS", basis=f"{item_basis}；{LAW}第三十八条第一款",
+        a.steps.append(Step(rule="NO-BASIS", basis=f"{item_basis}；{LAW}第三十八条第一款",
                             text=f"所引法律条文未对{who}规定行政处罚，没有处罚依据，不得给予行政处罚"))
         return a
     a.kinds = tuple(s.name.name for s in sanctions)
@@ -394,21 +388,21 @@ def _assess(c: Case, prog: Program, facts: dict, typed: dict) -> _Assessment:
                 grade_amount = g.ranges.get(party)
                 src = "；".join(bench.sources)
                 if grade_amount is None:
-                    a.steps.append(_new(Step, rule=f"BENCH:{code}", basis=src,
+                    a.steps.append(Step(rule=f"BENCH:{code}", basis=src,
                                         text=f"裁量基准“{g.name}”阶次未规定{'个人' if party == 'individual' else '单位'}的幅度，按法定幅度裁量"))
                     break
                 a.grade, a.graded = g.name, True
-                a.steps.append(_new(Step, rule=f"BENCH:{code}", basis=src,
+                a.steps.append(Step(rule=f"BENCH:{code}", basis=src,
                                     text=f"依裁量基准，本案情节属“{g.name}”阶次" +
                                          (f"，幅度为{_describe(grade_amount)}" if grade_amount else "")))
                 break
         else:
-            a.steps.append(_new(Step, rule=f"BENCH:{code}", basis="；".join(bench.sources),
+            a.steps.append(Step(rule=f"BENCH:{code}", basis="；".join(bench.sources),
                                 text="案件事实不足以确定裁量基准阶次（缺少相关事实），按法定幅度裁量并说明理由"))
         for direction, test, reason in bench.adjustments:
             if test(facts):
                 adjusts.append((direction, f"BENCH:{code}"))
-                a.steps.append(_new(Step, rule=f"BENCH:{code}", basis="；".join(bench.sources),
+                a.steps.append(Step(rule=f"BENCH:{code}", basis="；".join(bench.sources),
                                     text=f"裁量基准规定{'从重' if direction == 'heavier' else '从轻'}情形：{reason or ''}"))
     if fine_s is None:
         a.fine = None
@@ -416,7 +410,7 @@ def _assess(c: Case, prog: Program, facts: dict, typed: dict) -> _Assessment:
         lo, hi = _yuan(fine_s.amount, typed, code)
         stat_lo = lo
         a.fixed = lo == hi
-        a.steps.append(_new(Step, rule="RANGE-STATUTORY", basis=item_basis,
+        a.steps.append(Step(rule="RANGE-STATUTORY", basis=item_basis,
                             text=f"法定罚款幅度：{_describe(fine_s.amount)}，即{_dec(lo)}元至{_dec(hi)}元"))
         if grade_amount is not None:
             lo, hi = _yuan(grade_amount, typed, code)
@@ -425,35 +419,35 @@ def _assess(c: Case, prog: Program, facts: dict, typed: dict) -> _Assessment:
         mitigating = kinds & {"lighter", "reduced", "lighter_or_reduced"}
         share = prog.params.get("裁量.从轻从重幅度")
         if "heavier" in kinds and mitigating:
-            a.steps.append(_new(Step, rule="RANGE-ADJUST", basis=f"{LAW}第三十条、第三十二条",
+            a.steps.append(Step(rule="RANGE-ADJUST", basis=f"{LAW}第三十条、第三十二条",
                                 text="同时存在应当从轻或者减轻的情形，不再从重"))
             kinds.discard("heavier")
         if a.fixed and "lighter_or_reduced" in kinds and "reduced" not in kinds and stat_lo > 0:
             # a fixed amount leaves no room to 从轻: the mandatory 从轻或者减轻 can only be 减轻
             kinds.add("reduced")
-            a.steps.append(_new(Step, rule="RANGE-ADJUST", basis=_rules_basis(prog, adjusts, "lighter"),
+            a.steps.append(Step(rule="RANGE-ADJUST", basis=_rules_basis(prog, adjusts, "lighter"),
                                 text="法定罚款为固定数额，无从轻余地；应当从轻或者减轻的，予以减轻"))
         if "reduced" in kinds and stat_lo == 0:
-            a.steps.append(_new(Step, rule="RANGE-ADJUST", basis=item_basis,
+            a.steps.append(Step(rule="RANGE-ADJUST", basis=item_basis,
                                 text="法定罚款无下限，减轻处罚即在幅度内从轻"))
             kinds.discard("reduced")
             kinds.add("lighter")
         if "reduced" in kinds:
             a.adjustment = "reduced"
             lo, hi = Decimal(0), stat_lo
-            a.steps.append(_new(Step, rule="RANGE-ADJUST", basis=_rules_basis(prog, adjusts, "reduced"),
+            a.steps.append(Step(rule="RANGE-ADJUST", basis=_rules_basis(prog, adjusts, "reduced"),
                                 text=f"减轻处罚：在法定最低罚款{_dec(stat_lo)}元以下确定罚款数额"))
         elif mitigating:
             a.adjustment = "lighter"
             if isinstance(share, Decimal):
                 hi = lo + (hi - lo) * share
-            a.steps.append(_new(Step, rule="RANGE-ADJUST", basis=_rules_basis(prog, adjusts, "lighter"),
+            a.steps.append(Step(rule="RANGE-ADJUST", basis=_rules_basis(prog, adjusts, "lighter"),
                                 text=f"从轻处罚：在幅度内选择较低限度（下端{_pct(share)}），即{_dec(lo)}元至{_dec(hi)}元"))
         elif "heavier" in kinds:
             a.adjustment = "heavier"
             if isinstance(share, Decimal):
                 lo = hi - (hi - lo) * share
-            a.steps.append(_new(Step, rule="RANGE-ADJUST", basis=_rules_basis(prog, adjusts, "heavier"),
+            a.steps.append(Step(rule="RANGE-ADJUST", basis=_rules_basis(prog, adjusts, "heavier"),
                                 text=f"从重处罚：在幅度内选择较高限度（上端{_pct(share)}），即{_dec(lo)}元至{_dec(hi)}元"))
         a.fine = (lo.quantize(_CENT, rounding=ROUND_CEILING), hi.quantize(_CENT, rounding=ROUND_FLOOR))
     if fine_s is None and adjusts:
@@ -522,7 +516,7 @@ def evaluate(case: Case | Mapping[str, Any], ruleset: Ruleset) -> Decision:
     lex_steps: list[Step] = []
     if repealed:
         chosen = _Assessment(program=home, outcome="no_penalty", has_penalty=False)
-        lex_steps.append(_new(Step, rule="LEX-MITIOR", basis=f"{LAW}第三十七条",
+        lex_steps.append(Step(rule="LEX-MITIOR", basis=f"{LAW}第三十七条",
                               text=f"决定时的规定（@{prog.version}）已不再将该行为列为违法行为（事项已废止），适用新的规定，"
                                    f"不予行政处罚"))
     else:
@@ -531,22 +525,22 @@ def evaluate(case: Case | Mapping[str, Any], ruleset: Ruleset) -> Decision:
         if c.item not in prog_act.items:
             # Absent from the act-time version means "not encoded there", not "lawful then": a version's date is
             # when the ruleset changed, not when each regulation took effect. Say so; a reviewer decides.
-            lex_steps.append(_new(Step, rule="LEX-MITIOR", basis=f"{LAW}第三十七条",
+            lex_steps.append(Step(rule="LEX-MITIOR", basis=f"{LAW}第三十七条",
                                   text=f"行为时的规则版本（@{prog_act.version}）未载明本事项，按决定时的规定（@{prog.version}）"
                                        f"计算；请核实行为时该规定是否已经施行"))
         elif not _validate(c, prog_act)[1]:
             old = _assess(c, prog_act, _base_facts(c, prog_act, typed), typed)
             if chosen.severity() < old.severity():
-                lex_steps.append(_new(Step, rule="LEX-MITIOR", basis=f"{LAW}第三十七条",
+                lex_steps.append(Step(rule="LEX-MITIOR", basis=f"{LAW}第三十七条",
                                       text=f"行为时适用{ruleset.name}@{prog_act.version}，决定时已修改为@{prog.version}；"
                                            f"新的规定处罚较轻，适用新的规定"))
             else:
-                lex_steps.append(_new(Step, rule="LEX-MITIOR", basis=f"{LAW}第三十七条",
+                lex_steps.append(Step(rule="LEX-MITIOR", basis=f"{LAW}第三十七条",
                                       text=f"适用违法行为发生时的规定（{ruleset.name}@{prog_act.version}）；决定时的规定"
                                            f"（@{prog.version}）并不更轻"))
                 chosen = old
         else:
-            lex_steps.append(_new(Step, rule="LEX-MITIOR", basis=f"{LAW}第三十七条",
+            lex_steps.append(Step(rule="LEX-MITIOR", basis=f"{LAW}第三十七条",
                                   text=f"案件不符合行为时的规则版本（@{prog_act.version}）的地点或事实要求，适用决定时的规定"
                                        f"（@{prog.version}）"))
     applied = chosen.program
@@ -577,7 +571,7 @@ def evaluate(case: Case | Mapping[str, Any], ruleset: Ruleset) -> Decision:
     procedure = "ordinary"
     steps2: list[Step] = []
     for r, by in overridden:
-        steps2.append(_new(Step, rule=r.id, basis=_basis(r), text=f"{r.title}——本案适用例外规则 {'、'.join(by)}，此规则不适用"))
+        steps2.append(Step(rule=r.id, basis=_basis(r), text=f"{r.title}——本案适用例外规则 {'、'.join(by)}，此规则不适用"))
     for r in surviving:
         texts = []
         for act in r.actions:
@@ -586,28 +580,28 @@ def evaluate(case: Case | Mapping[str, Any], ruleset: Ruleset) -> Decision:
             elif act.kind == "procedure":
                 procedure = act.arg or "ordinary"
             elif act.kind == "transfer":
-                transfers.append(_new(Transfer, to=act.arg or "", reason=act.text or r.title, basis=_basis(r)))
+                transfers.append(Transfer(to=act.arg or "", reason=act.text or r.title, basis=_basis(r)))
             elif act.kind == "retain" and handler.route == "empowered":
                 county_h = [a for a in cands]
                 if len(county_h) == 1:
                     new = _agency_handler(county_h[0], "retained-major")
                 else:
-                    new = _new(Handler, agency=f"{c.place.county}县级行政执法部门", level="county",
+                    new = Handler(agency=f"{c.place.county}县级行政执法部门", level="county",
                                   kind=applied.categories[c.item], in_name_of=f"{c.place.county}县级行政执法部门",
                                   route="retained-major")
-                transfers.append(_new(Transfer, to=new.agency, reason=act.text or r.title, basis=_basis(r)))
+                transfers.append(Transfer(to=new.agency, reason=act.text or r.title, basis=_basis(r)))
                 flags.append(("MAJOR_PENALTY_TRANSFER", f"{handler.agency}应将案件移送{new.agency}：{act.text or r.title}",
                               _basis(r)))
                 texts.append(f"{handler.agency}应及时移送{new.agency}")
                 handler = new
             if act.text and act.kind not in ("flag", "retain"):
                 texts.append(act.text)
-        steps2.append(_new(Step, rule=r.id, basis=_basis(r), text=r.title + (f"：{'；'.join(texts)}" if texts else "")))
+        steps2.append(Step(rule=r.id, basis=_basis(r), text=r.title + (f"：{'；'.join(texts)}" if texts else "")))
     if procedure == "ordinary" and chosen.has_penalty and not any(st.rule == "PROCEDURE" for st in steps2):
-        steps2.append(_new(Step, rule="PROCEDURE", basis=f"{LAW}第五十四条",
+        steps2.append(Step(rule="PROCEDURE", basis=f"{LAW}第五十四条",
                            text="不属于可以当场作出的行政处罚，适用普通程序"))
     if not any(s.rule in _ORDER or s.rule.startswith("LIST:") for s in chosen.steps) and chosen.outcome == "penalty":
-        chosen.steps.insert(0, _new(Step, rule="OUTCOME", basis=f"{LAW}第五十七条第一款第（一）项",
+        chosen.steps.insert(0, Step(rule="OUTCOME", basis=f"{LAW}第五十七条第一款第（一）项",
                                     text="未发现依法不予处罚、可以不予处罚或者超过追责时效的情形，应当依法给予行政处罚"))
     ordinary_checks = [code for code in ("LEGAL_REVIEW", "HEARING_NOTICE", "COLLECTIVE_DISCUSSION", "NO_HANDLER",
                                          "JURISDICTION_DISPUTE", "MAJOR_PENALTY_TRANSFER") if code in {f[0] for f in flags}]
@@ -616,7 +610,7 @@ def evaluate(case: Case | Mapping[str, Any], ruleset: Ruleset) -> Decision:
         # those belong to the ordinary procedure of arts. 54-65.
         procedure = "ordinary"
         labels = "、".join(prog.composite.flags[c_].label if c_ in prog.composite.flags else c_ for c_ in ordinary_checks)
-        steps2.append(_new(Step, rule="PROCEDURE", basis=f"{LAW}第五十一条、第五十四条、第五十八条",
+        steps2.append(Step(rule="PROCEDURE", basis=f"{LAW}第五十一条、第五十四条、第五十八条",
                            text=f"本案须{labels}，不适用当场处罚的简易程序，适用普通程序"))
     flag_decls = home.composite.flags
     merged: dict[str, list] = {}
@@ -627,18 +621,18 @@ def evaluate(case: Case | Mapping[str, Any], ruleset: Ruleset) -> Decision:
         for part in basis.split("；") if basis else ():
             if part not in entry[1]:
                 entry[1].append(part)
-    out_flags = tuple(_new(Flag, code=code, label=flag_decls[code].label if code in flag_decls else code,
+    out_flags = tuple(Flag(code=code, label=flag_decls[code].label if code in flag_decls else code,
                            reason="；".join(reasons), basis="；".join(bases) or "；".join(flag_decls[code].basis
                                                                                      if code in flag_decls else ()))
                       for code, (reasons, bases) in merged.items())
     item = applied.items[c.item]
     penalty = None
     if chosen.has_penalty:
-        penalty = _new(Penalty, grade=chosen.grade, adjustment=chosen.adjustment, kinds=chosen.kinds,
-                          fine=_new(Fine, min=_dec(chosen.fine[0]), max=_dec(chosen.fine[1])) if chosen.fine else None)
+        penalty = Penalty(grade=chosen.grade, adjustment=chosen.adjustment, kinds=chosen.kinds,
+                          fine=Fine(min=_dec(chosen.fine[0]), max=_dec(chosen.fine[1])) if chosen.fine else None)
     return Decision(
         case_id=c.case_id, ruleset=f"{ruleset.name}@{applied.version}",
-        item=_new(DecisionItem, code=c.item, name=item.name, domain=item.domain.name if item.domain else "",
+        item=DecisionItem(code=c.item, name=item.name, domain=item.domain.name if item.domain else "",
                           category=applied.categories[c.item]),
         handler=handler, transfers=tuple(transfers), outcome=chosen.outcome, penalty=penalty, procedure=procedure,
         flags=out_flags, explanation=tuple(jur_steps + chosen.steps + lex_steps + steps2))

@@ -204,6 +204,9 @@ def load_ruleset(target: str | Path, root: str | Path | None = None, *, cache: b
     finally:
         if was_enabled:
             gc.enable()
+    # The loaded ruleset lives as long as the process uses it: move it out of the collector's reach, so later
+    # collections do not rescan it and forked workers do not copy its pages by touching their headers.
+    gc.freeze()
     if cache:
         with _CACHE_LOCK:
             _CACHE[key] = rs

@@ -96,21 +96,15 @@ def _parser(start: str) -> lark.Lark:
                      propagate_positions=True, maybe_placeholders=True)
 
 
-def _new(cls, **fields):
-    """Build an IR node without re-validating it: the transformer only passes well-typed values, and
-    validation would double the cost of loading a large catalogue."""
-    return cls.model_construct(**fields)
-
-
 def _span(source: str, meta_or_token) -> Span:
     if isinstance(meta_or_token, Token):
         t = meta_or_token
-        return Span.model_construct(source=source, line=t.line or 1, column=t.column or 1, end_line=t.end_line,
+        return Span(source=source, line=t.line or 1, column=t.column or 1, end_line=t.end_line,
                                     end_column=t.end_column)
     mt = meta_or_token
     if getattr(mt, "empty", True):
-        return Span.model_construct(source=source, line=1, column=1, end_line=None, end_column=None)
-    return Span.model_construct(source=source, line=mt.line, column=mt.column, end_line=mt.end_line,
+        return Span(source=source, line=1, column=1, end_line=None, end_column=None)
+    return Span(source=source, line=mt.line, column=mt.column, end_line=mt.end_line,
                                 end_column=mt.end_column)
 
 
@@ -138,7 +132,7 @@ class _ToModel(Transformer):
         return _span(self.src, x)
 
     def _ref(self, tok: Token) -> m.Ref:
-        return _new(m.Ref, name=str(tok), span=self._sp(tok))
+        return m.Ref(name=str(tok), span=self._sp(tok))
 
     def _num(self, tok: Token) -> Decimal:
         try:
@@ -166,7 +160,7 @@ class _ToModel(Transformer):
                 notes.append(c[1])
             elif c == "unconfirmed":
                 unconfirmed = True
-        return _new(m.Meta, sources=tuple(sources), notes=tuple(notes), unconfirmed=unconfirmed)
+        return m.Meta(sources=tuple(sources), notes=tuple(notes), unconfirmed=unconfirmed)
 
     @staticmethod
     def _tagged(children, tag):
@@ -175,7 +169,7 @@ class _ToModel(Transformer):
     # header ------------------------------------------------------------------
     def start(self, meta, children):
         header, *decls = children
-        return _new(m.Layer, declarations=tuple(decls), **header)
+        return m.Layer(declarations=tuple(decls), **header)
 
     def header(self, meta, children):
         name, *clauses = children
@@ -223,7 +217,7 @@ class _ToModel(Transformer):
     # parameters, facts, vocabulary -------------------------------------------
     def parameter(self, meta, c):
         ov, name, (value, is_pct), desc, *rest = c
-        return _new(m.Parameter, name=str(name), value=value, is_percent=is_pct, description=_string(desc) if desc else None,
+        return m.Parameter(name=str(name), value=value, is_percent=is_pct, description=_string(desc) if desc else None,
                            meta=self._meta(rest), override=bool(ov), span=self._sp(name))
 
     def param_value(self, meta, c):
@@ -238,7 +232,7 @@ class _ToModel(Transformer):
 
     def fact_decl(self, meta, c):
         ov, name, (ftype, members), desc = c
-        return _new(m.FactDecl, name=str(name), type=ftype, members=members, description=_string(desc) if desc else None,
+        return m.FactDecl(name=str(name), type=ftype, members=members, description=_string(desc) if desc else None,
                           override=bool(ov), span=self._sp(name))
 
     def t_money(self, meta, c):
@@ -261,7 +255,7 @@ class _ToModel(Transformer):
 
     def sanction_decl(self, meta, c):
         name, desc, *opts = c
-        return _new(m.SanctionDecl, name=str(name), description=_string(desc) if desc else None,
+        return m.SanctionDecl(name=str(name), description=_string(desc) if desc else None,
                               is_fine="fine" in opts, is_penalty="measure" not in opts,
                               basis=tuple(b for t in self._tagged(opts, "basis") for b in t), span=self._sp(name))
 
@@ -273,11 +267,11 @@ class _ToModel(Transformer):
 
     def flag_decl(self, meta, c):
         code, label, basis = c
-        return _new(m.FlagDecl, code=str(code), label=_string(label), basis=basis[1] if basis else (), span=self._sp(code))
+        return m.FlagDecl(code=str(code), label=_string(label), basis=basis[1] if basis else (), span=self._sp(code))
 
     def domain_decl(self, meta, c):
         ov, name, cat, *rest = c
-        return _new(m.DomainDecl, name=str(name), category=str(cat), meta=self._meta(rest), override=bool(ov),
+        return m.DomainDecl(name=str(name), category=str(cat), meta=self._meta(rest), override=bool(ov),
                             span=self._sp(name))
 
     # bodies and places --------------------------------------------------------
@@ -287,7 +281,7 @@ class _ToModel(Transformer):
         for cl in clauses:
             if isinstance(cl, tuple) and cl[0] in ("level", "kind", "in_name_of"):
                 fields[cl[0]] = cl[1]
-        return _new(m.Agency, name=str(name), serves=tuple(r for t in self._tagged(clauses, "serves") for r in t),
+        return m.Agency(name=str(name), serves=tuple(r for t in self._tagged(clauses, "serves") for r in t),
                         handles=tuple(h for t in self._tagged(clauses, "handles") for h in t),
                         meta=self._meta(clauses), override=bool(ov), span=self._sp(name), **fields)
 
@@ -304,7 +298,7 @@ class _ToModel(Transformer):
         return ("handles", tuple(c))
 
     def handles(self, meta, c):
-        return _new(m.Handles, by=str(c[0]), target=self._ref(c[1]), span=self._sp(meta))
+        return m.Handles(by=str(c[0]), target=self._ref(c[1]), span=self._sp(meta))
 
     def in_name_of(self, meta, c):
         return ("in_name_of", _string(c[0]))
@@ -324,7 +318,7 @@ class _ToModel(Transformer):
                 fields["team"], fields["dispatched_for"] = cl[1], cl[2]
             elif tag == "township_class":
                 fields["township_class"] = cl[1]
-        return _new(m.Area, name=str(name), kind=str(kind), title=_string(title) if title else None,
+        return m.Area(name=str(name), kind=str(kind), title=_string(title) if title else None,
                       lists=tuple(r for t in self._tagged(clauses, "lists") for r in t),
                       basis=tuple(b for t in self._tagged(clauses, "basis") for b in t),
                       meta=self._meta(clauses), override=bool(ov), span=self._sp(name), **fields)
@@ -356,14 +350,14 @@ class _ToModel(Transformer):
     def township_class(self, meta, c):
         ov, name, county, *rest = c
         lists = tuple(self._ref(t) for t in rest if isinstance(t, Token))
-        return _new(m.TownshipClass, name=str(name), county=self._ref(county), lists=lists,
+        return m.TownshipClass(name=str(name), county=self._ref(county), lists=lists,
                                meta=self._meta([x for x in rest if not isinstance(x, Token)]),
                                override=bool(ov), span=self._sp(name))
 
     def item_list(self, meta, c):
         ov, name, title, *clauses = c
         total = self._tagged(clauses, "published_total")
-        return _new(m.ItemList, name=str(name), title=_string(title) if title else None,
+        return m.ItemList(name=str(name), title=_string(title) if title else None,
                           items=tuple(r for t in self._tagged(clauses, "items") for r in t),
                           includes=tuple(r for t in self._tagged(clauses, "includes") for r in t),
                           published_total=total[-1] if total else None, meta=self._meta(clauses),
@@ -391,7 +385,7 @@ class _ToModel(Transformer):
         for cl in clauses:
             if isinstance(cl, tuple) and cl[0] in ("domain", "category"):
                 fields[cl[0]] = cl[1]
-        return _new(m.Item, code=code.name, name=_string(name), basis=tuple(b for t in self._tagged(clauses, "basis") for b in t),
+        return m.Item(code=code.name, name=_string(name), basis=tuple(b for t in self._tagged(clauses, "basis") for b in t),
                       requires=tuple(r for t in self._tagged(clauses, "requires") for r in t),
                       penalties=tuple(x for x in clauses if isinstance(x, m.PenaltyClause)),
                       meta=self._meta(clauses), override=bool(ov), span=code.span, **fields)
@@ -406,13 +400,13 @@ class _ToModel(Transformer):
         return ("requires", tuple(self._ref(t) for t in c))
 
     def penalty(self, meta, c):
-        return _new(m.PenaltyClause, party=PARTIES[str(c[0])], sanctions=c[1], span=self._sp(meta))
+        return m.PenaltyClause(party=PARTIES[str(c[0])], sanctions=c[1], span=self._sp(meta))
 
     def sanctions(self, meta, c):
         return tuple(c)
 
     def sanction(self, meta, c):
-        return _new(m.Sanction, name=self._ref(c[0]), amount=c[1], span=self._sp(meta))
+        return m.Sanction(name=self._ref(c[0]), amount=c[1], span=self._sp(meta))
 
     def _range(self, meta, kind, low, high, of=None):
         if low < 0 or high < 0:
@@ -420,7 +414,7 @@ class _ToModel(Transformer):
         if low > high:
             raise _Invalid(Diagnostic(code="invalid-amount", message=f"the range {low}..{high} runs backwards",
                                       span=self._sp(meta), hint="write the smaller amount first"))
-        return _new(m.Amount, kind=kind, low=low, high=high, of=of, span=self._sp(meta))
+        return m.Amount(kind=kind, low=low, high=high, of=of, span=self._sp(meta))
 
     def yuan_range(self, meta, c):
         return self._range(meta, "range", self._num(c[0]), self._num(c[1]))
@@ -442,41 +436,41 @@ class _ToModel(Transformer):
         return self._range(meta, "multiple", self._num(c[0]), self._num(c[1]), self._ref(c[2]))
 
     def catalogue(self, meta, c):
-        return _new(m.CatalogueRef, path=_string(c[0]), span=self._sp(c[0]))
+        return m.CatalogueRef(path=_string(c[0]), span=self._sp(c[0]))
 
     # benchmarks and lists ----------------------------------------------------
     def benchmark(self, meta, c):
         ov, code, *clauses = c
-        return _new(m.Benchmark, item=code, grades=tuple(x for x in clauses if isinstance(x, m.Grade)),
+        return m.Benchmark(item=code, grades=tuple(x for x in clauses if isinstance(x, m.Grade)),
                            adjustments=tuple(x for x in clauses if isinstance(x, m.BenchAdjust)),
                            meta=self._meta(clauses), override=bool(ov), span=code.span)
 
     def grade(self, meta, c):
         name, when, *ranges = c
-        return _new(m.Grade, name=str(name), when=when, ranges=tuple(ranges), span=self._sp(name))
+        return m.Grade(name=str(name), when=when, ranges=tuple(ranges), span=self._sp(name))
 
     def grade_when(self, meta, c):
         return c[0] if c else None
 
     def grade_range(self, meta, c):
         party, amount = c
-        return _new(m.GradeRange, party=PARTIES[str(party)] if party else "all", amount=amount, span=self._sp(meta))
+        return m.GradeRange(party=PARTIES[str(party)] if party else "all", amount=amount, span=self._sp(meta))
 
     def heavier(self, meta, c):
-        return _new(m.BenchAdjust, direction="heavier", when=c[0], reason=_string(c[1]) if c[1] else None, span=self._sp(meta))
+        return m.BenchAdjust(direction="heavier", when=c[0], reason=_string(c[1]) if c[1] else None, span=self._sp(meta))
 
     def lighter(self, meta, c):
-        return _new(m.BenchAdjust, direction="lighter", when=c[0], reason=_string(c[1]) if c[1] else None, span=self._sp(meta))
+        return m.BenchAdjust(direction="lighter", when=c[0], reason=_string(c[1]) if c[1] else None, span=self._sp(meta))
 
     def penalty_list(self, meta, c):
         ov, name, kind, title, *clauses = c
-        return _new(m.PenaltyList, name=str(name), kind=str(kind), title=_string(title) if title else None,
+        return m.PenaltyList(name=str(name), kind=str(kind), title=_string(title) if title else None,
                              entries=tuple(x for x in clauses if isinstance(x, m.ListEntry)),
                              meta=self._meta(clauses), override=bool(ov), span=self._sp(name))
 
     def entry(self, meta, c):
         code, when, note = c
-        return _new(m.ListEntry, item=code, when=when, note=_string(note) if note else None, span=code.span)
+        return m.ListEntry(item=code, when=when, note=_string(note) if note else None, span=code.span)
 
     # rules -------------------------------------------------------------------
     def rule(self, meta, c):
@@ -489,7 +483,7 @@ class _ToModel(Transformer):
                 clauses.append(x)
             else:
                 when = x
-        return _new(m.Rule, id=str(rid), title=_string(title), basis=tuple(b for t in self._tagged(clauses, "basis") for b in t),
+        return m.Rule(id=str(rid), title=_string(title), basis=tuple(b for t in self._tagged(clauses, "basis") for b in t),
                       exception_to=tuple(r for t in self._tagged(clauses, "exception_to") for r in t),
                       when=when, actions=tuple(actions), override=bool(ov), span=self._sp(rid))
 
@@ -497,7 +491,7 @@ class _ToModel(Transformer):
         return ("exception_to", tuple(self._ref(t) for t in c))
 
     def _action(self, meta, kind, arg=None, text=None):
-        return _new(m.Action, kind=kind, arg=arg, text=_string(text) if text else None, span=self._sp(meta))
+        return m.Action(kind=kind, arg=arg, text=_string(text) if text else None, span=self._sp(meta))
 
     def a_no_penalty(self, meta, c):
         return self._action(meta, "no_penalty", text=c[0])
@@ -527,39 +521,39 @@ class _ToModel(Transformer):
         return self._action(meta, "note", None, c[0])
 
     def repeal(self, meta, c):
-        return _new(m.Repeal, what=str(c[0]), target=c[1], span=self._sp(meta))
+        return m.Repeal(what=str(c[0]), target=c[1], span=self._sp(meta))
 
     # conditions --------------------------------------------------------------
     def or_cond(self, meta, c):
-        return _new(m.AnyOf, terms=tuple(c), span=self._sp(meta))
+        return m.AnyOf(terms=tuple(c), span=self._sp(meta))
 
     def and_cond(self, meta, c):
-        return _new(m.AllOf, terms=tuple(c), span=self._sp(meta))
+        return m.AllOf(terms=tuple(c), span=self._sp(meta))
 
     def comparison(self, meta, c):
-        return _new(m.Comparison, fact=self._ref(c[0]), op=str(c[1]), value=c[2], span=self._sp(meta))
+        return m.Comparison(fact=self._ref(c[0]), op=str(c[1]), value=c[2], span=self._sp(meta))
 
     def present(self, meta, c):
-        return _new(m.Presence, kind="present", fact=self._ref(c[0]), span=self._sp(meta))
+        return m.Presence(kind="present", fact=self._ref(c[0]), span=self._sp(meta))
 
     def missing(self, meta, c):
-        return _new(m.Presence, kind="missing", fact=self._ref(c[0]), span=self._sp(meta))
+        return m.Presence(kind="missing", fact=self._ref(c[0]), span=self._sp(meta))
 
     def membership(self, meta, c):
-        return _new(m.Membership, fact=self._ref(c[0]), values=tuple(c[1:]), span=self._sp(meta))
+        return m.Membership(fact=self._ref(c[0]), values=tuple(c[1:]), span=self._sp(meta))
 
     def value(self, meta, c):
         tok = c[0]
         sp = self._sp(tok)
         if tok.type == "NUMBER":
-            return _new(m.Literal_, value=self._num(tok), span=sp)
+            return m.Literal_(value=self._num(tok), span=sp)
         if tok.type == "PERCENT":
-            return _new(m.Literal_, value=self._pct(tok), span=sp)
+            return m.Literal_(value=self._pct(tok), span=sp)
         if tok.type == "STRING":
-            return _new(m.Literal_, value=_string(tok), span=sp)
+            return m.Literal_(value=_string(tok), span=sp)
         if tok.type == "YESNO":
-            return _new(m.Literal_, value=str(tok) == "yes", span=sp)
-        return _new(m.Symbol, name=str(tok), span=sp)
+            return m.Literal_(value=str(tok) == "yes", span=sp)
+        return m.Symbol(name=str(tok), span=sp)
 
 
 def _expected_words(expected) -> str:
@@ -704,7 +698,7 @@ def _parse_cell(text: str) -> tuple[m.Sanction, ...]:
 def _shift(node, line: int, column: int, source: str):
     """Move spans of a cell-parsed node to the cell's position in the table."""
     def fix(sp: Span) -> Span:
-        return Span.model_construct(source=source, line=line, column=column + sp.column - 1, end_line=None,
+        return Span(source=source, line=line, column=column + sp.column - 1, end_line=None,
                                     end_column=None)
     if isinstance(node, m.Sanction):
         return node.model_copy(update={
