@@ -164,7 +164,7 @@ def handler_candidates(comp: Composite, county: str, item: m.Item, index: dict |
     An agency handling the item's list beats one handling its domain, which beats one handling its
     category. Returns all agencies at the most specific level that matched.
     """
-    idx = index if index is not None else _handler_index(comp, county)
+    idx = index if index is not None else handler_index(comp, county)
     code = item.code
     by_list = [a for lname, ags in idx["list"].items() for a in ags if code in idx["list_items"][lname]]
     if by_list:
@@ -180,7 +180,7 @@ def _dedupe(ags: list[m.Agency]) -> list[m.Agency]:
     return list({a.name: a for a in ags}.values())
 
 
-def _handler_index(comp: Composite, county: str) -> dict:
+def handler_index(comp: Composite, county: str) -> dict:
     idx: dict = {"list": {}, "domain": {}, "category": {}, "list_items": {}}
     for ag in comp.agencies.values():
         if county not in {r.name for r in ag.serves}:
@@ -387,7 +387,7 @@ def check(comp: Composite, merge_diags: list[Diagnostic] = ()) -> list[Diagnosti
     # jurisdiction coverage: 三不管 and 多头管 ----------------------------------------------
     counties = [a.name for a in comp.areas.values() if a.kind == "county"]
     for county in counties:
-        idx = _handler_index(comp, county)
+        idx = handler_index(comp, county)
         gaps: dict[str, int] = {}
         for item in comp.items.values():
             cands = handler_candidates(comp, county, item, idx)

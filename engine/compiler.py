@@ -16,7 +16,7 @@ from typing import Callable, Mapping
 
 from engine import _durable
 from engine import model as m
-from engine.check import (Resolver, empowered_items, handler_candidates, item_category, paths_of, _handler_index)
+from engine.check import (Resolver, empowered_items, handler_candidates, item_category, paths_of, handler_index)
 from engine.compose import Composite
 from engine.errors import Diagnostic, RulesetError
 from engine.vocabulary import phase_of
@@ -267,7 +267,7 @@ def compile_composite(comp: Composite, texts: Mapping[str, str] | None = None) -
         categories={code: item_category(comp, it) or "comprehensive" for code, it in comp.items.items()},
         statutory=statutory, rules=rules, stage1=stage1, stage2=stage2, benchmarks=benchmarks,
         entries={k: tuple(v) for k, v in entries.items()}, empowered=empowered,
-        handler_index={c: _handler_index(comp, c) for c in counties},
+        handler_index={c: handler_index(comp, c) for c in counties},
         params={k: p.value for k, p in comp.parameters.items()}, matcher1=matcher1, matcher2=matcher2)
 
 
