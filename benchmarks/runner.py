@@ -701,7 +701,7 @@ def main(argv: list[str] | None = None) -> int:
         report.details["in_process_loads_s"] = load_times
         if len(counties) > 1:
             report.add(f"load all {len(counties)} county rulesets in one process (sum)", sum(load_times.values()), "s",
-                       note=f"CPU {sum(load_cpu.values()):.0f} s; the city layer is parsed again for each county")
+                       note=f"CPU {sum(load_cpu.values()):.0f} s; the first county parses the shared city layer, the others reuse it")
         report.add("load from load_ruleset's cache (in process)", cached_us, "µs")
         gc.collect()
         report.add(f"memory held with {len(counties)} county ruleset(s) loaded (RSS)", current_rss_mb(), "MB")
