@@ -182,6 +182,9 @@ class Program:
     params: Mapping[str, object]
     matcher1: StageMatcher
     matcher2: StageMatcher
+    fine_names: frozenset[str] = frozenset()
+    read_measures: tuple[str, ...] = ()  # sanctions some rule reads as measures.X (others need not be computed)
+    read_kinds: tuple[str, ...] = ()  # sanctions some rule reads as penalty.kinds.X
     _handlers: dict = field(default_factory=dict)
 
     @property
@@ -262,13 +265,17 @@ def compile_composite(comp: Composite, texts: Mapping[str, str] | None = None) -
     except _durable.MatcherError as exc:
         span = next(iter(comp.rules.values())).span if comp.rules else m.Span(source=comp.name)  # type: ignore[attr-defined]
         raise RulesetError([Diagnostic(code="matcher-limit", message=str(exc), span=span)], texts) from None
+    paths = set(matcher1.paths) | set(matcher2.paths)
     return Program(
         composite=comp, items=comp.items,
         categories={code: item_category(comp, it) or "comprehensive" for code, it in comp.items.items()},
         statutory=statutory, rules=rules, stage1=stage1, stage2=stage2, benchmarks=benchmarks,
         entries={k: tuple(v) for k, v in entries.items()}, empowered=empowered,
         handler_index={c: handler_index(comp, c) for c in counties},
-        params={k: p.value for k, p in comp.parameters.items()}, matcher1=matcher1, matcher2=matcher2)
+        params={k: p.value for k, p in comp.parameters.items()}, matcher1=matcher1, matcher2=matcher2,
+        fine_names=frozenset(n for n, sd in comp.sanctions.items() if sd.is_fine),
+        read_measures=tuple(n for n in comp.sanctions if f"measures.{n}" in paths),
+        read_kinds=tuple(n for n in comp.sanctions if f"penalty.kinds.{n}" in paths))
 
 
 def quantize(value: Decimal) -> Decimal:

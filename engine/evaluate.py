@@ -215,7 +215,7 @@ def _base_facts(c: Case, prog: Program, typed: dict) -> dict:
     start = c.ended_on or c.occurred_on
     f["limitation.years_elapsed"] = years_elapsed(start, c.discovered_on or c.decided_on)
     measures = set(c.measures)
-    for s in prog.composite.sanctions:
+    for s in prog.read_measures:
         f[f"measures.{s}"] = s in measures
     for k, v in typed.items():
         f[k] = scalar(v)
@@ -560,9 +560,8 @@ def evaluate(case: Case | Mapping[str, Any], ruleset: Ruleset) -> Decision:
         if chosen.fine is not None:
             f2["penalty.fine.min"] = scalar(chosen.fine[0])
             f2["penalty.fine.max"] = scalar(chosen.fine[1])
-        fine_names = {n for n, s in applied.composite.sanctions.items() if s.is_fine}
-        f2["penalty.only_fine_or_warning"] = all(k in fine_names or k == "警告" for k in chosen.kinds)
-        for s in home.composite.sanctions:
+        f2["penalty.only_fine_or_warning"] = all(k in applied.fine_names or k == "警告" for k in chosen.kinds)
+        for s in home.read_kinds:
             f2[f"penalty.kinds.{s}"] = s in chosen.kinds
         f2["penalty.fine.fixed"] = chosen.fixed
     surviving, overridden = _fired(home, home.matcher2, f2)
