@@ -504,8 +504,8 @@ def evaluate(case: Case | Mapping[str, Any], ruleset: Ruleset) -> Decision:
     act_date = c.ended_on or c.occurred_on
     prog_act = ruleset.program_at(act_date) or ruleset.first
     differ = prog_act is not prog
-    # 第三十七条: an item repealed by the decision date is no longer an offence; an item that did not exist
-    # at the time of the act was not one then. Either way there is nothing to penalise.
+    # 第三十七条: an item repealed by the decision date is no longer an offence ("不认为是违法的"), so there is
+    # nothing to penalise; its jurisdiction is judged on the version that still lists it.
     repealed = differ and c.item not in prog.items and c.item in prog_act.items
     home = prog_act if repealed else prog
     typed, problems = _validate(c, home)
