@@ -78,7 +78,7 @@ TERMINAL_LABELS = {
     "PROCEDURE": "simplified or ordinary",
     "REPEALABLE": "what to repeal (item, rule, list, benchmark, penalty_list, agency, area, parameter)",
     "YESNO": "yes or no",
-    "$END": "the end of the file",
+    "$END": "the end of the text",
 }
 
 
@@ -91,8 +91,9 @@ def grammar_path() -> Path:
 
 
 @functools.cache
-def _parser(start: str) -> lark.Lark:
-    return lark.Lark(grammar_path().read_text(encoding="utf-8"), parser="lalr", start=start,
+def _lark() -> lark.Lark:
+    # One parser for both entry points: building the LALR tables is a quarter of a second.
+    return lark.Lark(grammar_path().read_text(encoding="utf-8"), parser="lalr", start=["start", "sanctions"],
                      propagate_positions=True, maybe_placeholders=True)
 
 
@@ -558,7 +559,7 @@ class _ToModel(Transformer):
 
 def _expected_words(expected) -> str:
     words = []
-    parser = _parser("start")
+    parser = _lark()
     for name in sorted(expected):
         if name in TERMINAL_LABELS:
             words.append(TERMINAL_LABELS[name])
@@ -602,7 +603,7 @@ def _syntax_error(text: str, source: str, exc: UnexpectedInput, start: str) -> R
         hint = f"expected {_expected_words(exc.accepts or exc.expected)}"
         if start == "start":
             try:
-                label = exc.match_examples(_parser("start").parse, {
+                label = exc.match_examples(functools.partial(_lark().parse, start="start"), {
                     code_: examples for code_, _, examples in SYNTAX_ERRORS}, use_accepts=True)
             except Exception:  # noqa: BLE001 - match_examples re-parses; any failure just means "no label"
                 label = None
@@ -633,7 +634,7 @@ def _too_deep(tree: lark.Tree, text: str, source: str) -> RulesetError | None:
 
 def _parse(text: str, source: str, start: str):
     try:
-        tree = _parser(start).parse(text)
+        tree = _lark().parse(text, start=start)
         deep = _too_deep(tree, text, source)
         if deep is not None:
             raise deep
@@ -698,13 +699,11 @@ def _parse_cell(text: str) -> tuple[m.Sanction, ...]:
 def _shift(node, line: int, column: int, source: str):
     """Move spans of a cell-parsed node to the cell's position in the table."""
     def fix(sp: Span) -> Span:
-        return Span(source=source, line=line, column=column + sp.column - 1, end_line=None,
-                                    end_column=None)
-    if isinstance(node, m.Sanction):
-        return node.model_copy(update={
-            "span": fix(node.span), "name": node.name.model_copy(update={"span": fix(node.name.span)}),
-            "amount": node.amount.model_copy(update={
-                "span": fix(node.amount.span),
-                "of": node.amount.of.model_copy(update={"span": fix(node.amount.of.span)}) if node.amount.of else None,
-            }) if node.amount else None})
-    return node
+        return Span(source=source, line=line, column=column + sp.column - 1)
+
+    def ref(r: m.Ref | None) -> m.Ref | None:
+        return m.Ref(name=r.name, span=fix(r.span)) if r is not None else None
+
+    a = node.amount
+    amount = m.Amount(kind=a.kind, low=a.low, high=a.high, of=ref(a.of), span=fix(a.span)) if a else None
+    return m.Sanction(name=ref(node.name), amount=amount, span=fix(node.span))
