@@ -117,15 +117,22 @@ def _is_ruleset_name(name: str) -> bool:
             and not any(p in (".", "..") for p in name.split("/")))
 
 
-def _resolve_parent(name: str, near: Path, root: Path) -> Path | None:
-    """Find the directory of ruleset `name`: first in a rulesets tree that contains `near`, then under `root`."""
-    for base in [near, *near.parents]:
+def _resolve_parent(name: str, near: Path, own_name: str, root: Path) -> Path | None:
+    """Find the directory of ruleset `name` for a ruleset named `own_name` whose files are in `near`.
+
+    Looked up, in order: the rulesets tree `near` belongs to (``<tree>/<own_name>``, when the directory
+    follows the naming layout), the directory `near` itself, and `root`. Nothing above the tree is searched,
+    so a stray directory elsewhere on the disk can never stand in for a parent.
+    """
+    parts = PurePosixPath(own_name).parts
+    bases: list[Path] = []
+    if parts and len(parts) < len(near.parts) and tuple(near.parts[-len(parts):]) == parts:
+        bases.append(near.parents[len(parts) - 1])
+    bases += [near, root]
+    for base in bases:
         cand = base / name
         if _layer_files(cand):
             return cand
-    cand = root / name
-    if _layer_files(cand):
-        return cand
     return None
 
 
@@ -264,7 +271,7 @@ def load_chain(target: str | Path, root: Path | None = None) -> tuple[list[Layer
             raise RulesetError([_err("extends-path", f"the parent ruleset '{parent}' must be a ruleset name, not a path",
                                      layer_files[0].layer.span, 'a name such as "zhejiang" or "hangzhou/shangcheng", '
                                      "without '.' or '..' steps or a leading '/'")], texts)
-        pdir = _resolve_parent(parent, files[0].parent, root)
+        pdir = _resolve_parent(parent, files[0].parent.resolve(), name, root)
         if pdir is None:
             raise RulesetError([_err("unknown-parent", f"the parent ruleset '{parent}' was not found",
                                      layer_files[0].layer.span, f"looked for a directory '{parent}' with .rules files")],
