@@ -126,6 +126,8 @@ def _read_cases(arg: str) -> tuple[list[Any], str]:
     stripped = text.strip()
     if not stripped:
         raise ValueError("the input is empty")
+    if arg.endswith((".jsonl", ".ndjson")):  # JSON Lines by name: one record per line even for a single line
+        return _read_lines(stripped), "lines"
     try:
         data = json.loads(stripped)
     except json.JSONDecodeError as exc:
