@@ -181,6 +181,8 @@ def _dedupe(ags: list[m.Agency]) -> list[m.Agency]:
 
 
 def handler_index(comp: Composite, county: str) -> dict:
+    """The agencies serving `county`, indexed by what they handle: ``list`` / ``domain`` / ``category`` name →
+    agencies, and ``list_items``: list name → its item codes."""
     idx: dict = {"list": {}, "domain": {}, "category": {}, "list_items": {}}
     for ag in comp.agencies.values():
         if county not in {r.name for r in ag.serves}:

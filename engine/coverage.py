@@ -75,6 +75,7 @@ class Element:
 
     @property
     def exercised(self) -> bool:
+        """Whether at least one scenario's decision exercised this element."""
         return bool(self.scenarios)
 
 
