@@ -20,7 +20,7 @@ from pathlib import Path, PurePosixPath
 from engine import model as m
 from engine.errors import Diagnostic, RulesetError
 from engine.source import Span
-from engine.syntax import parse_layer, parse_sanctions
+from engine.syntax import parse_layer, parse_sanctions, prime_cells
 
 __all__ = ["LayerFile", "default_root", "load_chain", "CATALOGUE_COLUMNS"]
 
@@ -349,17 +349,21 @@ def read_catalogue(text: str, source: str, diags: list[Diagnostic]) -> list[m.It
                           Span(source=source, line=1, column=1), f"columns: {', '.join(CATALOGUE_COLUMNS)}"))
         return []
     items = []
+    numbered: list[tuple[int, list[str]]] = []
     rows = iter(reader)
     while True:
         try:
-            row = next(rows)
+            numbered.append((0, next(rows)))
         except StopIteration:
             break
         except csv.Error as exc:  # e.g. a cell larger than the csv module's field limit
             diags.append(_err("catalogue-row", f"the table cannot be read: {exc}",
                               Span(source=source, line=max(reader.line_num, 1), column=1)))
             break
-        line = reader.line_num
+        numbered[-1] = (reader.line_num, numbered[-1][1])
+    penalty_columns = [i for i, h in enumerate(header) if h in ("individual", "organisation", "all")]
+    prime_cells(row[i].strip() for _, row in numbered for i in penalty_columns if i < len(row))
+    for line, row in numbered:
         if not any(c.strip() for c in row):
             continue
         if len(row) != len(header):

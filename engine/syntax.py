@@ -22,7 +22,7 @@ from engine import model as m
 from engine.errors import Diagnostic, EngineError, RulesetError
 from engine.source import Span
 
-__all__ = ["SYNTAX_ERRORS", "grammar_path", "parse_layer", "parse_sanctions"]
+__all__ = ["SYNTAX_ERRORS", "grammar_path", "parse_layer", "parse_sanctions", "prime_cells"]
 
 PARTIES = {"individual": "individual", "个人": "individual", "organisation": "organisation", "单位": "organisation",
            "all": "all", "全部": "all"}
@@ -93,7 +93,8 @@ def grammar_path() -> Path:
 @functools.cache
 def _lark() -> lark.Lark:
     # One parser for both entry points: building the LALR tables is a quarter of a second.
-    return lark.Lark(grammar_path().read_text(encoding="utf-8"), parser="lalr", start=["start", "sanctions"],
+    return lark.Lark(grammar_path().read_text(encoding="utf-8"), parser="lalr",
+                     start=["start", "sanctions", "sanctions_batch"],
                      propagate_positions=True, maybe_placeholders=True)
 
 
@@ -406,6 +407,9 @@ class _ToModel(Transformer):
     def sanctions(self, meta, c):
         return tuple(c)
 
+    def sanctions_batch(self, meta, c):
+        return tuple(c)
+
     def sanction(self, meta, c):
         return m.Sanction(name=self._ref(c[0]), amount=c[1], span=self._sp(meta))
 
@@ -683,7 +687,7 @@ def parse_sanctions(text: str, source: str, line: int, column: int) -> tuple[m.S
         RulesetError: when the cell is not a list of sanctions.
     """
     try:
-        result = _parse_cell(text)
+        result = _CELLS.get(text) or _parse_cell(text)
     except RulesetError as err:
         d = err.diagnostics[0]
         moved = d.model_copy(update={"span": Span(source=source, line=line, column=column + d.span.column - 1)})
@@ -691,9 +695,30 @@ def parse_sanctions(text: str, source: str, line: int, column: int) -> tuple[m.S
     return tuple(_shift(s, line, column, source) for s in result)
 
 
-@functools.lru_cache(maxsize=4096)
+_CELLS: dict[str, tuple[m.Sanction, ...]] = {}
+
+
 def _parse_cell(text: str) -> tuple[m.Sanction, ...]:
-    return tuple(_parse(text, "<cell>", "sanctions"))
+    result = tuple(_parse(text, "<cell>", "sanctions"))
+    if len(_CELLS) < 65536:
+        _CELLS[text] = result
+    return result
+
+
+def prime_cells(texts) -> None:
+    """Parse many distinct catalogue cells in one parser call (a table repeats a few thousand cell texts, and
+    each separate call costs more than the parsing itself). A batch with any problem is left alone: each
+    cell is then parsed on its own by `parse_sanctions`, which reports the problem at the cell."""
+    todo = [t for t in dict.fromkeys(texts) if t and t not in _CELLS and "\n" not in t and "§" not in t]
+    if len(todo) < 2:
+        return
+    try:
+        batch = _parse("\n§§\n".join(todo), "<cells>", "sanctions_batch")
+    except RulesetError:
+        return
+    if len(batch) == len(todo):
+        for text, result in zip(todo, batch):
+            _CELLS[text] = result
 
 
 def _shift(node, line: int, column: int, source: str):
