@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 import engine
+from engine.evaluate import error_record
 from engine.loader import default_root
 
 __all__ = ["main"]
@@ -201,14 +202,8 @@ class _Progress:
             sys.stderr.flush()
 
 
-def _error_record(index: int, case: Any, exc: Exception) -> dict:
-    cid = case.get("case_id") if isinstance(case, dict) and isinstance(case.get("case_id"), str) else None
-    rec: dict[str, Any] = {"case_id": cid, "index": index, "error": type(exc).__name__, "message": str(exc)}
-    if isinstance(exc, engine.CaseError):
-        rec["problems"] = [p.model_dump() for p in exc.problems]
-    if isinstance(exc, engine.RulesetError):
-        rec["problems"] = [{"path": str(d.span), "message": d.message, "code": d.code} for d in exc.errors]
-    return rec
+def _error_record(index: int, case: Any, exc: engine.EngineError) -> dict:
+    return error_record(index, case, exc).model_dump(mode="json")
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import operator
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Callable, Mapping
 
 from engine import _durable
@@ -277,7 +276,3 @@ def compile_composite(comp: Composite, texts: Mapping[str, str] | None = None) -
         read_measures=tuple(n for n in comp.sanctions if f"measures.{n}" in paths),
         read_kinds=tuple(n for n in comp.sanctions if f"penalty.kinds.{n}" in paths))
 
-
-def quantize(value: Decimal) -> Decimal:
-    """Round money to the fen (0.01 yuan)."""
-    return value.quantize(Decimal("0.01"))

@@ -154,7 +154,7 @@ def _inventory(rs: Ruleset) -> dict[tuple[str, str], Element]:
         comp = prog.composite
         lay = comp.layer_of
         for r in prog.rules.values():
-            el = _add(table, "rule", r.id, r.title, r.layer, v)
+            _add(table, "rule", r.id, r.title, r.layer, v)
             for b in r.basis:
                 _add(table, "provision", b, b, "", v).cited_by.add(f"rule:{r.id}")
         for code, bm in comp.benchmarks.items():

@@ -10,13 +10,12 @@ Imports `case`, `decision`, `compiler`, `ruleset`, `errors`, `model`.
 from __future__ import annotations
 
 import difflib
-import os
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, InvalidOperation
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping
 
 from engine import model as m
 from engine._durable import MatcherError
@@ -24,7 +23,7 @@ from engine.case import Case, parse_case
 from engine.check import scalar
 from engine.compiler import CRule, Program
 from engine.decision import (Decision, DecisionItem, ErrorRecord, Fine, Flag, Handler, Penalty, Step, Transfer)
-from engine.errors import CaseError, CaseProblem, EngineError, EvaluationError
+from engine.errors import CaseError, CaseProblem, EngineError, EvaluationError, RulesetError
 from engine.ruleset import Ruleset
 from engine.vocabulary import CIRCUMSTANCES
 
@@ -344,7 +343,7 @@ def _assess(c: Case, prog: Program, facts: dict, typed: dict) -> _Assessment:
             basis = e.list_title + (f"（{'；'.join(e.sources)}）" if e.sources else "")
             if e.kind == "reduced":
                 adjusts.append(("reduced", rid))
-                a.steps.append(Step(rule=rid, basis=basis, text=f"本事项列入减轻行政处罚清单且符合适用条件" +
+                a.steps.append(Step(rule=rid, basis=basis, text="本事项列入减轻行政处罚清单且符合适用条件" +
                                     (f"：{e.note}" if e.note else "")))
             else:
                 outcomes.append((e.kind, rid))
@@ -581,9 +580,8 @@ def evaluate(case: Case | Mapping[str, Any], ruleset: Ruleset) -> Decision:
             elif act.kind == "transfer":
                 transfers.append(Transfer(to=act.arg or "", reason=act.text or r.title, basis=_basis(r)))
             elif act.kind == "retain" and handler.route == "empowered":
-                county_h = [a for a in cands]
-                if len(county_h) == 1:
-                    new = _agency_handler(county_h[0], "retained-major")
+                if len(cands) == 1:
+                    new = _agency_handler(cands[0], "retained-major")
                 else:
                     new = Handler(agency=f"{c.place.county}县级行政执法部门", level="county",
                                   kind=applied.categories[c.item], in_name_of=f"{c.place.county}县级行政执法部门",
@@ -638,17 +636,27 @@ def evaluate(case: Case | Mapping[str, Any], ruleset: Ruleset) -> Decision:
 
 
 # ── batches ─────────────────────────────────────────────────────────────────
+def _case_id(case: Any) -> str | None:
+    cid = case.get("case_id") if isinstance(case, Mapping) else getattr(case, "case_id", None)
+    return cid if isinstance(cid, str) else None
+
+
+def error_record(index: int, case: Any, exc: EngineError) -> ErrorRecord:
+    """The record that stands in a batch's output for a case that could not be evaluated."""
+    problems: tuple[dict, ...] = ()
+    if isinstance(exc, CaseError):
+        problems = tuple(p.model_dump() for p in exc.problems)
+    elif isinstance(exc, RulesetError):
+        problems = tuple({"path": str(d.span), "message": d.message, "code": d.code} for d in exc.errors)
+    cid = (exc.case_id if isinstance(exc, CaseError) else None) or _case_id(case)
+    return ErrorRecord(case_id=cid, index=index, error=type(exc).__name__, message=str(exc), problems=problems)
+
+
 def _one(case: Any, ruleset: Ruleset, index: int) -> Decision | ErrorRecord:
     try:
         return evaluate(case, ruleset)
-    except CaseError as exc:
-        cid = exc.case_id or (case.get("case_id") if isinstance(case, Mapping) and isinstance(case.get("case_id"), str)
-                              else None)
-        return ErrorRecord(case_id=cid, index=index, error="CaseError", message=str(exc),
-                           problems=tuple(p.model_dump() for p in exc.problems))
     except EngineError as exc:
-        cid = case.get("case_id") if isinstance(case, Mapping) and isinstance(case.get("case_id"), str) else None
-        return ErrorRecord(case_id=cid, index=index, error=type(exc).__name__, message=str(exc))
+        return error_record(index, case, exc)
 
 
 _WORKER_RULESET: Ruleset | None = None
@@ -691,7 +699,7 @@ def evaluate_many(cases: Iterable[Case | Mapping[str, Any]], ruleset: Ruleset, *
         try:
             prepared.append(parse_case(cs))
         except CaseError as exc:
-            prepared.append(_one(cs, ruleset, i))
+            prepared.append(error_record(i, cs, exc))
     chunks = [(i, prepared[i:i + chunk_size]) for i in range(0, len(prepared), chunk_size)]
     ctx = multiprocessing.get_context("fork")
     results: dict[int, list] = {}
@@ -726,8 +734,7 @@ def evaluate_many(cases: Iterable[Case | Mapping[str, Any]], ruleset: Ruleset, *
             try:
                 results[i] = pool.submit(_chunk, (i, [cs])).result()
             except BrokenProcessPool:
-                cid = cs.get("case_id") if isinstance(cs, Mapping) else getattr(cs, "case_id", None)
-                results[i] = [ErrorRecord(case_id=cid if isinstance(cid, str) else None, index=i, error="WorkerDied",
+                results[i] = [ErrorRecord(case_id=_case_id(cs), index=i, error="WorkerDied",
                                           message="the worker process died on this case").model_dump()]
         failed = [(j, c) for j, c, _ in futures[broken_at + 1:] if j not in results]
     out: list[Decision | ErrorRecord] = []

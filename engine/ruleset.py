@@ -250,7 +250,3 @@ def _load(target: str | Path, root: str | Path | None) -> Ruleset:
     programs = {d: compile_composite(comp, texts) for d, comp in composites}
     return Ruleset(files[-1].layer.name, programs, tuple(diags), tuple(lf.path for lf in files))
 
-
-def check_ruleset(target: str | Path, root: str | Path | None = None) -> list[Diagnostic]:
-    """Load and check a ruleset without keeping it; return the warnings, or raise `RulesetError`."""
-    return list(load_ruleset(target, root, cache=False).warnings)
