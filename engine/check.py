@@ -36,12 +36,14 @@ def _suggest(name: str, known: Iterable[str]) -> str | None:
 class Resolver:
     """Resolve condition IR against a composite into plain tuples ``("cmp", path, op, value)`` ... .
 
-    Problems are appended to `diags`; a condition with a problem resolves to None.
+    Problems are appended to `diags`; a condition with a problem resolves to None. Results are remembered
+    per node, so the checker and the compiler can share one resolver and resolve each condition once.
     """
 
     def __init__(self, comp: Composite, diags: list[Diagnostic]):
         self.comp = comp
         self.diags = diags
+        self._memo: dict[int, tuple | None] = {}
 
     def path_type(self, ref: m.Ref) -> PathType | None:
         """The type of a fact path, or None after reporting it as unknown."""
@@ -95,6 +97,12 @@ class Resolver:
 
     def resolve(self, cond) -> tuple | None:
         """Resolve one condition; None if it has problems (already reported)."""
+        key = id(cond)  # the composite keeps every node alive while this resolver is in use
+        if key not in self._memo:
+            self._memo[key] = self._resolve(cond)
+        return self._memo[key]
+
+    def _resolve(self, cond) -> tuple | None:
         if isinstance(cond, (m.AllOf, m.AnyOf)):
             parts = [self.resolve(t) for t in cond.terms]
             if any(p is None for p in parts):
@@ -194,10 +202,14 @@ def handler_index(comp: Composite, county: str) -> dict:
     return idx
 
 
-def check(comp: Composite, merge_diags: list[Diagnostic] = ()) -> list[Diagnostic]:
-    """Run every static check on `comp`; return all diagnostics (errors and warnings), merge problems first."""
+def check(comp: Composite, merge_diags: list[Diagnostic] = (), resolver: Resolver | None = None) -> list[Diagnostic]:
+    """Run every static check on `comp`; return all diagnostics (errors and warnings), merge problems first.
+
+    Pass a `resolver` to keep the resolved conditions for `compiler.compile_composite`.
+    """
     diags: list[Diagnostic] = list(merge_diags)
-    res = Resolver(comp, diags)
+    res = resolver if resolver is not None else Resolver(comp, [])
+    res.diags = diags
     err = lambda code, msg, span, hint=None: diags.append(Diagnostic(code=code, message=msg, span=span, hint=hint))  # noqa: E731
     warn = lambda code, msg, span, hint=None: diags.append(  # noqa: E731
         Diagnostic(code=code, message=msg, span=span, hint=hint, severity="warning"))

@@ -206,14 +206,16 @@ class Program:
         self.matcher2.close()
 
 
-def compile_composite(comp: Composite, texts: Mapping[str, str] | None = None) -> Program:
-    """Compile a checked composite into a `Program`.
+def compile_composite(comp: Composite, texts: Mapping[str, str] | None = None,
+                      resolver: Resolver | None = None) -> Program:
+    """Compile a checked composite into a `Program`; `resolver` is the one `check.check` used, if any.
 
     Raises:
-        RulesetError: when the policy rules exceed durable_rules' measured limits.
+        RulesetError: a condition that does not resolve, or policy rules past durable_rules' measured limits.
     """
     diags: list[Diagnostic] = []
-    res = Resolver(comp, diags)
+    res = resolver if resolver is not None else Resolver(comp, diags)
+    res.diags = diags
     rules: dict[str, CRule] = {}
     for r in comp.rules.values():
         cond = res.resolve(r.when)

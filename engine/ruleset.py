@@ -18,7 +18,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from engine import model as m
-from engine.check import check
+from engine.check import Resolver, check
 from engine.compiler import Program, compile_composite
 from engine.compose import compose, version_dates
 from engine.errors import Diagnostic, RulesetError, UnknownItem
@@ -239,14 +239,15 @@ def _load(target: str | Path, root: str | Path | None) -> Ruleset:
     leaf_start = min(lf.layer.effective for lf in files if lf.depth == files[-1].depth)
     for d in [d for d in version_dates(files) if d >= leaf_start]:
         comp, merge = compose(files, d)
-        diags.extend(check(comp, merge))
-        composites.append((d, comp))
+        resolver = Resolver(comp, [])
+        diags.extend(check(comp, merge, resolver))
+        composites.append((d, comp, resolver))
     unique: dict[tuple, Diagnostic] = {}
     for dg in diags:
         unique.setdefault((dg.code, dg.message, dg.span.source, dg.span.line, dg.span.column), dg)
     diags = list(unique.values())
     if any(dg.severity == "error" for dg in diags):
         raise RulesetError(diags, texts)
-    programs = {d: compile_composite(comp, texts) for d, comp in composites}
+    programs = {d: compile_composite(comp, texts, resolver) for d, comp, resolver in composites}
     return Ruleset(files[-1].layer.name, programs, tuple(diags), tuple(lf.path for lf in files))
 
