@@ -245,24 +245,25 @@ def check(comp: Composite, merge_diags: list[Diagnostic] = (), resolver: Resolve
                 "add: penalty 个人: 罚款 200..1000")
         fines = {}
         for clause in item.penalties:
+            cell = clause.span  # a catalogue's sanctions are positioned within their cell (`Span.inside`)
             for s in clause.sanctions:
                 decl = comp.sanctions.get(s.name.name)
                 if decl is None:
-                    err("unknown-sanction", f"unknown penalty kind '{s.name.name}'", s.name.span,
+                    err("unknown-sanction", f"unknown penalty kind '{s.name.name}'", s.name.span.inside(cell),
                         _suggest(s.name.name, comp.sanctions) or "declare it with: sanction NAME")
                     continue
                 if decl.is_fine and s.amount is None:
-                    err("missing-amount", f"'{s.name.name}' needs an amount", s.span, "e.g. 罚款 200..1000")
+                    err("missing-amount", f"'{s.name.name}' needs an amount", s.span.inside(cell), "e.g. 罚款 200..1000")
                 if not decl.is_fine and s.amount is not None:
-                    err("unexpected-amount", f"'{s.name.name}' is not a fine and takes no amount", s.amount.span)
+                    err("unexpected-amount", f"'{s.name.name}' is not a fine and takes no amount", s.amount.span.inside(cell))
                 if s.amount is not None and s.amount.of is not None:
                     f = comp.facts.get(s.amount.of.name)
                     if f is None:
-                        err("unknown-fact", f"unknown fact '{s.amount.of.name}'", s.amount.of.span,
+                        err("unknown-fact", f"unknown fact '{s.amount.of.name}'", s.amount.of.span.inside(cell),
                             _suggest(s.amount.of.name, comp.facts))
                     elif f.type not in ("money", "number", "integer"):
                         err("type-mismatch", f"a fine can only be computed from an amount; '{f.name}' is {f.type}",
-                            s.amount.of.span)
+                            s.amount.of.span.inside(cell))
                 if decl.is_fine and s.amount is not None:
                     fines[clause.party] = s
         statutory[item.code] = fines

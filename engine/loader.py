@@ -324,6 +324,18 @@ def _with_catalogues(layer: m.Layer, directory: Path, diags: list[Diagnostic], t
     return layer.model_copy(update={"declarations": layer.declarations + tuple(extra)})
 
 
+def _cell_columns(row: list[str], raw: str, delim: str) -> list[int]:
+    """The 1-based column where each cell's stripped text starts in the row's first physical line `raw`: quotes
+    (a doubled quote inside) and leading blanks counted. Exact for a row on one line; a cell after a line break
+    inside a quoted cell is only approximately placed."""
+    out, pos = [], 0
+    for cell in row:
+        quoted = raw.startswith('"', pos)
+        out.append(pos + quoted + (len(cell) - len(cell.lstrip())) + 1)
+        pos += len(cell) + 1 + (2 + cell.count('"') if quoted else 0)
+    return out
+
+
 def read_catalogue(text: str, source: str, diags: list[Diagnostic]) -> list[m.Item]:
     """Read an item table (CSV, or TSV if the file is tab-separated); append row-level problems to `diags`."""
     if "\x00" in text:
@@ -349,20 +361,22 @@ def read_catalogue(text: str, source: str, diags: list[Diagnostic]) -> list[m.It
                           Span(source=source, line=1, column=1), f"columns: {', '.join(CATALOGUE_COLUMNS)}"))
         return []
     items = []
-    numbered: list[tuple[int, list[str]]] = []
+    numbered: list[tuple[int, list[str]]] = []  # the line each row starts on, its cells
     rows = iter(reader)
     while True:
+        first = reader.line_num + 1
         try:
-            numbered.append((0, next(rows)))
+            numbered.append((first, next(rows)))
         except StopIteration:
             break
         except csv.Error as exc:  # e.g. a cell larger than the csv module's field limit
             diags.append(_err("catalogue-row", f"the table cannot be read: {exc}",
                               Span(source=source, line=max(reader.line_num, 1), column=1)))
             break
-        numbered[-1] = (reader.line_num, numbered[-1][1])
     penalty_columns = [i for i, h in enumerate(header) if h in ("individual", "organisation", "all")]
     prime_cells(row[i].strip() for _, row in numbered for i in penalty_columns if i < len(row))
+    lines = text.split("\n")
+    metas: dict[str, m.Meta] = {"": m.Meta()}  # rows citing the same source share one (immutable) Meta
     for line, row in numbered:
         if not any(c.strip() for c in row):
             continue
@@ -371,39 +385,39 @@ def read_catalogue(text: str, source: str, diags: list[Diagnostic]) -> list[m.It
                               Span(source=source, line=line, column=1)))
             continue
         cells = dict(zip(header, (c.strip() for c in row)))
+        starts = dict(zip(header, _cell_columns(row, lines[line - 1], delim)))
 
-        def col(name: str) -> int:
-            return sum(len(c) + 1 for c in row[: header.index(name)]) + 1
+        def at(name: str) -> Span:
+            return Span(source=source, line=line, column=starts[name])
 
-        bad = [c for c in _REQUIRED if not cells.get(c)]
+        bad = [c for c in _REQUIRED if not cells[c]]
         if bad:
-            diags.append(_err("catalogue-row", f"empty required cell '{bad[0]}'", Span(source=source, line=line,
-                                                                                        column=col(bad[0]))))
+            diags.append(_err("catalogue-row", f"empty required cell '{bad[0]}'", at(bad[0])))
             continue
         penalties = []
         for party in ("individual", "organisation", "all"):
             cell = cells.get(party, "")
             if not cell:
                 continue
+            where = at(party)
             try:
-                sanctions = parse_sanctions(cell, source, line, col(party))
+                sanctions = parse_sanctions(cell, where)
             except RulesetError as err:
                 diags.extend(err.diagnostics)
                 continue
-            penalties.append(m.PenaltyClause(party=party, sanctions=sanctions,
-                                             span=Span(source=source, line=line, column=col(party))))
+            penalties.append(m.PenaltyClause(party=party, sanctions=sanctions, span=where))
         category = cells.get("category") or None
         if category not in (None, "comprehensive", "specialist", "department"):
-            diags.append(_err("catalogue-row", f"unknown category '{category}'",
-                              Span(source=source, line=line, column=col("category")),
+            diags.append(_err("catalogue-row", f"unknown category '{category}'", at("category"),
                               "comprehensive, specialist or department"))
             continue
         span = Span(source=source, line=line, column=1)
+        cited = cells.get("source", "")
+        if cited not in metas:
+            metas[cited] = m.Meta(sources=(cited,))
         items.append(m.Item(
-            code=cells["code"], name=cells["name"],
-            domain=m.Ref(name=cells["domain"], span=Span(source=source, line=line, column=col("domain"))),
+            code=cells["code"], name=cells["name"], domain=m.Ref(name=cells["domain"], span=at("domain")),
             category=category, basis=tuple(b.strip() for b in cells["basis"].replace("；", ";").split(";") if b.strip()),
             requires=tuple(m.Ref(name=r.strip(), span=span) for r in cells.get("requires", "").split(";") if r.strip()),
-            penalties=tuple(penalties),
-            meta=m.Meta(sources=(cells["source"],) if cells.get("source") else ()), span=span))
+            penalties=tuple(penalties), meta=metas[cited], span=span))
     return items

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
-__all__ = ["Span", "excerpt"]
+__all__ = ["CELL", "Span", "excerpt"]
+
+CELL = "<cell>"
+"""The source of a span measured from the start of a catalogue cell rather than of a file (see `Span.inside`)."""
 
 
 class Span(BaseModel):
@@ -23,6 +26,27 @@ class Span(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.source}:{self.line}:{self.column}"
+
+    def inside(self, outer: Span) -> Span:
+        """Place a span measured within a catalogue cell (source `CELL`) at the cell `outer`.
+
+        A catalogue repeats the same few thousand penalty texts over thousands of rows; their parsed form is
+        shared between rows, so positions inside it count from the cell, and the row's clause says where the
+        cell is. Any other span is already absolute and is returned as it is.
+
+        Examples:
+            >>> print(Span(source=CELL, line=1, column=4).inside(Span(source="items.csv", line=7, column=30)))
+            items.csv:7:33
+        """
+        if self.source != CELL:
+            return self
+
+        def col(line: int, column: int | None) -> int | None:
+            return outer.column + column - 1 if line == 1 and column is not None else column
+
+        end_line = outer.line + self.end_line - 1 if self.end_line is not None else None
+        return Span(source=outer.source, line=outer.line + self.line - 1, column=col(self.line, self.column),
+                    end_line=end_line, end_column=col(self.end_line or 0, self.end_column))
 
 
 def excerpt(text: str, span: Span) -> str:

@@ -20,7 +20,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from engine import model as m
 from engine.errors import Diagnostic, EngineError, RulesetError
-from engine.source import Span
+from engine.source import CELL, Span
 
 __all__ = ["SYNTAX_ERRORS", "grammar_path", "parse_layer", "parse_sanctions", "prime_cells"]
 
@@ -98,16 +98,18 @@ def _lark() -> lark.Lark:
                      propagate_positions=True, maybe_placeholders=True)
 
 
-def _span(source: str, meta_or_token) -> Span:
+def _span(source: str, meta_or_token, one_line: bool = False) -> Span:
     if isinstance(meta_or_token, Token):
         t = meta_or_token
-        return Span(source=source, line=t.line or 1, column=t.column or 1, end_line=t.end_line,
-                                    end_column=t.end_column)
-    mt = meta_or_token
-    if getattr(mt, "empty", True):
+        line, end_line = t.line or 1, t.end_line
+    elif getattr(meta_or_token, "empty", True):
         return Span(source=source, line=1, column=1, end_line=None, end_column=None)
-    return Span(source=source, line=mt.line, column=mt.column, end_line=mt.end_line,
-                                end_column=mt.end_column)
+    else:
+        t = meta_or_token
+        line, end_line = t.line, t.end_line
+    if one_line:
+        line, end_line = 1, 1
+    return Span(source=source, line=line, column=t.column or 1, end_line=end_line, end_column=t.end_column)
 
 
 def _string(tok: Token) -> str:
@@ -125,13 +127,14 @@ class _Invalid(EngineError):
 class _ToModel(Transformer):
     """Shape-only: build IR nodes, attach spans, convert token text. No name resolution."""
 
-    def __init__(self, source: str):
+    def __init__(self, source: str, one_line: bool = False):
         super().__init__()
         self.src = source
+        self.one_line = one_line
 
     # helpers -----------------------------------------------------------------
     def _sp(self, x) -> Span:
-        return _span(self.src, x)
+        return _span(self.src, x, self.one_line)
 
     def _ref(self, tok: Token) -> m.Ref:
         return m.Ref(name=str(tok), span=self._sp(tok))
@@ -636,13 +639,13 @@ def _too_deep(tree: lark.Tree, text: str, source: str) -> RulesetError | None:
     return None
 
 
-def _parse(text: str, source: str, start: str):
+def _parse(text: str, source: str, start: str, one_line: bool = False):
     try:
         tree = _lark().parse(text, start=start)
         deep = _too_deep(tree, text, source)
         if deep is not None:
             raise deep
-        return _ToModel(source).transform(tree)
+        return _ToModel(source, one_line).transform(tree)
     except UnexpectedInput as exc:
         raise _syntax_error(text, source, exc, start) from None
     except VisitError as exc:
@@ -678,28 +681,27 @@ def parse_layer(text: str, source: str = "<string>") -> m.Layer:
     return _parse(text, source, "start")
 
 
-def parse_sanctions(text: str, source: str, line: int, column: int) -> tuple[m.Sanction, ...]:
+def parse_sanctions(text: str, at: Span) -> tuple[m.Sanction, ...]:
     """Parse a catalogue cell such as ``罚款 200..1000, 没收违法所得`` into sanctions.
 
-    Positions in the result and in errors are shifted to (`line`, `column`) of the cell.
+    The result is shared by every cell with the same text, so its positions are measured from the start of
+    the cell (source `CELL`): place them with `Span.inside` and the cell's span `at`.
 
     Raises:
-        RulesetError: when the cell is not a list of sanctions.
+        RulesetError: when the cell is not a list of sanctions, at its position inside the cell `at`.
     """
     try:
-        result = _CELLS.get(text) or _parse_cell(text)
+        return _CELLS.get(text) or _parse_cell(text)
     except RulesetError as err:
         d = err.diagnostics[0]
-        moved = d.model_copy(update={"span": Span(source=source, line=line, column=column + d.span.column - 1)})
-        raise RulesetError([moved]) from None
-    return tuple(_shift(s, line, column, source) for s in result)
+        raise RulesetError([d.model_copy(update={"span": d.span.inside(at)})]) from None
 
 
 _CELLS: dict[str, tuple[m.Sanction, ...]] = {}
 
 
 def _parse_cell(text: str) -> tuple[m.Sanction, ...]:
-    result = tuple(_parse(text, "<cell>", "sanctions"))
+    result = tuple(_parse(text, CELL, "sanctions"))
     if len(_CELLS) < 65536:
         _CELLS[text] = result
     return result
@@ -713,22 +715,10 @@ def prime_cells(texts) -> None:
     if len(todo) < 2:
         return
     try:
-        batch = _parse("\n§§\n".join(todo), "<cells>", "sanctions_batch")
+        # One cell a line, so every position in the batch is on line 1 of its own cell.
+        batch = _parse("\n§§\n".join(todo), CELL, "sanctions_batch", one_line=True)
     except RulesetError:
         return
     if len(batch) == len(todo):
         for text, result in zip(todo, batch):
             _CELLS[text] = result
-
-
-def _shift(node, line: int, column: int, source: str):
-    """Move spans of a cell-parsed node to the cell's position in the table."""
-    def fix(sp: Span) -> Span:
-        return Span(source=source, line=line, column=column + sp.column - 1)
-
-    def ref(r: m.Ref | None) -> m.Ref | None:
-        return m.Ref(name=r.name, span=fix(r.span)) if r is not None else None
-
-    a = node.amount
-    amount = m.Amount(kind=a.kind, low=a.low, high=a.high, of=ref(a.of), span=fix(a.span)) if a else None
-    return m.Sanction(name=ref(node.name), amount=amount, span=fix(node.span))

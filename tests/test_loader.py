@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import engine
 
 DRAFT = 'ruleset "draft" extends "zhejiang" effective 2024-01-01\ncounty 测试县\n'
@@ -28,3 +30,19 @@ def test_a_tree_that_follows_the_layout_finds_its_own_parents(tmp_path):
         'ruleset "city/county" extends "city" effective 2024-01-01\ncounty 某县\n', encoding="utf-8")
     rs = engine.load_ruleset(county, cache=False)
     assert rs.current.params["本市参数"] == 1
+
+
+def test_rows_sharing_a_penalty_text_each_report_their_own_position(tmp_path):
+    # A catalogue's identical penalty cells share one parsed form; a problem in it is still reported at each
+    # row, at the exact column of the bad name inside the cell.
+    (tmp_path / "2024-01-01.rules").write_text(
+        'ruleset "draft" extends "zhejiang" effective 2024-01-01\ncatalogue "items.csv"\n', encoding="utf-8")
+    (tmp_path / "items.csv").write_text(
+        "code,name,domain,category,basis,all\n"
+        "D-1,事项一,市容环境卫生,comprehensive,《测试》第一条,\"警告, 罚没 100..200\"\n"
+        "D-22,事项二,市容环境卫生,comprehensive,《测试》第二条,\"警告, 罚没 100..200\"\n", encoding="utf-8")
+    with pytest.raises(engine.RulesetError) as info:
+        engine.load_ruleset(tmp_path, cache=False)
+    found = [(d.code, d.span.source.rsplit("/", 1)[-1], d.span.line, d.span.column, d.span.end_column)
+             for d in info.value.diagnostics]
+    assert found == [("unknown-sanction", "items.csv", 2, 43, 45), ("unknown-sanction", "items.csv", 3, 44, 46)]
