@@ -324,7 +324,7 @@ def _with_catalogues(layer: m.Layer, directory: Path, diags: list[Diagnostic], t
     return layer.model_copy(update={"declarations": layer.declarations + tuple(extra)})
 
 
-def _cell_columns(row: list[str], raw: str, delim: str) -> list[int]:
+def _cell_columns(row: list[str], raw: str) -> list[int]:
     """The 1-based column where each cell's stripped text starts in the row's first physical line `raw`: quotes
     (a doubled quote inside) and leading blanks counted. Exact for a row on one line; a cell after a line break
     inside a quoted cell is only approximately placed."""
@@ -376,48 +376,52 @@ def read_catalogue(text: str, source: str, diags: list[Diagnostic]) -> list[m.It
     penalty_columns = [i for i, h in enumerate(header) if h in ("individual", "organisation", "all")]
     prime_cells(row[i].strip() for _, row in numbered for i in penalty_columns if i < len(row))
     lines = text.split("\n")
+    col = {h: i for i, h in enumerate(header)}
+    parties = [(party, col[party]) for party in ("individual", "organisation", "all") if party in col]
+    required = [col[c] for c in _REQUIRED]
+    i_code, i_name, i_domain, i_basis = col["code"], col["name"], col["domain"], col["basis"]
+    i_category, i_requires, i_source = col.get("category"), col.get("requires"), col.get("source")
     metas: dict[str, m.Meta] = {"": m.Meta()}  # rows citing the same source share one (immutable) Meta
     for line, row in numbered:
-        if not any(c.strip() for c in row):
+        cells = [c.strip() for c in row]
+        if not any(cells):
             continue
         if len(row) != len(header):
             diags.append(_err("catalogue-row", f"row has {len(row)} cells, the header has {len(header)}",
                               Span(source=source, line=line, column=1)))
             continue
-        cells = dict(zip(header, (c.strip() for c in row)))
-        starts = dict(zip(header, _cell_columns(row, lines[line - 1], delim)))
-
-        def at(name: str) -> Span:
-            return Span(source=source, line=line, column=starts[name])
-
-        bad = [c for c in _REQUIRED if not cells[c]]
+        starts = _cell_columns(row, lines[line - 1])
+        bad = [i for i in required if not cells[i]]
         if bad:
-            diags.append(_err("catalogue-row", f"empty required cell '{bad[0]}'", at(bad[0])))
+            diags.append(_err("catalogue-row", f"empty required cell '{header[bad[0]]}'",
+                              Span(source=source, line=line, column=starts[bad[0]])))
             continue
         penalties = []
-        for party in ("individual", "organisation", "all"):
-            cell = cells.get(party, "")
-            if not cell:
+        for party, i in parties:
+            if not cells[i]:
                 continue
-            where = at(party)
+            where = Span(source=source, line=line, column=starts[i])
             try:
-                sanctions = parse_sanctions(cell, where)
+                sanctions = parse_sanctions(cells[i], where)
             except RulesetError as err:
                 diags.extend(err.diagnostics)
                 continue
             penalties.append(m.PenaltyClause(party=party, sanctions=sanctions, span=where))
-        category = cells.get("category") or None
+        category = cells[i_category] or None if i_category is not None else None
         if category not in (None, "comprehensive", "specialist", "department"):
-            diags.append(_err("catalogue-row", f"unknown category '{category}'", at("category"),
+            diags.append(_err("catalogue-row", f"unknown category '{category}'",
+                              Span(source=source, line=line, column=starts[i_category]),
                               "comprehensive, specialist or department"))
             continue
         span = Span(source=source, line=line, column=1)
-        cited = cells.get("source", "")
+        cited = cells[i_source] if i_source is not None else ""
         if cited not in metas:
             metas[cited] = m.Meta(sources=(cited,))
+        requires = cells[i_requires].split(";") if i_requires is not None else ()
         items.append(m.Item(
-            code=cells["code"], name=cells["name"], domain=m.Ref(name=cells["domain"], span=at("domain")),
-            category=category, basis=tuple(b.strip() for b in cells["basis"].replace("；", ";").split(";") if b.strip()),
-            requires=tuple(m.Ref(name=r.strip(), span=span) for r in cells.get("requires", "").split(";") if r.strip()),
+            code=cells[i_code], name=cells[i_name],
+            domain=m.Ref(name=cells[i_domain], span=Span(source=source, line=line, column=starts[i_domain])),
+            category=category, basis=tuple(b.strip() for b in cells[i_basis].replace("；", ";").split(";") if b.strip()),
+            requires=tuple(m.Ref(name=r.strip(), span=span) for r in requires if r.strip()),
             penalties=tuple(penalties), meta=metas[cited], span=span))
     return items

@@ -8,7 +8,10 @@ that imports lark. Every lark failure leaves as a `RulesetError` with file, line
 from __future__ import annotations
 
 import functools
+import hashlib
+import os
 import re
+import sys
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from importlib import resources
@@ -92,10 +95,27 @@ def grammar_path() -> Path:
 
 @functools.cache
 def _lark() -> lark.Lark:
-    # One parser for both entry points: building the LALR tables is a quarter of a second.
-    return lark.Lark(grammar_path().read_text(encoding="utf-8"), parser="lalr",
-                     start=["start", "sanctions", "sanctions_batch"],
-                     propagate_positions=True, maybe_placeholders=True)
+    # One parser for all entry points, its tables kept between processes: building them from the grammar
+    # takes longer than parsing a 5,000-item catalogue's penalty texts.
+    grammar = grammar_path().read_text(encoding="utf-8")
+    return lark.Lark(grammar, parser="lalr", start=["start", "sanctions", "sanctions_batch"],
+                     propagate_positions=True, maybe_placeholders=True, cache=_tables_file(grammar))
+
+
+def _tables_file(grammar: str) -> str | bool:
+    """Where lark keeps the parser tables built from `grammar`: ``zhifa/`` in the user's cache directory
+    (``$XDG_CACHE_HOME``, else ``~/.cache``; ``%LOCALAPPDATA%`` on Windows). Lark checks the file against the
+    grammar, its options and the lark and Python versions, and rebuilds it when anything differs or it cannot
+    be read. False (build the tables every time) when there is no cache directory we can create."""
+    try:
+        base = os.environ.get("XDG_CACHE_HOME") or (os.name == "nt" and os.environ.get("LOCALAPPDATA")) \
+            or Path.home() / ".cache"
+        directory = Path(base) / "zhifa"
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except (OSError, RuntimeError):  # RuntimeError: no home directory
+        return False
+    digest = hashlib.sha256(grammar.encode("utf-8")).hexdigest()[:16]
+    return str(directory / f"parser-{digest}-py{sys.version_info[0]}{sys.version_info[1]}.lark")
 
 
 def _span(source: str, meta_or_token, one_line: bool = False) -> Span:
@@ -128,7 +148,10 @@ class _ToModel(Transformer):
     """Shape-only: build IR nodes, attach spans, convert token text. No name resolution."""
 
     def __init__(self, source: str, one_line: bool = False):
-        super().__init__()
+        super().__init__(visit_tokens=False)  # tokens are converted by the rule that holds them
+        # lark re-wraps a v_args method on every attribute lookup (one per tree node); wrap each one once.
+        for name in _RULE_METHODS:
+            setattr(self, name, getattr(self, name))
         self.src = source
         self.one_line = one_line
 
@@ -563,6 +586,9 @@ class _ToModel(Transformer):
             return m.Literal_(value=str(tok) == "yes", span=sp)
         return m.Symbol(name=str(tok), span=sp)
 
+
+
+_RULE_METHODS = tuple(n for n, v in vars(_ToModel).items() if not n.startswith("_") and callable(v))
 
 def _expected_words(expected) -> str:
     words = []

@@ -7,7 +7,7 @@
   timeout, so a hang or a crash fails the test instead of freezing the run.
 - Rulesets are data: nothing in one is executed as Python, and loading reads only the files the
   ruleset names (its own directory, its parents, catalogue tables inside its directory) and writes
-  nothing. Paths that leave the directory, absolute paths and links pointing outside are refused.
+  nothing but the parser's tables, once, in the user's cache directory. Paths that leave the directory, absolute paths and links pointing outside are refused.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ import pytest
 
 import engine
 import engine._durable
+from engine import syntax
 from engine.syntax import MAX_DEPTH, parse_layer
 
 REPO = Path(__file__).resolve().parents[1]
@@ -460,3 +461,39 @@ def test_loading_writes_nothing(tmp_path):
     engine.load_ruleset(d, root=ROOT, cache=False)
     after = {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*")}
     assert before == after
+
+
+def _fresh_parser():
+    return syntax._lark.__wrapped__()  # not the process's memoised parser
+
+
+def test_parser_tables_are_kept_in_the_user_cache_and_reused(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    _fresh_parser()
+    [tables] = (tmp_path / "zhifa").iterdir()
+    written = tables.stat().st_mtime_ns, tables.read_bytes()
+    _fresh_parser().parse("罚款 1..2", start="sanctions")
+    assert (tables.stat().st_mtime_ns, tables.read_bytes()) == written  # read, not rebuilt
+
+
+def test_a_broken_tables_file_is_rebuilt(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    _fresh_parser()
+    [tables] = (tmp_path / "zhifa").iterdir()
+    good = tables.read_bytes()
+    for broken in (b"", good[: len(good) // 2], good.split(b"\n", 1)[0] + b"\nnot a pickle"):
+        tables.write_bytes(broken)
+        assert _fresh_parser().parse("罚款 1..2", start="sanctions").data == "sanctions"
+        rebuilt = tables.read_bytes()
+        assert rebuilt.split(b"\n", 1)[0] == good.split(b"\n", 1)[0] and len(rebuilt) > len(good) // 2
+        _fresh_parser()
+        assert tables.read_bytes() == rebuilt  # the rebuilt file is read, not rebuilt again
+
+
+def test_without_a_usable_cache_directory_the_tables_are_built_each_time(tmp_path, monkeypatch):
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("", encoding="utf-8")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    assert syntax._tables_file("grammar") is False
+    assert _fresh_parser().parse("罚款 1..2", start="sanctions").data == "sanctions"
+    assert blocker.read_text(encoding="utf-8") == ""
