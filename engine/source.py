@@ -5,7 +5,9 @@ Owns where a piece of ruleset text came from. Imports nothing from `engine`.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from typing import Any, NamedTuple
+
+from pydantic_core import core_schema
 
 __all__ = ["CELL", "Span", "excerpt"]
 
@@ -13,16 +15,24 @@ CELL = "<cell>"
 """The source of a span measured from the start of a catalogue cell rather than of a file (see `Span.inside`)."""
 
 
-class Span(BaseModel):
-    """A region of a source file, 1-based lines and columns; the end column is exclusive (as in lark)."""
+class Span(NamedTuple):
+    """A region of a source file, 1-based lines and columns; the end column is exclusive (as in lark).
 
-    model_config = ConfigDict(frozen=True)
+    A plain immutable tuple rather than a pydantic model: a 5,000-item catalogue has tens of thousands of
+    positioned nodes, and a span is only ever built by the parser from values it already checked. In a model
+    a span is accepted as it is and dumps as a dict.
+    """
 
     source: str
     line: int = 1
     column: int = 1
     end_line: int | None = None
     end_column: int | None = None
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> core_schema.CoreSchema:
+        return core_schema.is_instance_schema(cls, serialization=core_schema.plain_serializer_function_ser_schema(
+            lambda span: span._asdict()))
 
     def __str__(self) -> str:
         return f"{self.source}:{self.line}:{self.column}"
