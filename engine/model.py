@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Literal, Union
+from typing import Annotated, Any, Literal, NamedTuple, Union
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic_core import core_schema
 
-from engine.source import Span
+from engine.source import Span, as_is_schema
 
 Party = Literal["individual", "organisation", "all"]
 Category = Literal["comprehensive", "specialist", "department"]
@@ -31,11 +32,18 @@ class Node(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class Ref(Node):
-    """A name that refers to another declaration (a fact path, parameter, agency, list, item, rule ...)."""
+class Ref(NamedTuple):
+    """A name that refers to another declaration (a fact path, parameter, agency, list, item, rule ...).
+
+    A plain immutable tuple, like `Span`: the IR holds tens of thousands of them (every code in an empowerment
+    list) and the parser builds each from a token it has already read."""
 
     name: str
     span: Span
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> core_schema.CoreSchema:
+        return as_is_schema(cls)
 
 
 Scalar = Union[bool, Decimal, str, None]

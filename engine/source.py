@@ -9,7 +9,7 @@ from typing import Any, NamedTuple
 
 from pydantic_core import core_schema
 
-__all__ = ["CELL", "Span", "excerpt"]
+__all__ = ["CELL", "Span", "as_is_schema", "excerpt"]
 
 CELL = "<cell>"
 """The source of a span measured from the start of a catalogue cell rather than of a file (see `Span.inside`)."""
@@ -31,8 +31,7 @@ class Span(NamedTuple):
 
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> core_schema.CoreSchema:
-        return core_schema.is_instance_schema(cls, serialization=core_schema.plain_serializer_function_ser_schema(
-            lambda span: span._asdict()))
+        return as_is_schema(cls)
 
     def __str__(self) -> str:
         return f"{self.source}:{self.line}:{self.column}"
@@ -57,6 +56,13 @@ class Span(NamedTuple):
         end_line = outer.line + self.end_line - 1 if self.end_line is not None else None
         return Span(source=outer.source, line=outer.line + self.line - 1, column=col(self.line, self.column),
                     end_line=end_line, end_column=col(self.end_line or 0, self.end_column))
+
+
+def as_is_schema(cls: type) -> core_schema.CoreSchema:
+    """The pydantic schema of a NamedTuple a model field holds as it is (checked by type, not field by field)
+    and dumps as a dict."""
+    return core_schema.is_instance_schema(cls, serialization=core_schema.plain_serializer_function_ser_schema(
+        lambda value: value._asdict()))
 
 
 def excerpt(text: str, span: Span) -> str:

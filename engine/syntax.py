@@ -182,9 +182,9 @@ class _ToModel(Transformer):
     def _meta(children) -> m.Meta:
         sources, notes, unconfirmed = [], [], False
         for c in children:
-            if isinstance(c, tuple) and c and c[0] == "source":
+            if type(c) is tuple and c and c[0] == "source":
                 sources.append(c[1])
-            elif isinstance(c, tuple) and c and c[0] == "note":
+            elif type(c) is tuple and c and c[0] == "note":
                 notes.append(c[1])
             elif c == "unconfirmed":
                 unconfirmed = True
@@ -192,7 +192,8 @@ class _ToModel(Transformer):
 
     @staticmethod
     def _tagged(children, tag):
-        return [c[1] for c in children if isinstance(c, tuple) and c and c[0] == tag]
+        # Clauses come as plain ("tag", value) tuples; `type(...) is tuple` because a `Ref` is a tuple too.
+        return [c[1] for c in children if type(c) is tuple and c and c[0] == tag]
 
     # header ------------------------------------------------------------------
     def start(self, meta, children):
@@ -307,7 +308,7 @@ class _ToModel(Transformer):
         ov, name, *clauses = c
         fields = {}
         for cl in clauses:
-            if isinstance(cl, tuple) and cl[0] in ("level", "kind", "in_name_of"):
+            if type(cl) is tuple and cl[0] in ("level", "kind", "in_name_of"):
                 fields[cl[0]] = cl[1]
         return m.Agency(name=str(name), serves=tuple(r for t in self._tagged(clauses, "serves") for r in t),
                         handles=tuple(h for t in self._tagged(clauses, "handles") for h in t),
@@ -335,7 +336,7 @@ class _ToModel(Transformer):
         ov, kind, name, title, *clauses = c
         fields: dict = {}
         for cl in clauses:
-            if not isinstance(cl, tuple):
+            if type(cl) is not tuple:
                 continue
             tag = cl[0]
             if tag in ("mode", "zone_type", "body", "coordinator"):
@@ -411,7 +412,7 @@ class _ToModel(Transformer):
         ov, code, name, *clauses = c
         fields = {}
         for cl in clauses:
-            if isinstance(cl, tuple) and cl[0] in ("domain", "category"):
+            if type(cl) is tuple and cl[0] in ("domain", "category"):
                 fields[cl[0]] = cl[1]
         return m.Item(code=code.name, name=_string(name), basis=tuple(b for t in self._tagged(clauses, "basis") for b in t),
                       requires=tuple(r for t in self._tagged(clauses, "requires") for r in t),
@@ -510,7 +511,7 @@ class _ToModel(Transformer):
         for x in rest:
             if isinstance(x, m.Action):
                 actions.append(x)
-            elif isinstance(x, tuple) and x and x[0] in ("basis", "exception_to"):
+            elif type(x) is tuple and x and x[0] in ("basis", "exception_to"):
                 clauses.append(x)
             else:
                 when = x

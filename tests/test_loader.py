@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 import engine
+from engine.syntax import parse_layer
 
 DRAFT = 'ruleset "draft" extends "zhejiang" effective 2024-01-01\ncounty 测试县\n'
 
@@ -46,3 +47,11 @@ def test_rows_sharing_a_penalty_text_each_report_their_own_position(tmp_path):
     found = [(d.code, d.span.source.rsplit("/", 1)[-1], d.span.line, d.span.column, d.span.end_column)
              for d in info.value.diagnostics]
     assert found == [("unknown-sanction", "items.csv", 2, 43, 45), ("unknown-sanction", "items.csv", 3, 44, 46)]
+
+
+def test_a_name_spelt_like_a_clause_keyword_stays_a_name():
+    layer = parse_layer('ruleset "x" effective 2024-01-01\n'
+                        'domain source category comprehensive source "s"\n'
+                        'item A-1 "n" domain source basis "b" penalty 全部: 警告 source "real"\n')
+    item = layer.declarations[1]
+    assert (item.domain.name, item.meta.sources, item.basis) == ("source", ("real",), ("b",))
