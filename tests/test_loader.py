@@ -55,3 +55,36 @@ def test_a_name_spelt_like_a_clause_keyword_stays_a_name():
                         'item A-1 "n" domain source basis "b" penalty 全部: 警告 source "real"\n')
     item = layer.declarations[1]
     assert (item.domain.name, item.meta.sources, item.basis) == ("source", ("real",), ("b",))
+
+
+def _fresh_load(target):
+    from engine import loader
+    loader._PARSED.clear()  # forget this process's parsed files: only the disk cache can help now
+    return engine.load_ruleset(target, cache=False)
+
+
+def test_the_opt_in_disk_cache_gives_the_same_ruleset(tmp_path, monkeypatch):
+    plain = _fresh_load("hangzhou/shangcheng")
+    monkeypatch.setenv("ZHIFA_CACHE_DIR", str(tmp_path / "cache"))
+    filled = _fresh_load("hangzhou/shangcheng")
+    entries = sorted((tmp_path / "cache").iterdir())
+    assert len(entries) == len(plain.files)  # one per parsed file (no catalogue tables in these rulesets)
+    stamps = [e.stat().st_mtime_ns for e in entries]
+    cached = _fresh_load("hangzhou/shangcheng")
+    assert [e.stat().st_mtime_ns for e in entries] == stamps  # read, not parsed and written again
+    for rs in (filled, cached):
+        assert rs.current.items == plain.current.items and rs.current.rules == plain.current.rules
+        assert rs.warnings == plain.warnings
+
+
+def test_a_broken_or_stale_disk_cache_entry_is_parsed_again(tmp_path, monkeypatch):
+    monkeypatch.setenv("ZHIFA_CACHE_DIR", str(tmp_path / "cache"))
+    d = tmp_path / "draft"
+    d.mkdir()
+    (d / "2024-01-01.rules").write_text(DRAFT + "parameter 草稿参数 = 1\n", encoding="utf-8")
+    assert _fresh_load(d).current.params["草稿参数"] == 1
+    for entry in (tmp_path / "cache").iterdir():
+        entry.write_bytes(b"not a pickle")
+    assert _fresh_load(d).current.params["草稿参数"] == 1
+    (d / "2024-01-01.rules").write_text(DRAFT + "parameter 草稿参数 = 2\n", encoding="utf-8")
+    assert _fresh_load(d).current.params["草稿参数"] == 2  # the cache is keyed by the file's text
