@@ -690,6 +690,9 @@ def _parse(text: str, source: str, start: str, one_line: bool = False):
 def parse_layer(text: str, source: str = "<string>") -> m.Layer:
     """Parse the text of one ruleset file into a `model.Layer`.
 
+    The text is read as the loader reads a file: a leading byte-order mark is dropped and ``\r\n`` or a lone
+    ``\r`` ends a line, so positions are the ones an editor shows.
+
     Args:
         text: the DSL text.
         source: the file name used in positions.
@@ -699,6 +702,7 @@ def parse_layer(text: str, source: str = "<string>") -> m.Layer:
     """
     if not isinstance(text, str):
         raise TypeError("ruleset text must be str")
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     if "\x00" in text:
         i = text.index("\x00")
         line = text.count("\n", 0, i) + 1

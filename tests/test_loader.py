@@ -88,3 +88,12 @@ def test_a_broken_or_stale_disk_cache_entry_is_parsed_again(tmp_path, monkeypatc
     assert _fresh_load(d).current.params["草稿参数"] == 1
     (d / "2024-01-01.rules").write_text(DRAFT + "parameter 草稿参数 = 2\n", encoding="utf-8")
     assert _fresh_load(d).current.params["草稿参数"] == 2  # the cache is keyed by the file's text
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+@pytest.mark.parametrize("bom", ["", "\ufeff"])
+def test_parse_layer_reads_text_as_a_file_is_read(newline, bom):
+    text = bom + newline.join(['ruleset "x" effective 2024-01-01', "", "parameter 参数 = = 1", ""])
+    with pytest.raises(engine.RulesetError) as info:
+        parse_layer(text, "x.rules")
+    assert (info.value.line, info.value.column) == (3, 16)
