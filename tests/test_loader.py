@@ -97,3 +97,20 @@ def test_parse_layer_reads_text_as_a_file_is_read(newline, bom):
     with pytest.raises(engine.RulesetError) as info:
         parse_layer(text, "x.rules")
     assert (info.value.line, info.value.column) == (3, 16)
+
+
+def test_a_tab_separated_catalogue_reads_like_a_csv_one(tmp_path):
+    (tmp_path / "2024-01-01.rules").write_text(
+        'ruleset "draft" extends "zhejiang" effective 2024-01-01\ncatalogue "items.tsv"\n', encoding="utf-8")
+    (tmp_path / "items.tsv").write_text(
+        "code\tname\tdomain\tcategory\tbasis\tall\n"
+        "T-1\t事项一\t市容环境卫生\tcomprehensive\t《测试》第一条；《测试》第二条\t警告, 罚款 100..200\n"
+        "T-2\t事项二\t市容环境卫生\tcomprehensive\t《测试》第三条\t罚款 300..100\n", encoding="utf-8")
+    with pytest.raises(engine.RulesetError) as info:
+        engine.load_ruleset(tmp_path, cache=False)
+    [bad] = info.value.errors
+    assert (bad.code, bad.span.line, bad.span.column) == ("invalid-amount", 3, 41)
+    (tmp_path / "items.tsv").write_text("\n".join((tmp_path / "items.tsv").read_text(encoding="utf-8")
+                                                  .splitlines()[:2]) + "\n", encoding="utf-8")
+    item = engine.load_ruleset(tmp_path, cache=False).current.items["T-1"]
+    assert item.basis == ("《测试》第一条", "《测试》第二条")
