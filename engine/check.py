@@ -253,9 +253,11 @@ def check(comp: Composite, merge_diags: list[Diagnostic] = (), resolver: Resolve
                         _suggest(s.name.name, comp.sanctions) or "declare it with: sanction NAME")
                     continue
                 if decl.is_fine and s.amount is None:
-                    err("missing-amount", f"'{s.name.name}' needs an amount", s.span.inside(cell), "e.g. 罚款 200..1000")
+                    err("missing-amount", f"'{s.name.name}' needs an amount", s.span.inside(cell),
+                        "e.g. 罚款 200..1000")
                 if not decl.is_fine and s.amount is not None:
-                    err("unexpected-amount", f"'{s.name.name}' is not a fine and takes no amount", s.amount.span.inside(cell))
+                    err("unexpected-amount", f"'{s.name.name}' is not a fine and takes no amount",
+                        s.amount.span.inside(cell))
                 if s.amount is not None and s.amount.of is not None:
                     f = comp.facts.get(s.amount.of.name)
                     if f is None:

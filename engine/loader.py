@@ -407,7 +407,7 @@ def read_catalogue(text: str, source: str, diags: list[Diagnostic]) -> list[m.It
                 diags.extend(err.diagnostics)
                 continue
             penalties.append(m.PenaltyClause(party=party, sanctions=sanctions, span=where))
-        category = cells[i_category] or None if i_category is not None else None
+        category = (cells[i_category] or None) if i_category is not None else None
         if category not in (None, "comprehensive", "specialist", "department"):
             diags.append(_err("catalogue-row", f"unknown category '{category}'",
                               Span(source=source, line=line, column=starts[i_category]),
