@@ -497,3 +497,19 @@ def test_without_a_usable_cache_directory_the_tables_are_built_each_time(tmp_pat
     assert syntax._tables_file("grammar") is False
     assert _fresh_parser().parse("罚款 1..2", start="sanctions").data == "sanctions"
     assert blocker.read_text(encoding="utf-8") == ""
+
+
+def test_processes_starting_together_share_the_tables_file_safely(tmp_path):
+    # Lark writes the tables file in place; a process reading it half-written must rebuild, never fail.
+    import subprocess
+    code = ("import engine; rs = engine.load_ruleset('hangzhou/shangcheng'); "
+            "print(len(rs.current.items))")
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+    env.pop("ZHIFA_CACHE_DIR", None)
+    procs = [subprocess.Popen([sys.executable, "-c", code], cwd=REPO, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(6)]
+    results = [p.communicate(timeout=120) for p in procs]
+    counts = {out.strip() for out, _ in results}
+    assert [p.returncode for p in procs] == [0] * 6, [err for _, err in results]
+    assert len(counts) == 1 and int(counts.pop()) > 0
+    assert all(not err for _, err in results)
