@@ -22,10 +22,14 @@ from engine.errors import Diagnostic, RulesetError
 from engine.source import Span
 from engine.syntax import parse_layer, parse_sanctions, prime_cells
 
-__all__ = ["LayerFile", "default_root", "load_chain", "CATALOGUE_COLUMNS"]
+__all__ = ["LayerFile", "default_root", "load_chain", "CATALOGUE_COLUMNS", "CATALOGUE_HEADINGS"]
 
 CATALOGUE_COLUMNS = ("code", "name", "domain", "category", "basis", "individual", "organisation", "all",
                      "requires", "source")
+# The same columns under Chinese headings, for tables kept by legal staff (as 个人/单位/全部 in the DSL).
+CATALOGUE_HEADINGS = {"事项编码": "code", "事项名称": "name", "执法领域": "domain", "类别": "category",
+                      "法律依据": "basis", "个人": "individual", "单位": "organisation", "全部": "all",
+                      "前提条件": "requires", "来源": "source"}
 _REQUIRED = ("code", "name", "domain", "basis")
 _MAX_FILE_BYTES = 32 * 1024 * 1024
 
@@ -60,7 +64,9 @@ def _read(path: Path) -> str:
         return path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise RulesetError([_err("encoding", f"the file is not UTF-8 ({exc.reason} at byte {exc.start})",
-                                 Span(source=display_path(path)), "save the file as UTF-8")]) from None
+                                 Span(source=display_path(path)),
+                                 "save the file as UTF-8" + ("; in Excel: 另存为 → “CSV UTF-8（逗号分隔）”"
+                                                            if path.suffix.lower() in (".csv", ".tsv") else ""))]) from None
     except OSError as exc:  # unreadable, vanished, a name too long ...
         raise RulesetError([_err("unreadable", f"the file cannot be read ({exc.strerror or exc})",
                                  Span(source=display_path(path)))]) from None
@@ -336,6 +342,31 @@ def _cell_columns(row: list[str], raw: str) -> list[int]:
     return out
 
 
+def _header(headings: list[str], raw: str, source: str, diags: list[Diagnostic]) -> list[str] | None:
+    """The column names of a table's header row (Chinese headings mapped to their names), or None after
+    reporting every unknown, repeated or missing column."""
+    import difflib
+
+    header = [CATALOGUE_HEADINGS.get(h.strip(), h.strip()) for h in headings]
+    known = list(CATALOGUE_COLUMNS) + list(CATALOGUE_HEADINGS)
+    problems = []
+    for i, (name, column) in enumerate(zip(header, _cell_columns(headings, raw))):
+        at = Span(source=source, line=1, column=column)
+        if name not in CATALOGUE_COLUMNS:
+            close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+            problems.append(_err("catalogue-header", f"unknown column '{name}'", at,
+                                 f"did you mean '{close[0]}'?" if close else
+                                 f"columns: {', '.join(CATALOGUE_COLUMNS)} (or {', '.join(CATALOGUE_HEADINGS)})"))
+        elif name in header[:i]:
+            problems.append(_err("catalogue-header", f"column '{name}' appears twice", at))
+    for name in _REQUIRED:
+        if name not in header:
+            problems.append(_err("catalogue-header", f"the table has no '{name}' column", Span(source=source, line=1),
+                                 f"required columns: {', '.join(_REQUIRED)}"))
+    diags.extend(problems)
+    return None if problems else header
+
+
 def read_catalogue(text: str, source: str, diags: list[Diagnostic]) -> list[m.Item]:
     """Read an item table (CSV, or TSV if the file is tab-separated); append row-level problems to `diags`."""
     if "\x00" in text:
@@ -347,18 +378,15 @@ def read_catalogue(text: str, source: str, diags: list[Diagnostic]) -> list[m.It
     delim = "\t" if first.count("\t") > first.count(",") else ","
     reader = csv.reader(io.StringIO(text), delimiter=delim)
     try:
-        header = [h.strip() for h in next(reader)]
+        headings = next(reader)
     except StopIteration:
         diags.append(_err("catalogue-empty", "the catalogue table is empty", Span(source=source)))
         return []
     except csv.Error as exc:
         diags.append(_err("catalogue-row", f"the table cannot be read: {exc}", Span(source=source)))
         return []
-    unknown = [h for h in header if h not in CATALOGUE_COLUMNS]
-    missing = [h for h in _REQUIRED if h not in header]
-    if unknown or missing:
-        diags.append(_err("catalogue-header", f"bad header: unknown columns {unknown}, missing columns {missing}",
-                          Span(source=source, line=1, column=1), f"columns: {', '.join(CATALOGUE_COLUMNS)}"))
+    header = _header(headings, text.split("\n", 1)[0] if reader.line_num == 1 else "", source, diags)
+    if header is None:
         return []
     items = []
     numbered: list[tuple[int, list[str]]] = []  # the line each row starts on, its cells

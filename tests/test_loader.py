@@ -112,5 +112,43 @@ def test_a_tab_separated_catalogue_reads_like_a_csv_one(tmp_path):
     assert (bad.code, bad.span.line, bad.span.column) == ("invalid-amount", 3, 41)
     (tmp_path / "items.tsv").write_text("\n".join((tmp_path / "items.tsv").read_text(encoding="utf-8")
                                                   .splitlines()[:2]) + "\n", encoding="utf-8")
-    item = engine.load_ruleset(tmp_path, cache=False).current.items["T-1"]
+    item = engine.load_ruleset(tmp_path, cache=False).item("T-1")
     assert item.basis == ("《测试》第一条", "《测试》第二条")
+
+
+def _catalogue(tmp_path, table: str):
+    (tmp_path / "2024-01-01.rules").write_text(
+        'ruleset "draft" extends "zhejiang" effective 2024-01-01\ncatalogue "items.csv"\n', encoding="utf-8")
+    (tmp_path / "items.csv").write_text(table, encoding="utf-8")
+    return tmp_path
+
+
+def test_a_catalogue_may_use_chinese_headings(tmp_path):
+    d = _catalogue(tmp_path, "事项编码,事项名称,执法领域,类别,法律依据,个人,单位,前提条件,来源\n"
+                             "C-1,事项一,市容环境卫生,comprehensive,《测试》第一条,罚款 100..200,罚款 500..1000,,某文件\n")
+    item = engine.load_ruleset(d, cache=False).item("C-1")
+    assert (item.name, item.domain, item.category, item.basis) == ("事项一", "市容环境卫生", "comprehensive",
+                                                                   ("《测试》第一条",))
+    assert set(item.statutory) == {"individual", "organisation"}
+
+
+def test_every_header_problem_is_reported_at_its_column(tmp_path):
+    d = _catalogue(tmp_path, "code,name,domian,basis,organization,code\nC-1,事项一,市容环境卫生,《测试》第一条,罚款 1..2,C-1\n")
+    with pytest.raises(engine.RulesetError) as info:
+        engine.load_ruleset(d, cache=False)
+    found = [(e.message, e.span.line, e.span.column, e.hint) for e in info.value.errors]
+    assert found == [
+        ("the table has no 'domain' column", 1, 1, "required columns: code, name, domain, basis"),
+        ("unknown column 'domian'", 1, 11, "did you mean 'domain'?"),
+        ("unknown column 'organization'", 1, 24, "did you mean 'organisation'?"),
+        ("column 'code' appears twice", 1, 37, None),
+    ]
+
+
+def test_a_table_saved_in_a_chinese_legacy_encoding_is_refused_with_a_hint(tmp_path):
+    d = _catalogue(tmp_path, "")
+    (d / "items.csv").write_bytes("code,name,domain,basis\nC-1,事项一,市容环境卫生,《测试》第一条\n".encode("gb18030"))
+    with pytest.raises(engine.RulesetError) as info:
+        engine.load_ruleset(d, cache=False)
+    [err] = info.value.errors
+    assert err.code == "encoding" and err.span.source.endswith("items.csv") and "CSV UTF-8" in err.hint
