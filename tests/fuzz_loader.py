@@ -186,7 +186,8 @@ def check_error(err: engine.RulesetError, source: str | None = None, text: str |
     for d in err.diagnostics:
         assert d.span.line >= 1 and d.span.column >= 1, f"bad position {d.span}"
         if text is not None and d.span.source == source:
-            assert d.span.line <= text.count("\n") + 1, f"line {d.span.line} is past the end of the text"
+            lines = text.replace("\r\n", "\n").replace("\r", "\n").count("\n") + 1  # CR and CRLF end lines too
+            assert d.span.line <= lines, f"line {d.span.line} is past the end of the text"
         assert d.message and d.message.strip(), "an empty message"
     assert err.line >= 1 and err.column >= 1 and err.file
     if source is not None:
