@@ -10,6 +10,7 @@ Imports `case`, `decision`, `compiler`, `ruleset`, `errors`, `model`.
 from __future__ import annotations
 
 import difflib
+import re
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ __all__ = ["evaluate", "evaluate_many"]
 
 LAW = "《中华人民共和国行政处罚法》"
 _CENT = Decimal("0.01")
+_GROUPED = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")  # "12,500.50": commas only between groups of three
 _ORDER = {"time_barred": 0, "no_penalty": 1, "may_waive": 2}  # the combination of outcomes, strongest first
 
 
@@ -137,12 +139,12 @@ def _validate(c: Case, prog: Program) -> tuple[dict, list[CaseProblem]]:
                 continue
             if isinstance(value, str):
                 try:
-                    if not value.isascii():
+                    if not value.isascii() or ("," in value and not _GROUPED.fullmatch(value)):
                         raise InvalidOperation
                     value = Decimal(value.replace(",", ""))
                 except InvalidOperation:
-                    problems.append(_problem(path, f"{name!r} must be a number written with ASCII digits, got "
-                                                   f"{value!r}", "type"))
+                    problems.append(_problem(path, f"{name!r} must be a number written with ASCII digits "
+                                                   f"(commas only between groups of three), got {value!r}", "type"))
                     continue
             value = Decimal(value)
             if not value.is_finite():

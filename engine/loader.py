@@ -32,6 +32,7 @@ CATALOGUE_HEADINGS = {"事项编码": "code", "事项名称": "name", "执法领
                       "前提条件": "requires", "来源": "source"}
 _REQUIRED = ("code", "name", "domain", "basis")
 _MAX_FILE_BYTES = 32 * 1024 * 1024
+_EXCEL_HINT = "; in Excel: 另存为 → “CSV UTF-8（逗号分隔）”"
 
 
 @dataclass(frozen=True)
@@ -65,8 +66,8 @@ def _read(path: Path) -> str:
     except UnicodeDecodeError as exc:
         raise RulesetError([_err("encoding", f"the file is not UTF-8 ({exc.reason} at byte {exc.start})",
                                  Span(source=display_path(path)),
-                                 "save the file as UTF-8" + ("; in Excel: 另存为 → “CSV UTF-8（逗号分隔）”"
-                                                            if path.suffix.lower() in (".csv", ".tsv") else ""))]) from None
+                                 "save the file as UTF-8" + (_EXCEL_HINT if path.suffix.lower() in (".csv", ".tsv")
+                                                             else ""))]) from None
     except OSError as exc:  # unreadable, vanished, a name too long ...
         raise RulesetError([_err("unreadable", f"the file cannot be read ({exc.strerror or exc})",
                                  Span(source=display_path(path)))]) from None
@@ -342,6 +343,10 @@ def _cell_columns(row: list[str], raw: str) -> list[int]:
     return out
 
 
+def _cell_span(source: str, line: int, column: int, text: str) -> Span:
+    return Span(source=source, line=line, column=column, end_line=line, end_column=column + len(text))
+
+
 def _header(headings: list[str], raw: str, source: str, diags: list[Diagnostic]) -> list[str] | None:
     """The column names of a table's header row (Chinese headings mapped to their names), or None after
     reporting every unknown, repeated or missing column."""
@@ -351,7 +356,7 @@ def _header(headings: list[str], raw: str, source: str, diags: list[Diagnostic])
     known = list(CATALOGUE_COLUMNS) + list(CATALOGUE_HEADINGS)
     problems = []
     for i, (name, column) in enumerate(zip(header, _cell_columns(headings, raw))):
-        at = Span(source=source, line=1, column=column)
+        at = _cell_span(source, 1, column, headings[i].strip())
         if name not in CATALOGUE_COLUMNS:
             close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
             problems.append(_err("catalogue-header", f"unknown column '{name}'", at,
@@ -428,7 +433,7 @@ def read_catalogue(text: str, source: str, diags: list[Diagnostic]) -> list[m.It
         for party, i in parties:
             if not cells[i]:
                 continue
-            where = Span(source=source, line=line, column=starts[i])
+            where = _cell_span(source, line, starts[i], cells[i])
             try:
                 sanctions = parse_sanctions(cells[i], where)
             except RulesetError as err:
@@ -438,7 +443,7 @@ def read_catalogue(text: str, source: str, diags: list[Diagnostic]) -> list[m.It
         category = (cells[i_category] or None) if i_category is not None else None
         if category not in (None, "comprehensive", "specialist", "department"):
             diags.append(_err("catalogue-row", f"unknown category '{category}'",
-                              Span(source=source, line=line, column=starts[i_category]),
+                              _cell_span(source, line, starts[i_category], cells[i_category]),
                               "comprehensive, specialist or department"))
             continue
         span = Span(source=source, line=line, column=1)
@@ -448,8 +453,9 @@ def read_catalogue(text: str, source: str, diags: list[Diagnostic]) -> list[m.It
         requires = cells[i_requires].split(";") if i_requires is not None else ()
         items.append(m.Item(
             code=cells[i_code], name=cells[i_name],
-            domain=m.Ref(name=cells[i_domain], span=Span(source=source, line=line, column=starts[i_domain])),
-            category=category, basis=tuple(b.strip() for b in cells[i_basis].replace("；", ";").split(";") if b.strip()),
+            domain=m.Ref(name=cells[i_domain], span=_cell_span(source, line, starts[i_domain], cells[i_domain])),
+            category=category,
+            basis=tuple(b.strip() for b in cells[i_basis].replace("；", ";").split(";") if b.strip()),
             requires=tuple(m.Ref(name=r.strip(), span=span) for r in requires if r.strip()),
             penalties=tuple(penalties), meta=metas[cited], span=span))
     return items

@@ -216,6 +216,12 @@ def test_percentage_fine_is_exact_decimal():
     assert Decimal(d.penalty.fine.min) >= Decimal("123456.78") * Decimal("0.05")
 
 
+@pytest.mark.parametrize("grouped,plain", [("1,000", "1000"), ("12,500.5", "12500.5"), ("1,234,567", 1234567)])
+def test_amounts_may_group_thousands_with_commas(rs, grouped, plain):
+    fine = [engine.evaluate(case(item="ZJ-GH-59-A", facts={"工程造价": v}), rs).penalty.fine for v in (grouped, plain)]
+    assert fine[0] == fine[1] and Decimal(fine[0].max) > 0
+
+
 def test_fine_from_quantity_requires_the_fact(rs):
     with pytest.raises(engine.CaseError) as err:
         engine.evaluate(case(item="ZJ-GH-59-A", facts={}), rs)
@@ -228,6 +234,8 @@ def test_fine_from_quantity_requires_the_fact(rs):
     ({"place": {"county": "甲县", "township": "北镇"}}, "place.township"),
     ({"facts": {"面积": -1}}, "facts.面积"),
     ({"facts": {"面积": "１２"}}, "facts.面积"),
+    ({"facts": {"面积": "1,0,0"}}, "facts.面积"),  # commas only group thousands: never guess what was meant
+    ({"facts": {"面积": "1,00"}}, "facts.面积"),
     ({"facts": {"未声明": 1}}, "facts.未声明"),
     ({"occurred_on": "2024-06-01", "decided_on": "2024-05-01"}, "occurred_on"),
     ({"occurred_on": "2024-02-30"}, "occurred_on"),
