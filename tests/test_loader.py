@@ -33,15 +33,20 @@ def test_a_tree_that_follows_the_layout_finds_its_own_parents(tmp_path):
     assert rs.current.params["本市参数"] == 1
 
 
+def _catalogue(tmp_path, table: str, name: str = "items.csv"):
+    """A draft ruleset in `tmp_path` whose items are the table `table`, saved as `name`."""
+    (tmp_path / "2024-01-01.rules").write_text(
+        f'ruleset "draft" extends "zhejiang" effective 2024-01-01\ncatalogue "{name}"\n', encoding="utf-8")
+    (tmp_path / name).write_text(table, encoding="utf-8")
+    return tmp_path
+
+
 def test_rows_sharing_a_penalty_text_each_report_their_own_position(tmp_path):
     # A catalogue's identical penalty cells share one parsed form; a problem in it is still reported at each
     # row, at the exact column of the bad name inside the cell.
-    (tmp_path / "2024-01-01.rules").write_text(
-        'ruleset "draft" extends "zhejiang" effective 2024-01-01\ncatalogue "items.csv"\n', encoding="utf-8")
-    (tmp_path / "items.csv").write_text(
-        "code,name,domain,category,basis,all\n"
-        "D-1,事项一,市容环境卫生,comprehensive,《测试》第一条,\"警告, 罚没 100..200\"\n"
-        "D-22,事项二,市容环境卫生,comprehensive,《测试》第二条,\"警告, 罚没 100..200\"\n", encoding="utf-8")
+    _catalogue(tmp_path, "code,name,domain,category,basis,all\n"
+                         "D-1,事项一,市容环境卫生,comprehensive,《测试》第一条,\"警告, 罚没 100..200\"\n"
+                         "D-22,事项二,市容环境卫生,comprehensive,《测试》第二条,\"警告, 罚没 100..200\"\n")
     with pytest.raises(engine.RulesetError) as info:
         engine.load_ruleset(tmp_path, cache=False)
     found = [(d.code, d.span.source.rsplit("/", 1)[-1], d.span.line, d.span.column, d.span.end_column)
@@ -100,12 +105,9 @@ def test_parse_layer_reads_text_as_a_file_is_read(newline, bom):
 
 
 def test_a_tab_separated_catalogue_reads_like_a_csv_one(tmp_path):
-    (tmp_path / "2024-01-01.rules").write_text(
-        'ruleset "draft" extends "zhejiang" effective 2024-01-01\ncatalogue "items.tsv"\n', encoding="utf-8")
-    (tmp_path / "items.tsv").write_text(
-        "code\tname\tdomain\tcategory\tbasis\tall\n"
-        "T-1\t事项一\t市容环境卫生\tcomprehensive\t《测试》第一条；《测试》第二条\t警告, 罚款 100..200\n"
-        "T-2\t事项二\t市容环境卫生\tcomprehensive\t《测试》第三条\t罚款 300..100\n", encoding="utf-8")
+    _catalogue(tmp_path, "code\tname\tdomain\tcategory\tbasis\tall\n"
+                         "T-1\t事项一\t市容环境卫生\tcomprehensive\t《测试》第一条；《测试》第二条\t警告, 罚款 100..200\n"
+                         "T-2\t事项二\t市容环境卫生\tcomprehensive\t《测试》第三条\t罚款 300..100\n", "items.tsv")
     with pytest.raises(engine.RulesetError) as info:
         engine.load_ruleset(tmp_path, cache=False)
     [bad] = info.value.errors
@@ -114,13 +116,6 @@ def test_a_tab_separated_catalogue_reads_like_a_csv_one(tmp_path):
                                                   .splitlines()[:2]) + "\n", encoding="utf-8")
     item = engine.load_ruleset(tmp_path, cache=False).item("T-1")
     assert item.basis == ("《测试》第一条", "《测试》第二条")
-
-
-def _catalogue(tmp_path, table: str):
-    (tmp_path / "2024-01-01.rules").write_text(
-        'ruleset "draft" extends "zhejiang" effective 2024-01-01\ncatalogue "items.csv"\n', encoding="utf-8")
-    (tmp_path / "items.csv").write_text(table, encoding="utf-8")
-    return tmp_path
 
 
 def test_a_catalogue_may_use_chinese_headings(tmp_path):
