@@ -588,8 +588,8 @@ class _ToModel(Transformer):
         return m.Symbol(name=str(tok), span=sp)
 
 
-
 _RULE_METHODS = tuple(n for n, v in vars(_ToModel).items() if not n.startswith("_") and callable(v))
+
 
 def _expected_words(expected) -> str:
     words = []
