@@ -9,13 +9,11 @@ Imports `model`, `compose`, `vocabulary`, `errors`.
 
 from __future__ import annotations
 
-import difflib
 from decimal import Decimal
-from typing import Iterable
 
 from engine import model as m
 from engine.compose import Composite
-from engine.errors import Diagnostic
+from engine.errors import Diagnostic, suggest
 from engine.vocabulary import BUILTIN, PathType, phase_of
 
 __all__ = ["Resolver", "check", "handler_candidates", "empowered_items", "list_items", "scalar"]
@@ -26,11 +24,6 @@ def scalar(value):
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
     return value
-
-
-def _suggest(name: str, known: Iterable[str]) -> str | None:
-    close = difflib.get_close_matches(name, list(known), n=3, cutoff=0.5)
-    return f"did you mean {', '.join(repr(c) for c in close)}?" if close else None
 
 
 class Resolver:
@@ -60,7 +53,7 @@ class Resolver:
             return PathType("yes/no")
         known = [*BUILTIN, *(f"facts.{f}" for f in self.comp.facts), *(f"measures.{s}" for s in self.comp.sanctions)]
         self.diags.append(Diagnostic(code="unknown-fact", message=f"unknown fact '{name}'", span=ref.span,
-                                     hint=_suggest(name, known) or "declare it with: fact NAME: TYPE"))
+                                     hint=suggest(name, known) or "declare it with: fact NAME: TYPE"))
         return None
 
     def _value(self, v, ptype: PathType, path: str):
@@ -75,7 +68,7 @@ class Resolver:
                 choices = list(self.comp.parameters) + list(ptype.members)
                 self.diags.append(Diagnostic(
                     code="unknown-name", span=v.span, message=f"unknown name '{v.name}' as a value of '{path}'",
-                    hint=_suggest(v.name, choices) or (f"one of: {', '.join(ptype.members)}" if ptype.members
+                    hint=suggest(v.name, choices) or (f"one of: {', '.join(ptype.members)}" if ptype.members
                                                        else "quote text values, or declare a parameter")))
                 return None, False
         else:
@@ -217,7 +210,7 @@ def check(comp: Composite, merge_diags: list[Diagnostic] = (), resolver: Resolve
     def known(ref: m.Ref, table, what: str) -> bool:
         if ref.name in table:
             return True
-        err(f"unknown-{what.replace(' ', '-')}", f"unknown {what} '{ref.name}'", ref.span, _suggest(ref.name, table))
+        err(f"unknown-{what.replace(' ', '-')}", f"unknown {what} '{ref.name}'", ref.span, suggest(ref.name, table))
         return False
 
     # items ---------------------------------------------------------------------
@@ -233,7 +226,7 @@ def check(comp: Composite, merge_diags: list[Diagnostic] = (), resolver: Resolve
         for r in item.requires:
             f = comp.facts.get(r.name)
             if f is None:
-                err("unknown-fact", f"unknown fact '{r.name}' in 'requires'", r.span, _suggest(r.name, comp.facts))
+                err("unknown-fact", f"unknown fact '{r.name}' in 'requires'", r.span, suggest(r.name, comp.facts))
             elif f.type != "yes/no":
                 err("type-mismatch", f"'requires' needs a yes/no fact; '{r.name}' is {f.type}", r.span)
         parties = [p.party for p in item.penalties]
@@ -250,7 +243,7 @@ def check(comp: Composite, merge_diags: list[Diagnostic] = (), resolver: Resolve
                 decl = comp.sanctions.get(s.name.name)
                 if decl is None:
                     err("unknown-sanction", f"unknown penalty kind '{s.name.name}'", s.name.span.inside(cell),
-                        _suggest(s.name.name, comp.sanctions) or "declare it with: sanction NAME")
+                        suggest(s.name.name, comp.sanctions) or "declare it with: sanction NAME")
                     continue
                 if decl.is_fine and s.amount is None:
                     err("missing-amount", f"'{s.name.name}' needs an amount", s.span.inside(cell),
@@ -262,7 +255,7 @@ def check(comp: Composite, merge_diags: list[Diagnostic] = (), resolver: Resolve
                     f = comp.facts.get(s.amount.of.name)
                     if f is None:
                         err("unknown-fact", f"unknown fact '{s.amount.of.name}'", s.amount.of.span.inside(cell),
-                            _suggest(s.amount.of.name, comp.facts))
+                            suggest(s.amount.of.name, comp.facts))
                     elif f.type not in ("money", "number", "integer"):
                         err("type-mismatch", f"a fine can only be computed from an amount; '{f.name}' is {f.type}",
                             s.amount.of.span.inside(cell))
@@ -318,7 +311,7 @@ def check(comp: Composite, merge_diags: list[Diagnostic] = (), resolver: Resolve
         for r in lst.items:
             if r.name not in comp.items:
                 err("unknown-item", f"list '{lst.name}' names item '{r.name}', which is not in the catalogue",
-                    r.span, _suggest(r.name, comp.items))
+                    r.span, suggest(r.name, comp.items))
         for r in lst.includes:
             known(r, comp.lists, "list")
         if lst.name in _reachable(comp, lst.name):
@@ -382,7 +375,7 @@ def check(comp: Composite, merge_diags: list[Diagnostic] = (), resolver: Resolve
         phases[rule.id] = phase
         for act in rule.actions:
             if act.kind == "flag" and act.arg not in comp.flags:
-                err("unknown-flag", f"unknown flag '{act.arg}'", act.span, _suggest(act.arg, comp.flags))
+                err("unknown-flag", f"unknown flag '{act.arg}'", act.span, suggest(act.arg, comp.flags))
             if phase == 2 and act.kind in ("no_penalty", "may_waive", "time_barred", "adjust"):
                 err("decision-loop", f"rule '{rule.id}' reads the computed decision but would change its "
                                      f"{'adjustment' if act.kind == 'adjust' else 'outcome'}", act.span,
@@ -390,7 +383,7 @@ def check(comp: Composite, merge_diags: list[Diagnostic] = (), resolver: Resolve
         for r in rule.exception_to:
             if r.name not in comp.rules:
                 err("unknown-rule", f"'{rule.id}' is an exception to unknown rule '{r.name}'", r.span,
-                    _suggest(r.name, comp.rules))
+                    suggest(r.name, comp.rules))
     for rule in comp.rules.values():
         for r in rule.exception_to:
             if r.name in phases and phases[r.name] != phases[rule.id]:

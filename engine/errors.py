@@ -14,7 +14,8 @@ Hierarchy::
 
 from __future__ import annotations
 
-from typing import Literal
+import difflib
+from typing import Iterable, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -28,6 +29,7 @@ __all__ = [
     "EvaluationError",
     "RulesetError",
     "UnknownItem",
+    "suggest",
 ]
 
 Severity = Literal["error", "warning"]
@@ -54,6 +56,12 @@ class Diagnostic(BaseModel):
         if self.hint:
             out.append(f"  hint: {self.hint}")
         return "\n".join(out)
+
+
+def suggest(name: str, known: Iterable[str]) -> str | None:
+    """A hint naming the known names closest to a misspelt `name` (``did you mean 'a', 'b'?``), or None."""
+    close = difflib.get_close_matches(name, list(known), n=3, cutoff=0.5)
+    return f"did you mean {', '.join(repr(c) for c in close)}?" if close else None
 
 
 class EngineError(Exception):

@@ -18,7 +18,7 @@ from importlib import resources
 from pathlib import Path, PurePosixPath
 
 from engine import model as m
-from engine.errors import Diagnostic, RulesetError
+from engine.errors import Diagnostic, RulesetError, suggest
 from engine.source import Span
 from engine.syntax import parse_layer, parse_sanctions, prime_cells
 
@@ -350,17 +350,13 @@ def _cell_span(source: str, line: int, column: int, text: str) -> Span:
 def _header(headings: list[str], raw: str, source: str, diags: list[Diagnostic]) -> list[str] | None:
     """The column names of a table's header row (Chinese headings mapped to their names), or None after
     reporting every unknown, repeated or missing column."""
-    import difflib
-
     header = [CATALOGUE_HEADINGS.get(h.strip(), h.strip()) for h in headings]
     known = list(CATALOGUE_COLUMNS) + list(CATALOGUE_HEADINGS)
     problems = []
     for i, (name, column) in enumerate(zip(header, _cell_columns(headings, raw))):
         at = _cell_span(source, 1, column, headings[i].strip())
         if name not in CATALOGUE_COLUMNS:
-            close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
-            problems.append(_err("catalogue-header", f"unknown column '{name}'", at,
-                                 f"did you mean '{close[0]}'?" if close else
+            problems.append(_err("catalogue-header", f"unknown column '{name}'", at, suggest(name, known) or
                                  f"columns: {', '.join(CATALOGUE_COLUMNS)} (or {', '.join(CATALOGUE_HEADINGS)})"))
         elif name in header[:i]:
             problems.append(_err("catalogue-header", f"column '{name}' appears twice", at))
@@ -379,8 +375,8 @@ def read_catalogue(text: str, source: str, diags: list[Diagnostic]) -> list[m.It
         diags.append(_err("catalogue-row", "the table contains a NUL character",
                           Span(source=source, line=text.count("\n", 0, i) + 1, column=i - text.rfind("\n", 0, i))))
         return []
-    first = text.split("\n", 1)[0]
-    delim = "\t" if first.count("\t") > first.count(",") else ","
+    lines = text.split("\n")  # the raw lines, for the column of each cell
+    delim = "\t" if lines[0].count("\t") > lines[0].count(",") else ","
     reader = csv.reader(io.StringIO(text), delimiter=delim)
     try:
         headings = next(reader)
@@ -390,7 +386,7 @@ def read_catalogue(text: str, source: str, diags: list[Diagnostic]) -> list[m.It
     except csv.Error as exc:
         diags.append(_err("catalogue-row", f"the table cannot be read: {exc}", Span(source=source)))
         return []
-    header = _header(headings, text.split("\n", 1)[0] if reader.line_num == 1 else "", source, diags)
+    header = _header(headings, lines[0] if reader.line_num == 1 else "", source, diags)
     if header is None:
         return []
     items = []
@@ -408,7 +404,6 @@ def read_catalogue(text: str, source: str, diags: list[Diagnostic]) -> list[m.It
             break
     penalty_columns = [i for i, h in enumerate(header) if h in ("individual", "organisation", "all")]
     prime_cells(row[i].strip() for _, row in numbered for i in penalty_columns if i < len(row))
-    lines = text.split("\n")
     col = {h: i for i, h in enumerate(header)}
     parties = [(party, col[party]) for party in ("individual", "organisation", "all") if party in col]
     required = [col[c] for c in _REQUIRED]
