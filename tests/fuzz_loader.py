@@ -62,42 +62,35 @@ FRAGMENTS = ['"', '"x"', "(", ")", "((", "))", "==", "=", "..", ":", ",", ";", "
 
 
 # ── mutators ─────────────────────────────────────────────────────────────────
+def _mutate(items: list[str], rnd: random.Random, n: int, fragments: list[str] | None = None) -> list[str]:
+    """Delete, duplicate or swap items; with `fragments`, also replace one or insert one before it."""
+    items = list(items)
+    for _ in range(n):
+        if not items:
+            break
+        i, j = rnd.randrange(len(items)), rnd.randrange(len(items))
+        op = rnd.randrange(5 if fragments else 3)
+        if op == 0:
+            del items[i]
+        elif op == 1:
+            items.insert(j, items[i])
+        elif op == 2:
+            items[i], items[j] = items[j], items[i]
+        elif op == 3:
+            items[i] = rnd.choice(fragments)
+        else:
+            items.insert(i, rnd.choice(fragments))
+    return items
+
+
 def mutate_lines(lines: list[str], rnd: random.Random, n: int = 3) -> list[str]:
     """Delete, duplicate or swap whole lines."""
-    lines = list(lines)
-    for _ in range(n):
-        if not lines:
-            break
-        i, j = rnd.randrange(len(lines)), rnd.randrange(len(lines))
-        op = rnd.randrange(3)
-        if op == 0:
-            del lines[i]
-        elif op == 1:
-            lines.insert(j, lines[i])
-        else:
-            lines[i], lines[j] = lines[j], lines[i]
-    return lines
+    return _mutate(lines, rnd, n)
 
 
 def mutate_tokens(text: str, rnd: random.Random, n: int = 3) -> str:
     """Delete, duplicate, swap or replace tokens (words, quoted strings, runs of blanks)."""
-    toks = TOKEN.findall(text)
-    for _ in range(n):
-        if not toks:
-            break
-        i, j = rnd.randrange(len(toks)), rnd.randrange(len(toks))
-        op = rnd.randrange(5)
-        if op == 0:
-            del toks[i]
-        elif op == 1:
-            toks.insert(j, toks[i])
-        elif op == 2:
-            toks[i], toks[j] = toks[j], toks[i]
-        elif op == 3:
-            toks[i] = rnd.choice(FRAGMENTS)
-        else:
-            toks.insert(i, rnd.choice(FRAGMENTS))
-    return "".join(toks)
+    return "".join(_mutate(TOKEN.findall(text), rnd, n, FRAGMENTS))
 
 
 def mutate_chars(text: str, rnd: random.Random, n: int = 3) -> str:

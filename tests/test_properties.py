@@ -499,6 +499,14 @@ def decide(case):
         return None
 
 
+def decide_pair(pair):
+    """The decisions for a case before and after one change; the example is skipped if either is refused."""
+    d0, d1 = decide(pair[0]), decide(pair[1])
+    assume(d0 is not None and d1 is not None)
+    note(f"before: {d0.outcome} {d0.penalty}\nafter: {d1.outcome} {d1.penalty}")
+    return d0, d1
+
+
 @st.composite
 def mitigated_pairs(draw):
     case = draw(valid_cases())
@@ -524,10 +532,7 @@ def mitigated_pairs(draw):
 @CASES
 @given(mitigated_pairs())
 def test_a_mitigating_circumstance_never_raises_the_fine_ceiling(pair):
-    before, after = pair
-    d0, d1 = decide(before), decide(after)
-    assume(d0 is not None and d1 is not None)
-    note(f"before: {d0.outcome} {d0.penalty}\nafter: {d1.outcome} {d1.penalty}")
+    d0, d1 = decide_pair(pair)
     assert ceiling(d1) <= ceiling(d0)
 
 
@@ -554,10 +559,7 @@ def aggravated_pairs(draw):
 @CASES
 @given(aggravated_pairs())
 def test_an_aggravating_circumstance_never_lowers_the_fine_floor(pair):
-    before, after = pair
-    d0, d1 = decide(before), decide(after)
-    assume(d0 is not None and d1 is not None)
-    note(f"before: {d0.outcome} {d0.penalty}\nafter: {d1.outcome} {d1.penalty}")
+    d0, d1 = decide_pair(pair)
     assert floor(d1) >= floor(d0)
 
 
