@@ -7,6 +7,7 @@ ruleset (item, place, facts) happen in `evaluate`. Imports `errors`.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal, Mapping
@@ -19,6 +20,7 @@ from engine.errors import CaseError, CaseProblem
 __all__ = ["Case", "Circumstances", "Party", "Place", "parse_case"]
 
 FactValue = StrictBool | int | Decimal | str
+_MONEY = re.compile(r"(\d{1,3}(,\d{3})+|\d+)(\.\d{1,2})?")  # 2000, 2,000, 1999.99: as written in a decision
 
 
 class _Strict(BaseModel):
@@ -78,6 +80,23 @@ class Case(_Strict):
     circumstances: Circumstances = Circumstances()
     facts: dict[str, FactValue] = Field(default_factory=dict)
     measures: tuple[str, ...] = ()
+    proposed_fine: Decimal | None = Field(None, description="拟罚款金额（元，十进制字符串）；给出时按拟罚款判断听证、法制审核等门槛")
+
+    @field_validator("proposed_fine", mode="before")
+    @classmethod
+    def _money_as_written(cls, v: Any) -> Any:
+        # a proposal is a sum of money as a person writes it: no floats (binary fractions), exponents or underscores
+        if v is None:
+            return v
+        if isinstance(v, bool):
+            raise ValueError("write the proposed fine as a decimal string such as \"2000\" or \"1999.99\"")
+        if isinstance(v, (int, float, Decimal)):
+            # JSON numbers arrive as float: repr gives the shortest text that reads back (1999.99, not 1999.9899…)
+            v = repr(v) if isinstance(v, float) else str(v)
+        if not isinstance(v, str) or not _MONEY.fullmatch(v.strip()):
+            raise ValueError("the proposed fine must be an amount in yuan with at most two decimals, such as "
+                             "\"2000\" or \"1999.99\"")
+        return Decimal(v.strip().replace(",", ""))
 
     @field_validator("occurred_on", "ended_on", "discovered_on", "decided_on", mode="before")
     @classmethod

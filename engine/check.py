@@ -229,6 +229,16 @@ def check(comp: Composite, merge_diags: list[Diagnostic] = (), resolver: Resolve
                 err("unknown-fact", f"unknown fact '{r.name}' in 'requires'", r.span, suggest(r.name, comp.facts))
             elif f.type != "yes/no":
                 err("type-mismatch", f"'requires' needs a yes/no fact; '{r.name}' is {f.type}", r.span)
+        for im in item.measures:
+            for ref in im.names:
+                known(ref, comp.sanctions, "sanction")
+            for r in im.requires:
+                f = comp.facts.get(r.name)
+                if f is None:
+                    err("unknown-fact", f"unknown fact '{r.name}' in 'measure … when'", r.span,
+                        suggest(r.name, comp.facts))
+                elif f.type != "yes/no":
+                    err("type-mismatch", f"'measure … when' needs a yes/no fact; '{r.name}' is {f.type}", r.span)
         parties = [p.party for p in item.penalties]
         for p in set(parties):
             if parties.count(p) > 1:

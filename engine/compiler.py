@@ -79,6 +79,7 @@ class CRule:
     cond: tuple
     phase: int
     layer: str
+    params: tuple[str, ...] = ()  # the parameters the condition compares against (their provenance reaches decisions)
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,7 @@ class CGrade:
     test: Callable[[Mapping], bool]
     ranges: Mapping[str, m.Amount]  # party → amount ("individual"/"organisation")
     otherwise: bool
+    cond: tuple | None = None  # resolved condition, for the open-question analysis
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,8 @@ class CBenchmark:
     adjustments: tuple[tuple[str, Callable[[Mapping], bool], str | None], ...]
     sources: tuple[str, ...]
     unconfirmed: bool
+    conds: tuple[tuple, ...] = ()  # every resolved condition of the grades and adjustments
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -112,6 +116,9 @@ class CEntry:
     test: Callable[[Mapping], bool]
     note: str | None
     sources: tuple[str, ...]
+    cond: tuple | None = None
+    unconfirmed: bool = False
+    notes: tuple[str, ...] = ()
 
 
 class StageMatcher:
@@ -184,6 +191,8 @@ class Program:
     fine_names: frozenset[str] = frozenset()
     read_measures: tuple[str, ...] = ()  # sanctions some rule reads as measures.X (others need not be computed)
     read_kinds: tuple[str, ...] = ()  # sanctions some rule reads as penalty.kinds.X
+    # the amounts stage-2 rules compare a proposed fine with (hearing, legal review, retention, 简易程序)
+    proposal_thresholds: tuple = ()
     _handlers: dict = field(default_factory=dict)
 
     @property
@@ -221,7 +230,8 @@ def compile_composite(comp: Composite, texts: Mapping[str, str] | None = None,
         cond = res.resolve(r.when)
         phase = max((phase_of(p) for p in paths_of(cond)), default=1) if cond else 1
         rules[r.id] = CRule(r.id, r.title, r.basis, frozenset(x.name for x in r.exception_to), r.actions, cond, phase,
-                            comp.layer_of.get(f"rules:{r.id}", ""))
+                            comp.layer_of.get(f"rules:{r.id}", ""),
+                            tuple(sorted(n for n in _symbols(r.when) if n in comp.parameters)))
     benchmarks = {}
     for code, bm in comp.benchmarks.items():
         grades = []
@@ -230,16 +240,20 @@ def compile_composite(comp: Composite, texts: Mapping[str, str] | None = None,
             for gr in g.ranges:
                 for p in (["individual", "organisation"] if gr.party == "all" else [gr.party]):
                     ranges[p] = gr.amount
-            grades.append(CGrade(g.name, predicate(res.resolve(g.when)) if g.when else (lambda f: True), ranges,
-                                 g.when is None))
+            gcond = res.resolve(g.when) if g.when else None
+            grades.append(CGrade(g.name, predicate(gcond) if g.when else (lambda f: True), ranges,
+                                 g.when is None, gcond))
         adjust = tuple((a.direction, predicate(res.resolve(a.when)), a.reason) for a in bm.adjustments)
-        benchmarks[code] = CBenchmark(code, tuple(grades), adjust, bm.meta.sources, bm.meta.unconfirmed)
+        conds = tuple(c for c in [g.cond for g in grades] + [res.resolve(a.when) for a in bm.adjustments] if c)
+        benchmarks[code] = CBenchmark(code, tuple(grades), adjust, bm.meta.sources, bm.meta.unconfirmed, conds,
+                                      bm.meta.notes)
     entries: dict[str, list[CEntry]] = {}
     for pl in comp.penalty_lists.values():
         for e in pl.entries:
+            econd = res.resolve(e.when) if e.when else None
             entries.setdefault(e.item.name, []).append(
-                CEntry(pl.name, pl.title or pl.name, pl.kind, predicate(res.resolve(e.when)) if e.when else
-                       (lambda f: True), e.note, pl.meta.sources))
+                CEntry(pl.name, pl.title or pl.name, pl.kind, predicate(econd) if e.when else
+                       (lambda f: True), e.note, pl.meta.sources, econd, pl.meta.unconfirmed, pl.meta.notes))
     if diags:
         raise RulesetError(diags, texts)
     stage1 = tuple(r for r in rules.values() if r.phase == 1)
@@ -276,5 +290,25 @@ def compile_composite(comp: Composite, texts: Mapping[str, str] | None = None,
         params={k: p.value for k, p in comp.parameters.items()}, matcher1=matcher1, matcher2=matcher2,
         fine_names=frozenset(n for n, sd in comp.sanctions.items() if sd.is_fine),
         read_measures=tuple(n for n in comp.sanctions if f"measures.{n}" in paths),
-        read_kinds=tuple(n for n in comp.sanctions if f"penalty.kinds.{n}" in paths))
+        read_kinds=tuple(n for n in comp.sanctions if f"penalty.kinds.{n}" in paths),
+        proposal_thresholds=tuple(sorted({v for r in stage2 for v in _compared(r.cond, "penalty.fine.proposed")})))
+
+
+def _compared(cond: tuple | None, path: str) -> set:
+    """The constants a resolved condition compares `path` with."""
+    if not cond:
+        return set()
+    if cond[0] in ("and", "or"):
+        return set().union(*(_compared(c, path) for c in cond[1]))
+    return {cond[3]} if cond[0] == "cmp" and cond[1] == path else set()
+
+
+def _symbols(node) -> set[str]:
+    """The names a condition's AST uses as values (parameters among them)."""
+    if node is None:
+        return set()
+    if isinstance(node, (m.AllOf, m.AnyOf)):
+        return set().union(*(_symbols(t) for t in node.terms))
+    vals = getattr(node, "values", None) or ([node.value] if getattr(node, "value", None) is not None else [])
+    return {v.name for v in vals if isinstance(v, m.Symbol)}
 

@@ -8,15 +8,25 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["Decision", "DecisionItem", "ErrorRecord", "Fine", "Flag", "Handler", "Penalty", "Step", "Transfer"]
+__all__ = ["Answer", "Assumption", "Decision", "DecisionItem", "ErrorRecord", "Fine", "Flag", "Handler", "Penalty",
+           "Question", "Step", "Transfer"]
 
 OUTCOME_LABELS = {"penalty": "给予行政处罚", "no_penalty": "不予行政处罚", "may_waive": "可以不予行政处罚",
                   "time_barred": "超过追责时效，不再给予行政处罚"}
 ADJUSTMENT_LABELS = {"none": "无", "lighter": "从轻", "reduced": "减轻", "heavier": "从重"}
 ROUTE_LABELS = {"catalogue": "按执法事项目录", "empowered": "赋权乡镇（街道）以自身名义", "dispatched": "派驻执法队以派出机关名义",
                 "retained-major": "重大处罚由县级部门管辖", "designated": "管辖争议，待协商或指定", "none": "无执法主体"}
+
+
+def fine_text(fine: "Fine | None") -> str:
+    """A fine range in Chinese: "罚款200元至1000元", "罚款50元" for a fixed amount, "不罚款" for none."""
+    if fine is None:
+        return "不罚款"
+    if fine.min == fine.max:
+        return f"罚款{fine.min}元"
+    return f"罚款{fine.min}元至{fine.max}元"
 
 
 class _Out(BaseModel):
@@ -67,12 +77,40 @@ class Penalty(_Out):
 
 
 class Flag(_Out):
-    """A legal check the decision needs."""
+    """A legal check the decision needs: outright (`condition` null) or only under `condition`."""
 
     code: str
     label: str
     reason: str
     basis: str
+    condition: str | None = None
+
+
+class Answer(_Out):
+    """One possible value of an open fact and the decision it leads to (both in Chinese)."""
+
+    model_config = ConfigDict(frozen=True, populate_by_name=True, serialize_by_alias=True)
+
+    if_: str = Field(alias="if", serialization_alias="if")
+    then: str
+
+
+class Question(_Out):
+    """A fact the case leaves open that would change the decision."""
+
+    field: str
+    provision: str
+    why: str
+    answers: tuple[Answer, ...]
+
+
+class Assumption(_Out):
+    """A premise the decision rests on that is not established."""
+
+    what: str
+    rule: str
+    source: str
+    status: Literal["unconfirmed", "assumed"]
 
 
 class Step(_Out):
@@ -96,31 +134,47 @@ class Decision(_Out):
     procedure: Literal["simplified", "ordinary"]
     flags: tuple[Flag, ...]
     explanation: tuple[Step, ...]
+    questions: tuple[Question, ...] = ()
+    assumptions: tuple[Assumption, ...] = ()
 
     def has_flag(self, code: str) -> bool:
         """Whether a flag with this code is present."""
         return any(f.code == code for f in self.flags)
 
     def to_text(self) -> str:
-        """Render the decision for a person: handler, outcome, penalty range, flags and the reasoning."""
+        """Render the decision for a person: handler, outcome, penalty range, flags, reasoning, open questions and
+        the premises it rests on."""
         h = self.handler
+        if h.route == "none":
+            who = "本地规则集未明确本事项的执法主体，须由县级人民政府明确管辖"
+        else:
+            who = f"{h.agency}（" + (f"以{h.in_name_of}名义；" if h.in_name_of else "") + f"{ROUTE_LABELS[h.route]}）"
         lines = [f"案件 {self.case_id}  （规则集 {self.ruleset}）",
                  f"执法事项：{self.item.code} {self.item.name}（{self.item.domain}）",
-                 f"办案主体：{h.agency}（" + (f"以{h.in_name_of}名义；" if h.in_name_of else "") + f"{ROUTE_LABELS[h.route]}）",
+                 f"办案主体：{who}",
                  f"处理结果：{OUTCOME_LABELS[self.outcome]}"]
         if self.penalty is not None:
             p = self.penalty
-            fine = f"罚款 {p.fine.min} 至 {p.fine.max} 元" if p.fine else "不罚款"
-            lines.append(f"处罚幅度：{fine}；处罚种类：{'、'.join(p.kinds) or '无'}；"
+            lines.append(f"处罚幅度：{fine_text(p.fine)}；处罚种类：{'、'.join(p.kinds) or '无'}；"
                          f"裁量阶次：{p.grade or '未分阶次'}；调整：{ADJUSTMENT_LABELS[p.adjustment]}")
-        lines.append(f"程序：{'简易程序（当场处罚）' if self.procedure == 'simplified' else '普通程序'}")
+            lines.append(f"程序：{'简易程序（当场处罚）' if self.procedure == 'simplified' else '普通程序'}")
         for t in self.transfers:
             lines.append(f"移送：{t.to}——{t.reason}（{t.basis}）")
         if self.flags:
             lines.append("须办事项：")
-            lines.extend(f"  [{f.code}] {f.label}：{f.reason}（{f.basis}）" for f in self.flags)
+            lines.extend(f"  [{f.code}] {f.label}" + (f"（条件：{f.condition}）" if f.condition else "")
+                         + f"：{f.reason}（{f.basis}）" for f in self.flags)
         lines.append("理由：")
         lines.extend(f"  {i}. {s.text}〔{s.rule}；{s.basis}〕" for i, s in enumerate(self.explanation, 1))
+        if self.questions:
+            lines.append("待查明的事实（以上结论取决于这些事实）：")
+            for q in self.questions:
+                lines.append(f"  - {q.why}〔{q.field}；{q.provision}〕")
+                lines.extend(f"      若{a.if_}：{a.then}" for a in q.answers)
+        if self.assumptions:
+            lines.append("所依据的未经证实或推定的前提：")
+            lines.extend(f"  - [{'未经证实' if a.status == 'unconfirmed' else '推定'}] {a.what}〔{a.rule}；{a.source}〕"
+                         for a in self.assumptions)
         return "\n".join(lines)
 
     def __str__(self) -> str:

@@ -268,6 +268,15 @@ class PenaltyClause(Node):
     span: Span
 
 
+class ItemMeasure(Node):
+    """``measure 责令停产停业 when 拒不改正``: a further penalty or measure the item's article provides, only
+    under the named yes/no facts (art. 38: a case may propose only what the article provides)."""
+
+    names: tuple[Ref, ...]
+    requires: tuple[Ref, ...] = ()
+    span: Span
+
+
 class Item(Node):
     """An enforcement item (执法事项) of the catalogue, with its legal basis and statutory penalty."""
 
@@ -278,6 +287,7 @@ class Item(Node):
     basis: tuple[str, ...] = ()
     requires: tuple[Ref, ...] = ()
     penalties: tuple[PenaltyClause, ...] = ()
+    measures: tuple[ItemMeasure, ...] = ()
     meta: Meta = Meta()
     override: bool = False
     span: Span

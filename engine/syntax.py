@@ -417,6 +417,7 @@ class _ToModel(Transformer):
         return m.Item(code=code.name, name=_string(name), basis=tuple(b for t in self._tagged(clauses, "basis") for b in t),
                       requires=tuple(r for t in self._tagged(clauses, "requires") for r in t),
                       penalties=tuple(x for x in clauses if isinstance(x, m.PenaltyClause)),
+                      measures=tuple(x for x in clauses if isinstance(x, m.ItemMeasure)),
                       meta=self._meta(clauses), override=bool(ov), span=code.span, **fields)
 
     def item_domain(self, meta, c):
@@ -424,6 +425,13 @@ class _ToModel(Transformer):
 
     def item_category(self, meta, c):
         return ("category", str(c[0]))
+
+    def item_measure(self, meta, c):
+        *names, when = c
+        return m.ItemMeasure(names=tuple(self._ref(t) for t in names), requires=when or (), span=self._sp(meta))
+
+    def measure_when(self, meta, c):
+        return tuple(self._ref(t) for t in c)
 
     def requires(self, meta, c):
         return ("requires", tuple(self._ref(t) for t in c))

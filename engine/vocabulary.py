@@ -63,6 +63,9 @@ BUILTIN: dict[str, PathType] = {
     "penalty.has_fine": PathType("yes/no", (), "含罚款"),
     "penalty.fine.min": PathType("money", (), "罚款下限（元）"),
     "penalty.fine.max": PathType("money", (), "罚款上限（元）"),
+    # the handler's proposal; without one the engine tries the range's ends and thresholds and states each
+    # consequence with its condition (see evaluate), so rules compare against this, not against the range
+    "penalty.fine.proposed": PathType("money", (), "拟罚款金额（元）"),
     "penalty.fine.fixed": PathType("yes/no", (), "法定罚款为固定数额（无裁量幅度）"),
     "penalty.only_fine_or_warning": PathType("yes/no", (), "处罚仅为罚款或者警告"),
     "versions.differ": PathType("yes/no", (), "行为时与决定时的规则版本不同"),

@@ -62,6 +62,10 @@ def make_cases(n: int, seed: int = 20240101, bad_share: float = 0.05) -> list:
         for yn in ("逾期不改正", "拒不改正", "情节严重"):
             if rnd.random() < 0.4:
                 facts[yn] = rnd.random() < 0.7
+        if facts.get("拒不改正") or facts.get("逾期不改正"):
+            circ.pop("corrected", None)  # contradictory with 拒不改正/逾期不改正: a CaseError, not a varied decision
+        if facts.get("次数", 1) > 1:
+            circ.pop("first_offence", None)
         for money in ("违法所得", "非法财物价值"):
             if rnd.random() < 0.2:
                 facts[money] = rnd.randrange(0, 50000)
@@ -70,7 +74,8 @@ def make_cases(n: int, seed: int = 20240101, bad_share: float = 0.05) -> list:
         case = {"case_id": f"C{i:05d}", "item": item, "place": dict(rnd.choice(PLACES)),
                 "occurred_on": occurred.isoformat(), "decided_on": decided.isoformat(), "party": party,
                 "circumstances": circ, "facts": facts,
-                "measures": rnd.sample(["吊销许可证件", "责令停产停业", "责令关闭"], k=rnd.choice([0, 0, 0, 1]))}
+                # art. 38: only what the item's article provides (ZJ-DQ-118-1: 拒不改正的，责令停业整治)
+                "measures": (["责令停产停业"] if item == "ZJ-DQ-118-1" and rnd.random() < 0.25 else [])}
         if rnd.random() < 0.2:
             case["ended_on"] = (occurred + timedelta(days=rnd.randrange(0, (decided - occurred).days + 1))).isoformat()
         out.append(case)

@@ -13,6 +13,7 @@
       agency 乙县综合行政执法局 level county kind comprehensive serves 乙县 handles category comprehensive
       item T-IND-1999 "测试事项：对个人罚款最高一千九百九十九元" domain 市容环境卫生 basis "测试用事项"
         penalty 个人: 罚款 100..1999
+        measure 降低资质等级, 吊销许可证件, 责令停产停业, 责令关闭, 限制从业
       penalty_list 减轻清单 kind reduced "草稿：首次违法减轻处罚清单" source "草稿"
         entry T-IND-1999 when circumstances.first_offence == yes "初次违法"
       """
@@ -24,7 +25,7 @@
       | 当事人类型    | 个人       |
       | 事实.情节严重 | 是         |
 
-  场景大纲: 罚款幅度可能达到较大数额的，须经法制审核
+  场景大纲: 罚款幅度可能达到较大数额的，拟罚款达到较大数额时须经法制审核
     假如 案件中 "事项" 为 "<事项>"
     当 评估该案件
     那么 决定为：
@@ -33,7 +34,7 @@
 
     例子:
       | 事项       | 审核检查 |
-      | ZJ-LJ-45   | 标记     |
+      | ZJ-LJ-45   | 条件标记 |
       | T-IND-1999 | 无标记   |
 
   场景: 拟吊销许可证件的，须经法制审核

@@ -17,7 +17,7 @@ from pytest_bdd import then
 
 from tests.steps.vocabulary import (ADJUSTMENTS, CATEGORIES, FLAGS, KINDS, LEVELS, OUTCOMES, PROCEDURES, REJECTED,
                                     ROUTES, Evaluation, Words, check, code_of, decision_of, describe_error, fail_decision,
-                                    label_of, table_pairs)
+                                    label_of, path_of, table_pairs)
 
 
 def _flag_code(word: str) -> str:
@@ -30,7 +30,13 @@ def _flag_code(word: str) -> str:
 
 
 def _flags_text(d) -> str:
-    return "、".join(f"{f.code}（{f.label}）" for f in d.flags) or "没有任何标记"
+    return "、".join(f"{f.code}（{f.label}" + (f"，条件：{f.condition}" if f.condition else "") + "）"
+                    for f in d.flags) or "没有任何标记"
+
+
+def _outright(d, code: str) -> bool:
+    """A flag that applies outright; a conditional one (拟罚款达到门槛时) is checked with 有条件标记."""
+    return any(f.code == code and f.condition is None for f in d.flags)
 
 
 def _words(text: str) -> list[str]:
@@ -145,7 +151,7 @@ def check_flags(ev: Evaluation, v: str) -> None:
     d = decision_of(ev, f"有标记“{v}”")
     for w in _words(v):
         code = _flag_code(w)
-        check(d.has_flag(code), f"有标记“{w}”（{code}）", f"标记为：{_flags_text(d)}", ev)
+        check(_outright(d, code), f"有标记“{w}”（{code}）", f"标记为：{_flags_text(d)}", ev)
 
 
 def check_no_flags(ev: Evaluation, v: str) -> None:
@@ -153,6 +159,39 @@ def check_no_flags(ev: Evaluation, v: str) -> None:
     for w in _words(v):
         code = _flag_code(w)
         check(not d.has_flag(code), f"没有标记“{w}”（{code}）", f"标记为：{_flags_text(d)}", ev)
+
+
+def check_conditional_flags(ev: Evaluation, v: str) -> None:
+    """有条件标记 "听证告知：拟罚款在2000元以上": the flag applies only under that condition."""
+    d = decision_of(ev, f"有条件标记“{v}”")
+    for w in re.split(r"[、,，]\s*", v):
+        word, _, cond = w.partition("：")
+        code = _flag_code(word)
+        found = [f for f in d.flags if f.code == code and f.condition is not None]
+        check(bool(found) and (not cond or any(f.condition == cond for f in found)),
+              f"有条件标记“{word}”" + (f"（条件：{cond}）" if cond else ""), f"标记为：{_flags_text(d)}", ev)
+
+
+def check_question(ev: Evaluation, v: str) -> None:
+    """问题涉及 "circumstances.harm": the decision asks for that field."""
+    d = decision_of(ev, f"问题涉及“{v}”")
+    path = path_of(v) if not v.startswith(("facts.", "circumstances.", "party.", "proposed_fine")) else v
+    asked = [q.field for q in d.questions]
+    check(path in asked, f"待查明的事实包括“{v}”（{path}）", f"待查明的事实为：{'、'.join(asked) or '无'}", ev)
+
+
+def check_no_question(ev: Evaluation, v: str) -> None:
+    d = decision_of(ev, f"没有问题涉及“{v}”")
+    path = path_of(v) if not v.startswith(("facts.", "circumstances.", "party.", "proposed_fine")) else v
+    asked = [q.field for q in d.questions]
+    check(path not in asked, f"待查明的事实不包括“{v}”（{path}）", f"待查明的事实为：{'、'.join(asked) or '无'}", ev)
+
+
+def check_assumption(ev: Evaluation, v: str) -> None:
+    """推定前提包含 "较大数额罚款.个人": some assumption's text names it."""
+    d = decision_of(ev, f"推定前提包含“{v}”")
+    check(any(v in a.what for a in d.assumptions), f"推定前提包含“{v}”",
+          f"推定前提为：{'；'.join(a.what for a in d.assumptions) or '无'}", ev)
 
 
 def check_flag_reason(ev: Evaluation, flag: str, text: str) -> None:
@@ -222,6 +261,9 @@ CHECKS: dict[str, Callable[[Evaluation, str], None]] = {
     "程序": check_procedure,
     "标记": check_flags,
     "无标记": check_no_flags,
+    "条件标记": check_conditional_flags,
+    "问题涉及": check_question,
+    "推定前提包含": check_assumption,
     "理由包含": check_reason_contains,
     "理由不包含": check_reason_excludes,
     "引用规则": check_rule_cited,
@@ -263,6 +305,10 @@ _one('处罚种类不包括 "{处罚种类}"', check_kinds_exclude)
 _one('适用程序为 "{简易程序/普通程序}"', check_procedure)
 _one('有标记 "{标记}"', check_flags)
 _one('没有标记 "{标记}"', check_no_flags)
+_one('有条件标记 "{标记：条件}"', check_conditional_flags)
+_one('问题涉及 "{字段}"', check_question)
+_one('没有问题涉及 "{字段}"', check_no_question)
+_one('推定前提包含 "{文字}"', check_assumption)
 _one('理由包含 "{文字}"', check_reason_contains)
 _one('理由不包含 "{文字}"', check_reason_excludes)
 _one('理由引用规则 "{规则编号}"', check_rule_cited)

@@ -46,6 +46,7 @@ CASE_FIELDS: dict[str, str] = {
     "涉嫌犯罪": "circumstances.suspected_crime",
     "危害后果": "circumstances.harm",
     "措施": "measures",
+    "拟罚款": "proposed_fine",
 }
 
 PARTY_KINDS = {"个人": "individual", "单位": "organisation"}
