@@ -355,7 +355,7 @@ def _cmd_areas(args: argparse.Namespace) -> int:
         return EXIT_OK
     for a in rs.areas:
         extra = f"\t{len(a.empowered_items)} empowered items" if a.mode == "empowered" else ""
-        print(f"{a.kind}\t{a.name}\t{a.parent or ''}\t{a.mode}{extra}")
+        print(f"{a.kind}\t{a.code or '-'}\t{a.name}\t{a.parent or ''}\t{a.mode}{extra}")
     return EXIT_OK
 
 
