@@ -2,7 +2,7 @@
 
 Owns `Case` and its parts as the public contract defines them, and the conversion of a pydantic
 `ValidationError` into a `CaseError` whose problems carry field paths. Checks against a particular
-ruleset (item, place, facts) happen in `evaluate`. Imports `errors`.
+ruleset (item, place, facts) happen in `evaluate`; a `place.code` is resolved to names here. Imports `errors`, `places`.
 """
 
 from __future__ import annotations
@@ -13,9 +13,11 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal, Mapping
 
 from pydantic import (BaseModel, ConfigDict, Field, StrictBool, StringConstraints, ValidationError,
-                      field_validator)
+                      field_validator, model_validator)
+from pydantic_core import PydanticCustomError
 
 from engine.errors import CaseError, CaseProblem
+from engine.places import PlaceCodeError, resolve_names
 
 __all__ = ["Case", "Circumstances", "Party", "Place", "parse_case"]
 
@@ -30,9 +32,26 @@ class _Strict(BaseModel):
 class Place(_Strict):
     """Where the violation happened (行政处罚法 art. 22): the county, and optionally a township or zone."""
 
-    county: str = Field(min_length=1, description="区/县/县级市")
+    county: str | None = Field(None, min_length=1, description="区/县/县级市 (or give `code`)")
     township: str | None = Field(None, description="乡镇/街道")
     zone: str | None = Field(None, description="功能区")
+    code: str | None = Field(None, min_length=1, description="统计用区划代码 of the county (6 digits) or township (9 digits, or the "
+                                               "12-digit form); names left out are filled in from it")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _names_from_code(cls, v: Any) -> Any:
+        # the names stand for the place everywhere downstream, so a code is resolved to them here (engine.places)
+        if isinstance(v, Mapping) and isinstance(v.get("code"), str) and v["code"].strip():
+            c, t = (v.get(k) if isinstance(v.get(k), str) else None for k in ("county", "township"))
+            try:
+                county, township = resolve_names(c and c.strip(), t and t.strip(), v["code"].strip())
+            except PlaceCodeError as exc:
+                raise PydanticCustomError("place_code", str(exc)) from None
+            v = {**v, "county": county, "township": township}
+        elif isinstance(v, Mapping) and v.get("county") is None and v.get("code") is None:
+            raise PydanticCustomError("place_missing", "give place.county or place.code")
+        return v
 
 
 class Party(_Strict):
@@ -153,6 +172,8 @@ def parse_case(case: Case | Mapping[str, Any]) -> Case:
             loc = e["loc"]
             if loc and loc[0] == "facts" and len(loc) >= 2:
                 loc = loc[:2]  # the union's member name adds noise; the fact name is the path
+            elif e["type"] in ("place_code", "place_missing"):  # raised for the whole place: name the field
+                loc = (*loc, "code" if e["type"] == "place_code" else "county")
             problems.append(CaseProblem(path=_loc(loc), message=e["msg"], code=e["type"]))
         dedup = list({(p.path, p.message): p for p in problems}.values())
         raise CaseError(dedup, cid) from None

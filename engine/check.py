@@ -4,7 +4,7 @@ Owns every semantic diagnostic: unknown names (with a suggestion), type mismatch
 outside the statutory range or not monotone, overlapping or missing grade conditions, empowered items
 absent from the catalogue, items with no handling body (三不管) or two (多头管) in one place, exception
 cycles, rules reading the decision they would change. All problems are collected, never just the first.
-Imports `model`, `compose`, `vocabulary`, `errors`.
+Imports `model`, `compose`, `vocabulary`, `errors`, `places`.
 """
 
 from __future__ import annotations
@@ -14,9 +14,39 @@ from decimal import Decimal
 from engine import model as m
 from engine.compose import Composite
 from engine.errors import Diagnostic, suggest
+from engine.places import PlaceCodeError, divisions, normalise_code
 from engine.vocabulary import BUILTIN, PathType, phase_of
 
 __all__ = ["Resolver", "check", "handler_candidates", "empowered_items", "list_items", "scalar"]
+
+
+def _check_area_code(area: m.Area, err, warn) -> None:
+    """An area's ``code``: the shape for its kind, then the name (and county) the division table gives it."""
+    want = 6 if area.kind == "county" else 9
+    try:
+        canon = normalise_code(area.code or "")
+    except PlaceCodeError as exc:
+        err("bad-code", f"{area.kind} '{area.name}': {exc}", area.span)
+        return
+    if len(canon) != want:
+        err("bad-code", f"{area.kind} '{area.name}' has code {area.code}: a {area.kind} code has {want} digits"
+            + (" (or 12 ending in 000)" if want == 9 else " (or 12 ending in 000000)"), area.span)
+        return
+    table = divisions()
+    d = table.by_code.get(canon)
+    if d is None:
+        warn("unknown-code", f"{area.kind} '{area.name}' has code {area.code}, which is not in the 2022 statistical "
+             f"division table of Zhejiang", area.span)
+        return
+    if d.name != area.name:
+        err("code-name", f"{area.kind} '{area.name}' has code {area.code}, which the 2022 statistical division table "
+            f"gives to {d.name}", area.span, "check the code, or the name (a renamed town keeps the table's name "
+            "until the table is updated: note the new name in 'source')")
+    if area.kind != "county" and area.parent is not None:
+        up = table.by_code.get(d.parent or "")
+        if up is not None and up.name != area.parent.name:
+            err("code-parent", f"{area.kind} '{area.name}' is declared in {area.parent.name}, but its code "
+                f"{area.code} belongs to {up.name}", area.parent.span)
 
 
 def scalar(value):
@@ -289,6 +319,8 @@ def check(comp: Composite, merge_diags: list[Diagnostic] = (), resolver: Resolve
                 err("unknown-category", f"unknown category '{h.target.name}'", h.target.span,
                     "comprehensive, specialist or department")
     for area in comp.areas.values():
+        if area.code is not None:
+            _check_area_code(area, err, warn)
         if area.kind == "county":
             continue
         if area.parent is None:

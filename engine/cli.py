@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import Any, Sequence
 
 import engine
+from engine import places
 from engine.evaluate import error_record
+from engine.errors import suggest
 from engine.loader import default_root
 
 __all__ = ["main"]
@@ -178,6 +180,26 @@ def _ruleset_for_county(county: str) -> str | None:
     return _ROOT_INDEX.get(county)
 
 
+def _case_county(case: Any) -> str | None:
+    """The county a raw case names, directly or by its `place.code` (resolved as `engine.Case` does it).
+
+    Raises:
+        engine.CaseError: the code is malformed, unknown, or disagrees with the county named beside it.
+    """
+    place = case.get("place") if isinstance(case, dict) else None
+    if not isinstance(place, dict):
+        return None
+    county = place.get("county")
+    code = place.get("code")
+    if isinstance(code, str) and code.strip():
+        try:
+            return places.resolve_names(county if isinstance(county, str) else None, None, code.strip())[0]
+        except places.PlaceCodeError as exc:
+            raise engine.CaseError([engine.CaseProblem(path="place.code", message=str(exc), code="place_code")]) \
+                from None
+    return county if isinstance(county, str) else None
+
+
 def _embedded() -> list[str]:
     root = default_root()
     return sorted({str(p.parent.relative_to(root)) for p in root.rglob("*.rules")})
@@ -241,13 +263,16 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
                 continue
             rs = fixed
             if rs is None:
-                county = case.get("place", {}).get("county") if isinstance(case, dict) and isinstance(
-                    case.get("place"), dict) else None
+                county = _case_county(case)
                 name = _ruleset_for_county(county) if isinstance(county, str) else None
                 if name is None:
+                    real = places.no_ruleset_message(county) if isinstance(county, str) else None
                     raise engine.CaseError([engine.CaseProblem(
                         path="place.county", code="no_ruleset",
-                        message=f"no embedded ruleset declares the county {county!r}; pass --ruleset")])
+                        message=(real + "; or pass --ruleset") if real else
+                        f"unknown county {county!r}: no embedded ruleset declares it"
+                        + (f" ({hint})" if (hint := suggest(str(county), _ROOT_INDEX or ())) else "")
+                        + "; pass --ruleset")])
                 rs = engine.load_ruleset(name)
             decision = engine.evaluate(case, rs)
             results.append(decision.model_dump(mode="json"))
@@ -330,7 +355,7 @@ def _cmd_areas(args: argparse.Namespace) -> int:
         return EXIT_OK
     for a in rs.areas:
         extra = f"\t{len(a.empowered_items)} empowered items" if a.mode == "empowered" else ""
-        print(f"{a.kind}\t{a.name}\t{a.parent or ''}\t{a.mode}{extra}")
+        print(f"{a.kind}\t{a.code or '-'}\t{a.name}\t{a.parent or ''}\t{a.mode}{extra}")
     return EXIT_OK
 
 

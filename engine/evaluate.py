@@ -26,6 +26,7 @@ from engine.compiler import CRule, Program, predicate
 from engine.decision import (ADJUSTMENT_LABELS, OUTCOME_LABELS, Answer, Assumption, Decision, DecisionItem, ErrorRecord,
                              Fine, Flag, Handler, Penalty, Question, Step, Transfer, fine_text)
 from engine.errors import CaseError, CaseProblem, EngineError, EvaluationError, RulesetError
+from engine.places import check_place
 from engine.ruleset import Ruleset
 from engine.vocabulary import CIRCUMSTANCES
 
@@ -107,25 +108,7 @@ def _validate(c: Case, prog: Program) -> tuple[dict, list[CaseProblem]]:
         close = difflib.get_close_matches(c.item, list(prog.items), n=3)
         problems.append(_problem("item", f"unknown item {c.item!r}" + (f"; did you mean {', '.join(close)}?" if close
                                                                        else ""), "unknown_item"))
-    areas = comp.areas
-    county = areas.get(c.place.county)
-    if county is None or county.kind != "county":
-        close = difflib.get_close_matches(c.place.county, [a.name for a in areas.values() if a.kind == "county"], n=3)
-        problems.append(_problem("place.county", f"unknown county {c.place.county!r}" +
-                                 (f"; did you mean {', '.join(close)}?" if close else ""), "unknown_place"))
-    for part, kind in (("township", "township"), ("zone", "zone")):
-        name = getattr(c.place, part)
-        if name is None:
-            continue
-        a = areas.get(name)
-        if a is None or a.kind != kind:
-            known = [x.name for x in areas.values() if x.kind == kind and x.parent and x.parent.name == c.place.county]
-            close = difflib.get_close_matches(name, known, n=3)
-            problems.append(_problem(f"place.{part}", f"unknown {kind} {name!r}" +
-                                     (f"; did you mean {', '.join(close)}?" if close else ""), "unknown_place"))
-        elif a.parent is None or a.parent.name != c.place.county:
-            problems.append(_problem(f"place.{part}", f"{name!r} is in {a.parent.name if a.parent else '?'}, "
-                                                      f"not in {c.place.county!r}", "mismatched_place"))
+    problems += check_place(c.place, comp.areas, comp.name)
     if c.party.kind == "organisation" and c.party.age is not None:
         problems.append(_problem("party.age", "an age is given for an organisation; only individuals have an age"))
     if c.party.kind == "organisation" and c.party.capacity != "full":

@@ -212,6 +212,7 @@ class Area(Node):
     township_class: Ref | None = None
     lists: tuple[Ref, ...] = ()
     coordinator: str | None = None
+    code: str | None = None  # 统计用区划代码 as written (6, 9 or 12 digits); checked against the divisions table
     basis: tuple[str, ...] = ()
     meta: Meta = Meta()
     override: bool = False

@@ -15,7 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from engine import model as m
 from engine.check import Resolver, check
@@ -23,6 +23,7 @@ from engine.compiler import Program, compile_composite
 from engine.compose import compose, version_dates
 from engine.errors import Diagnostic, RulesetError, UnknownItem
 from engine.loader import load_chain
+from engine.places import normalise_code
 
 __all__ = ["Area", "Fine", "Item", "Ruleset", "Statutory", "load_ruleset"]
 
@@ -75,6 +76,8 @@ class Area(BaseModel):
     title: str | None = None
     body: str | None = None
     team: str | None = None
+    code: str | None = Field(None, description="统计用区划代码 (6 digits for a county, 9 for a township, as in the "
+                                                "2022 division table), if the ruleset declares it")
 
 
 def _dec(x: Decimal) -> str:
@@ -173,7 +176,7 @@ class Ruleset:
         for a in p.composite.areas.values():
             out.append(Area(name=a.name, kind=a.kind, parent=a.parent.name if a.parent else None, mode=a.mode,
                             empowered_items=tuple(sorted(p.empowered.get(a.name, ()))), title=a.title, body=a.body,
-                            team=a.team))
+                            team=a.team, code=normalise_code(a.code) if a.code else None))
         return tuple(out)
 
 

@@ -143,6 +143,11 @@ class _Invalid(EngineError):
         super().__init__(diag.message)
 
 
+# single-valued clauses of a county/township/zone (tag → the keyword a writer sees); each may appear once
+_SINGLE_AREA_CLAUSES = {"parent": "in", "mode": "mode", "zone_type": "type", "body": "body", "team": "team",
+                        "township_class": "class", "coordinator": "coordinator", "code": "code"}
+
+
 @v_args(meta=True)
 class _ToModel(Transformer):
     """Shape-only: build IR nodes, attach spans, convert token text. No name resolution."""
@@ -335,11 +340,21 @@ class _ToModel(Transformer):
     def area(self, meta, c):
         ov, kind, name, title, *clauses = c
         fields: dict = {}
+        seen: set[str] = set()
         for cl in clauses:
             if type(cl) is not tuple:
                 continue
             tag = cl[0]
-            if tag in ("mode", "zone_type", "body", "coordinator"):
+            if tag in _SINGLE_AREA_CLAUSES:
+                # a second `mode`, `code` ... would silently replace the first: say so where it is written
+                if tag in seen:
+                    word = _SINGLE_AREA_CLAUSES[tag]
+                    raise _Invalid(Diagnostic(code="repeated-clause", span=cl[-1],
+                                              message=f"{kind} '{name}' has a second '{word}' clause; "
+                                                      f"'{word}' is given once",
+                                              hint="delete one of them"))
+                seen.add(tag)
+            if tag in ("mode", "zone_type", "body", "coordinator", "code"):
                 fields[tag] = cl[1]
             elif tag == "parent":
                 fields["parent"] = cl[1]
@@ -353,28 +368,31 @@ class _ToModel(Transformer):
                       meta=self._meta(clauses), override=bool(ov), span=self._sp(name), **fields)
 
     def parent(self, meta, c):
-        return ("parent", self._ref(c[0]))
+        return ("parent", self._ref(c[0]), self._sp(meta))
 
     def mode(self, meta, c):
-        return ("mode", str(c[0]))
+        return ("mode", str(c[0]), self._sp(meta))
 
     def zone_type(self, meta, c):
-        return ("zone_type", str(c[0]))
+        return ("zone_type", str(c[0]), self._sp(meta))
 
     def body(self, meta, c):
-        return ("body", _string(c[0]))
+        return ("body", _string(c[0]), self._sp(meta))
 
     def team(self, meta, c):
-        return ("team", _string(c[0]), self._ref(c[1]))
+        return ("team", _string(c[0]), self._ref(c[1]), self._sp(meta))
 
     def township_class_ref(self, meta, c):
-        return ("township_class", self._ref(c[0]))
+        return ("township_class", self._ref(c[0]), self._sp(meta))
 
     def lists(self, meta, c):
         return ("lists", tuple(self._ref(t) for t in c))
 
     def coordinator(self, meta, c):
-        return ("coordinator", _string(c[0]))
+        return ("coordinator", _string(c[0]), self._sp(meta))
+
+    def area_code(self, meta, c):
+        return ("code", _string(c[0]), self._sp(meta))
 
     def township_class(self, meta, c):
         ov, name, county, *rest = c

@@ -28,6 +28,7 @@ CASE_FIELDS: dict[str, str] = {
     "街道": "place.township",
     "乡镇": "place.township",
     "功能区": "place.zone",
+    "区划代码": "place.code",
     "行为日期": "occurred_on",
     "终了日期": "ended_on",
     "发现日期": "discovered_on",
