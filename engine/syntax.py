@@ -238,7 +238,8 @@ class _ToModel(Transformer):
         return "unconfirmed"
 
     def basis(self, meta, c):
-        return ("basis", tuple(_string(s) for s in c))
+        # third, where each text starts (after its opening quote): `_tagged` reads the texts, an item keeps both
+        return ("basis", tuple(_string(s) for s in c), tuple(self._sp(s)._replace(column=self._sp(s).column + 1) for s in c))
 
     def override(self, meta, c):
         return True
@@ -415,6 +416,7 @@ class _ToModel(Transformer):
             if type(cl) is tuple and cl[0] in ("domain", "category"):
                 fields[cl[0]] = cl[1]
         return m.Item(code=code.name, name=_string(name), basis=tuple(b for t in self._tagged(clauses, "basis") for b in t),
+                      basis_spans=tuple(s for c in clauses if type(c) is tuple and c and c[0] == "basis" for s in c[2]),
                       requires=tuple(r for t in self._tagged(clauses, "requires") for r in t),
                       penalties=tuple(x for x in clauses if isinstance(x, m.PenaltyClause)),
                       meta=self._meta(clauses), override=bool(ov), span=code.span, **fields)
