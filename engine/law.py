@@ -21,14 +21,14 @@ from pathlib import Path
 from typing import Iterable
 
 from engine import model as m
-from engine.errors import Diagnostic, suggest
-from engine.loader import default_root, display_path
+from engine.errors import Diagnostic, RulesetError, suggest
+from engine.loader import default_root, display_path, load_chain
 from engine.source import Span
 
 __all__ = [
     "Article", "Chapter", "Citation", "Clause", "Library", "Paragraph", "Reference", "Resolved", "Statute",
     "article_label", "check_items", "chinese_number", "coverage", "coverage_diagnostics", "library",
-    "parse_citations", "parse_statute", "penalty_kinds_in", "quote_basis",
+    "parse_citations", "parse_statute", "penalty_kinds_in", "quote_basis", "ruleset_items", "embedded_rulesets",
 ]
 
 _DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
@@ -589,6 +589,10 @@ def _read_excluded(path: Path, statute: Statute) -> tuple[dict[int, str], list[D
             continue
         cite = row[0].strip()
         reason = row[1].strip() if len(row) > 1 else ""
+        if cite in ("全文", "全部"):  # the whole statute, e.g. a procedural rule that sets no penalty itself
+            for n in statute.articles:
+                out.setdefault(n, reason)
+            continue
         refs = [r for c in parse_citations(f"《{statute.title}》{cite}") for r in c.refs]
         at = Span(source=source, line=n, column=1, end_line=n, end_column=1 + len(cite))
         if not refs:
@@ -670,6 +674,7 @@ class StatuteCoverage:
     encoded: dict[int, tuple[str, ...]]  # article → item codes citing it
     excluded: dict[int, str]  # article → reason
     cited: tuple[int, ...]  # every article any item cites
+    in_scope: bool = True  # cited by an item, or with an excluded-provision table
 
     @property
     def uncovered(self) -> tuple[int, ...]:
@@ -689,7 +694,8 @@ class StatuteCoverage:
                 "penalty_articles": len(self.penalty),
                 "encoded": len([n for n in self.penalty if n in self.encoded]),
                 "excluded": len([n for n in self.penalty if n in self.excluded and n not in self.encoded]),
-                "uncovered": [article_label(n) for n in self.uncovered], "share": round(self.share, 4)}
+                "uncovered": [article_label(n) for n in self.uncovered], "share": round(self.share, 4),
+                "in_scope": self.in_scope}
 
 
 def citations_by_statute(items: Iterable, lib: Library | None = None) -> dict[str, dict[int, list[str]]]:
@@ -715,12 +721,13 @@ def coverage(items: Iterable, lib: Library | None = None, *, in_scope_only: bool
     cited = citations_by_statute(items, lib)
     out = []
     for s in lib.statutes():
-        if in_scope_only and s.stem not in cited and not lib.has_excluded(s):
+        in_scope = s.stem in cited or lib.has_excluded(s)
+        if in_scope_only and not in_scope:
             continue
         by_art = cited.get(s.stem, {})
         excluded, _ = lib.excluded(s)
         out.append(StatuteCoverage(s, s.penalty_articles, {n: tuple(c) for n, c in by_art.items()}, excluded,
-                                   tuple(sorted(by_art))))
+                                   tuple(sorted(by_art)), in_scope))
     return out
 
 
@@ -766,6 +773,220 @@ def quote_basis(basis: Iterable[str], lib: Library | None = None) -> list[tuple[
     return out
 
 
+@dataclass(frozen=True)
+class ItemRef:
+    """An item as the law views see it: code, name, basis, the ruleset that declares it and its file."""
+
+    code: str
+    name: str
+    basis: tuple[str, ...]
+    ruleset: str
+    source: str
+
+
+def ruleset_items(targets: Iterable[str | Path], root: Path | None = None) -> tuple[list[ItemRef], list[str]]:
+    """The items every version of each target ruleset and its parents declares (parsed, not checked), once each.
+
+    Every dated version counts: an item that cites a statute version no longer in force still encodes it.
+    Returns the items and the targets that could not be read (their errors are for ``zhifa check``).
+    """
+    out: dict[tuple, ItemRef] = {}
+    failed = []
+    for target in targets:
+        try:
+            files, _ = load_chain(target, root)
+        except RulesetError:
+            failed.append(str(target))
+            continue
+        for lf in files:
+            for d in lf.layer.declarations:
+                if isinstance(d, m.Item):
+                    out.setdefault((d.code, d.basis, d.span.source),
+                                   ItemRef(d.code, d.name, d.basis, lf.layer.name, d.span.source))
+    return list(out.values()), failed
+
+
+def embedded_rulesets(root: Path | None = None) -> list[str]:
+    """The names of the rulesets under `root` (the embedded rulesets by default)."""
+    root = root or default_root()
+    return sorted({str(p.parent.relative_to(root)) for p in root.rglob("*.rules")})
+
+
 def suggest_title(title: str, lib: Library | None = None) -> str | None:
     """A did-you-mean hint for a title that is not held."""
     return suggest(_key(title), (lib or library()).titles())
+
+
+# the views of `zhifa law` and `zhifa coverage --law` ------------------------------------------------------
+
+class LawLookupError(LookupError):
+    """A title or article that is not held, with a did-you-mean hint."""
+
+    def __init__(self, message: str, hint: str | None = None):
+        self.hint = hint
+        super().__init__(message + (f" ({hint})" if hint else ""))
+
+
+def article_number(text: str) -> int:
+    """The article number of ``76``, ``七十六``, ``第七十六条`` (a trailing 款/项 is ignored).
+
+    Examples:
+        >>> article_number("76"), article_number("第七十六条"), article_number("第一百零二条第二款")
+        (76, 76, 102)
+
+    Raises:
+        ValueError: not an article number.
+    """
+    mo = re.match(rf"^\s*第?([{_NUMERAL}\d０-９]+)条?", text)
+    if not mo:
+        raise ValueError(f"not an article number: {text!r}")
+    return chinese_number(mo.group(1))
+
+
+def find_statutes(title: str, lib: Library | None = None) -> list[Statute]:
+    """The held versions of a title, which may carry a version parenthetical (``统计法（2009年修订）``).
+
+    Raises:
+        LawLookupError: the title is not held (with the closest held titles).
+    """
+    lib = lib or library()
+    mo = re.match(r"^《?([^》（(]+)》?\s*(?:[（(]([^）)]*)[）)])?\s*$", title.strip())
+    name, version = (mo.group(1), mo.group(2)) if mo else (title, None)
+    found = lib.find(name, version if version and re.search(r"\d{4}", version) else None)
+    if not found:
+        held = lib.versions(name)
+        if held:
+            raise LawLookupError(f"no held version of '{name}' matches '{version}'",
+                                 "held: " + ", ".join(s.stem for s in held))
+        raise LawLookupError(f"no held statute titled '{name}'", suggest_title(name, lib))
+    return found
+
+
+def _codes_citing(items: Iterable[ItemRef], lib: Library) -> dict[tuple[str, int], list[ItemRef]]:
+    out: dict[tuple[str, int], list[ItemRef]] = {}
+    for it in items:
+        for b in it.basis:
+            for r in _resolve_cached(lib, b):
+                if r.statute is not None and not r.problem:
+                    lst = out.setdefault((r.statute.stem, r.ref.article), [])
+                    if it not in lst:
+                        lst.append(it)
+    return out
+
+
+def _dates(s: Statute) -> str:
+    eff = s.effective.isoformat() if s.effective else "未载明（末条无施行日期）"
+    return f"版本 {s.version.isoformat()}，施行（末条所载）{eff}；文本 {s.source}"
+
+
+def render_article(title: str, article: str, items: Iterable[ItemRef], lib: Library | None = None) -> str:
+    """The text of one article of every held version of `title`, with the items whose basis cites it.
+
+    Raises:
+        LawLookupError: the title or the article is not held.
+        ValueError: `article` is not an article number.
+    """
+    lib = lib or library()
+    n = article_number(article)
+    statutes = [s for s in find_statutes(title, lib) if n in s.articles]
+    if not statutes:
+        s = find_statutes(title, lib)[-1]
+        labels = [a.label for a in s.articles.values()]
+        raise LawLookupError(f"{s.label} has no {article_label(n)} (it has 第一条 to {labels[-1]})",
+                             suggest(article_label(n), labels))
+    by_art = _codes_citing(items, lib)
+    out = []
+    for s in statutes:
+        art = s.articles[n]
+        out.append(f"《{s.title}》{art.label}" + (f"（{art.chapter}）" if art.chapter else ""))
+        out.append(_dates(s))
+        out.append("")
+        out.append(art.text)
+        out.append("")
+        cites = by_art.get((s.stem, n), [])
+        if cites:
+            out.append(f"编码此条的事项（{len(cites)}）：")
+            out.extend(f"  {i.code}\t{i.name}\t{i.ruleset}" for i in sorted(cites, key=lambda i: (i.code, i.ruleset)))
+        else:
+            excluded, _ = lib.excluded(s)
+            out.append(f"未编码为事项；排除理由：{excluded[n]}" if n in excluded else "没有事项引用此条。")
+        out.append("")
+    return "\n".join(out).rstrip() + "\n"
+
+
+def render_chapter(title: str, items: Iterable[ItemRef], lib: Library | None = None) -> str:
+    """The articles of the liability chapter of every held version of `title`, with their coverage.
+
+    Raises:
+        LawLookupError: the title is not held.
+    """
+    lib = lib or library()
+    by_art = _codes_citing(items, lib)
+    out = []
+    for s in find_statutes(title, lib):
+        excluded, _ = lib.excluded(s)
+        chapters = [c.title for c in s.chapters if c.is_liability]
+        out.append(f"《{s.title}》" + (chapters[0] if chapters else "（无法律责任章：全部条文）"))
+        out.append(_dates(s))
+        for n in s.liability_articles:
+            art = s.articles[n]
+            kinds = penalty_kinds_in(art.text)
+            codes = [i.code for i in by_art.get((s.stem, n), [])]
+            if codes:
+                state = "已编码 " + ", ".join(sorted(set(codes)))
+            elif n in excluded:
+                state = "已排除：" + excluded[n]
+            elif kinds:
+                state = "未覆盖"
+            else:
+                state = "不设行政处罚"
+            first = art.paragraphs[0].text if art.paragraphs else ""
+            out.append(f"  {art.label}\t{'、'.join(kinds) or '—'}\t{state}\t{first[:40]}{'…' if len(first) > 40 else ''}")
+        cov = coverage(items, lib, in_scope_only=False)
+        mine = next(c for c in cov if c.statute.stem == s.stem)
+        out.append(f"  处罚条文 {len(mine.penalty)}，已编码或排除 {len(mine.penalty) - len(mine.uncovered)}"
+                   f"（{mine.share:.0%}）")
+        out.append("")
+    return "\n".join(out).rstrip() + "\n"
+
+
+def render_coverage(covs: list[StatuteCoverage]) -> str:
+    """The law-coverage table of `zhifa coverage --law`: one row per statute version, then the totals."""
+    rows = [("法规（版本）", "处罚条文", "已编码", "已排除", "未覆盖", "编码或排除")]
+    tp = te = tx = 0
+    for c in covs:
+        d = c.as_dict()
+        tp, te, tx = tp + d["penalty_articles"], te + d["encoded"], tx + d["excluded"]
+        rows.append((f"{c.statute.title}（{d['version']}）", str(d["penalty_articles"]), str(d["encoded"]),
+                     str(d["excluded"]), str(len(d["uncovered"])), f"{c.share:.0%}" if c.penalty else "—"))
+    rows.append(("合计", str(tp), str(te), str(tx), str(tp - te - tx), f"{(te + tx) / tp:.0%}" if tp else "—"))
+    width = [max(_width(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(cell + " " * (width[i] - _width(cell)) if i == 0 else " " * (width[i] - _width(cell)) + cell
+                       for i, cell in enumerate(r)).rstrip() for r in rows]
+    unc = [f"{c.statute.title}（{c.statute.version.isoformat()}）未覆盖：{'、'.join(article_label(n) for n in c.uncovered)}"
+           for c in covs if c.uncovered]
+    return "\n".join(lines + ([""] + unc if unc else [])) + "\n"
+
+
+def _width(text: str) -> int:
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def render_quotes(basis: Iterable[str], lib: Library | None = None) -> str:
+    """The 法条原文 section of a decision's text view: the held texts its item's basis cites ("" if none).
+
+    Examples:
+        >>> print(render_quotes(["《行政处罚法》第九条第（一）项"]))
+        <BLANKLINE>
+        法条原文：
+          《中华人民共和国行政处罚法》（2021-01-22）第九条第（一）项
+            （一）警告、通报批评；
+    """
+    quotes = quote_basis(basis, lib)
+    if not quotes:
+        return ""
+    lines = ["", "法条原文："]
+    for heading, text in quotes:
+        lines.append(f"  {heading}")
+        lines.extend(f"    {ln}" for ln in text.split("\n"))
+    return "\n".join(lines)
