@@ -990,3 +990,117 @@ def render_quotes(basis: Iterable[str], lib: Library | None = None) -> str:
         lines.append(f"  {heading}")
         lines.extend(f"    {ln}" for ln in text.split("\n"))
     return "\n".join(lines)
+
+
+# reading penalties back from the text -------------------------------------------------------------------
+
+_NUM = rf"[{_NUMERAL}\d.０-９]+"
+_FINE = re.compile(
+    rf"(?P<r1>{_NUM})元?以上(?P<r2>{_NUM})元以下"
+    rf"|(?P<m1>{_NUM})倍以上(?P<m2>{_NUM})倍以下"
+    rf"|百分之(?P<p1>{_NUM})以上百分之(?P<p2>{_NUM})以下"
+    rf"|(?P<mu>{_NUM})倍以下"
+    rf"|百分之(?P<pu>{_NUM})以下"
+    rf"|(?P<ru>{_NUM})元以下"
+    rf"|处以?(?P<rf>{_NUM})元(?:的)?罚款")
+
+
+def amount(text: str) -> float:
+    """The value of an amount as statutes write it: Chinese numerals, digits, or digits with 万.
+
+    Examples:
+        >>> amount("五万"), amount("2万"), amount("1.5万"), amount("5000"), amount("二百")
+        (50000, 20000, 15000, 5000, 200)
+    """
+    text = text.translate(_FULLWIDTH)
+    if re.fullmatch(r"[\d.]+万?", text):
+        value = float(text.rstrip("万")) * (10000 if text.endswith("万") else 1)
+        return int(value) if value == int(value) else value
+    return chinese_number(text)
+
+
+def fine_ranges(text: str) -> list[tuple[str, float, float]]:
+    """The fine ranges a text sets, as (basis, low, high): basis ``yuan``, ``multiple`` or ``percent``;
+    an upper bound alone (``一万元以下``) gives low 0, a fixed amount (``处二百元罚款``) low = high.
+
+    Examples:
+        >>> fine_ranges("处五千元以上五万元以下的罚款；情节严重的，处五万元以上二十万元以下的罚款")
+        [('yuan', 5000, 50000), ('yuan', 50000, 200000)]
+        >>> fine_ranges("没收违法所得，并处违法所得一倍以上五倍以下的罚款；没有违法所得的，处一万元以下罚款")
+        [('multiple', 1, 5), ('yuan', 0, 10000)]
+        >>> fine_ranges("处工程合同价款百分之二以上百分之四以下的罚款，可以处货值三倍以下罚款，处二百元罚款")
+        [('percent', 2, 4), ('multiple', 0, 3), ('yuan', 200, 200)]
+    """
+    out = []
+    for mo in _FINE.finditer(text):
+        g = mo.groupdict()
+        if g["r1"]:
+            out.append(("yuan", amount(g["r1"]), amount(g["r2"])))
+        elif g["m1"]:
+            out.append(("multiple", amount(g["m1"]), amount(g["m2"])))
+        elif g["p1"]:
+            out.append(("percent", amount(g["p1"]), amount(g["p2"])))
+        elif g["mu"]:
+            out.append(("multiple", 0, amount(g["mu"])))
+        elif g["pu"]:
+            out.append(("percent", 0, amount(g["pu"])))
+        elif g["ru"]:
+            out.append(("yuan", 0, amount(g["ru"])))
+        else:
+            out.append(("yuan", amount(g["rf"]), amount(g["rf"])))
+    return out
+
+
+# How each declared penalty kind (and measure) is worded in statutes: the kind's name is always accepted too.
+KIND_WORDING = {
+    "警告": r"警告",
+    "通报批评": r"通报批评",
+    "罚款": r"罚款",
+    "没收违法所得": r"没收[^。；]{0,20}?违法所得",
+    "没收非法财物": r"没收[^。；]{0,40}?(?:工具|物品|财物|设备|器材|器械|车辆|出版物|产品|农药|兽药|动物|林木|木材|"
+                    r"设施|用具|船舶|物资|原材料|材料|燃气|制品|音像|电子|非法)",
+    "没收实物": r"没收实物",
+    "暂扣许可证件": r"暂扣",
+    "降低资质等级": r"降低资质等级",
+    "吊销许可证件": r"吊销[^。；]{0,30}?(?:许可证|执照|证书|证件|资格|资质|登记证)",
+    "限制开展生产经营活动": r"限制(?:开展)?生产经营|限制生产",
+    "责令停产停业": r"责令[^。；，]{0,8}?(?:停产停业|停业整顿|停业整治|停产整治|停产整顿|停业|停产|停止营业)",
+    "责令关闭": r"关闭",
+    "限制从业": r"限制从业|不得从事|禁止[^。；，]{0,10}?从事",
+    "行政拘留": r"拘留",
+    "责令改正": r"改正|责令停止|恢复原状|采取补救措施|补种|消除",
+    "责令限期拆除": r"拆除",
+    "责令暂停施工": r"暂停施工|停止施工",
+}
+
+
+def kind_in_text(kind: str, text: str) -> bool:
+    """Whether `text` sets the penalty kind (or measure) `kind`, by its wording in `KIND_WORDING` or its name.
+
+    Examples:
+        >>> kind_in_text("吊销许可证件", "情节严重的，由原发证机关吊销营业执照"), kind_in_text("责令停产停业", "责令停业整治")
+        (True, True)
+        >>> kind_in_text("没收非法财物", "处二百元罚款")
+        False
+    """
+    return kind in text or bool(re.search(KIND_WORDING.get(kind, re.escape(kind)), text))
+
+
+def cited_text(basis: Iterable[str], lib: Library | None = None) -> tuple[str, list[Resolved]]:
+    """The held text a basis cites, joined (for a 项: its paragraph's lead sentence and the 项, since the
+    penalty usually stands in the lead), and the resolved references; ("", []) when nothing is held."""
+    lib = lib or library()
+    parts, refs = [], []
+    for b in basis:
+        for r in _resolve_cached(lib, b):
+            art = r.article
+            if art is None:
+                continue
+            refs.append(r)
+            if r.ref.item:
+                paras = art.paragraphs if r.ref.paragraph is None else art.paragraphs[r.ref.paragraph - 1:r.ref.paragraph]
+                para = next((p for p in paras if any(c.number == r.ref.item for c in p.clauses)), None)
+                parts.append(f"{para.text}\n{r.text}" if para else r.text or "")
+            else:
+                parts.append(r.text or "")
+    return "\n".join(parts), refs
