@@ -749,7 +749,8 @@ def coverage_diagnostics(items: Iterable, lib: Library | None = None) -> list[Di
             span=Span(source=s.source, line=first.line, column=1, end_line=first.line, end_column=1 + len(first.label)),
             message=f"{len(unc)} of {len(cov.penalty)} penalty articles of {s.label} are neither encoded by an "
                     f"item nor excluded: {shown}",
-            hint=f"encode them, or list them with the reason in law/excluded/{s.stem}.csv (header 条款,理由)"))
+            hint=f"encode them, or list them with the reason in {display_path(lib.excluded_dir / (s.stem + '.csv'))} "
+                 f"(header 条款,理由)"))
     return diags
 
 
