@@ -942,7 +942,8 @@ def render_chapter(title: str, items: Iterable[ItemRef], lib: Library | None = N
             else:
                 state = "不设行政处罚"
             first = art.paragraphs[0].text if art.paragraphs else ""
-            out.append(f"  {art.label}\t{'、'.join(kinds) or '—'}\t{state}\t{first[:40]}{'…' if len(first) > 40 else ''}")
+            shown = first[:40] + ("…" if len(first) > 40 else "")
+            out.append(f"  {art.label}\t{'、'.join(kinds) or '—'}\t{state}\t{shown}")
         cov = coverage(items, lib, in_scope_only=False)
         mine = next(c for c in cov if c.statute.stem == s.stem)
         out.append(f"  处罚条文 {len(mine.penalty)}，已编码或排除 {len(mine.penalty) - len(mine.uncovered)}"
@@ -1099,7 +1100,8 @@ def cited_text(basis: Iterable[str], lib: Library | None = None) -> tuple[str, l
                 continue
             refs.append(r)
             if r.ref.item:
-                paras = art.paragraphs if r.ref.paragraph is None else art.paragraphs[r.ref.paragraph - 1:r.ref.paragraph]
+                p = r.ref.paragraph
+                paras = art.paragraphs if p is None else art.paragraphs[p - 1:p]
                 para = next((p for p in paras if any(c.number == r.ref.item for c in p.clauses)), None)
                 parts.append(f"{para.text}\n{r.text}" if para else r.text or "")
             else:

@@ -239,7 +239,8 @@ class _ToModel(Transformer):
 
     def basis(self, meta, c):
         # third, where each text starts (after its opening quote): `_tagged` reads the texts, an item keeps both
-        return ("basis", tuple(_string(s) for s in c), tuple(self._sp(s)._replace(column=self._sp(s).column + 1) for s in c))
+        spans = tuple(self._sp(s) for s in c)
+        return ("basis", tuple(_string(s) for s in c), tuple(sp._replace(column=sp.column + 1) for sp in spans))
 
     def override(self, meta, c):
         return True

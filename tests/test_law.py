@@ -86,7 +86,8 @@ def test_parse_statute_paragraphs_and_items(tmp_path):
             "## 第二章 罚则\n\n### 第一节 一般规定\n\n第二条 有下列行为之一的，处二百元罚款：\n\n（一）甲；\n\n（二）乙。\n\n"
             "有前款行为，情节严重的，处一千元以上五千元以下罚款。\n\n第三条 本条例自2020年1月1日起施行。\n")
     s = law.parse_statute(text, tmp_path / "测试条例(2019-12-01).md")
-    assert (s.title, s.short, s.version.isoformat(), s.effective.isoformat()) == ("测试条例", "测试条例", "2019-12-01", "2020-01-01")
+    assert (s.title, s.short, s.version.isoformat(), s.effective.isoformat()) == (
+        "测试条例", "测试条例", "2019-12-01", "2020-01-01")
     assert sorted(s.articles) == [1, 2, 3] and s.liability_articles == (2, 3) and s.penalty_articles == (2,)
     a = s.articles[2]
     assert [len(p.clauses) for p in a.paragraphs] == [2, 0]
@@ -113,7 +114,8 @@ def test_parse_statute_paragraphs_and_items(tmp_path):
     ("浙政办发〔2021〕51号（据桐庐县人民政府政策解读转述）", []),
 ])
 def test_resolve(basis, expected):
-    got = [(r.statute.stem if r.statute else None, str(r.ref), r.problem is not None) for r in law.library().resolve(basis)]
+    got = [(r.statute.stem if r.statute else None, str(r.ref), r.problem is not None)
+           for r in law.library().resolve(basis)]
     assert got == expected
 
 
