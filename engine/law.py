@@ -996,7 +996,7 @@ def render_quotes(basis: Iterable[str], lib: Library | None = None) -> str:
 
 # reading penalties back from the text -------------------------------------------------------------------
 
-_NUM = rf"[{_NUMERAL}\d.０-９]+"
+_NUM = rf"[{_NUMERAL}点\d.０-９]+"
 _FINE = re.compile(
     rf"(?P<r1>{_NUM})元?以上(?P<r2>{_NUM})元以下"
     rf"|(?P<m1>{_NUM})倍以上(?P<m2>{_NUM})倍以下"
@@ -1011,10 +1011,13 @@ def amount(text: str) -> float:
     """The value of an amount as statutes write it: Chinese numerals, digits, or digits with 万.
 
     Examples:
-        >>> amount("五万"), amount("2万"), amount("1.5万"), amount("5000"), amount("二百")
-        (50000, 20000, 15000, 5000, 200)
+        >>> amount("五万"), amount("2万"), amount("1.5万"), amount("5000"), amount("二百"), amount("零点五")
+        (50000, 20000, 15000, 5000, 200, 0.5)
     """
     text = text.translate(_FULLWIDTH)
+    if "点" in text:  # 百分之零点五: a whole part and decimal digits read one by one
+        whole, frac = text.split("点", 1)
+        return (chinese_number(whole) if whole else 0) + float("0." + "".join(str(_DIGITS[c]) for c in frac))
     if re.fullmatch(r"[\d.]+万?", text):
         value = float(text.rstrip("万")) * (10000 if text.endswith("万") else 1)
         return int(value) if value == int(value) else value
@@ -1064,7 +1067,7 @@ KIND_WORDING = {
     "没收实物": r"没收实物",
     "暂扣许可证件": r"暂扣",
     "降低资质等级": r"降低资质等级",
-    "吊销许可证件": r"吊销[^。；]{0,30}?(?:许可证|执照|证书|证件|资格|资质|登记证)",
+    "吊销许可证件": r"吊销[^。；]{0,30}?(?:许可证|执照|证书|证件|资格|资质|登记证|合格证|证)",
     "限制开展生产经营活动": r"限制(?:开展)?生产经营|限制生产",
     "责令停产停业": r"责令[^。；，]{0,8}?(?:停产停业|停业整顿|停业整治|停产整治|停产整顿|停业|停产|停止营业)",
     "责令关闭": r"关闭",
