@@ -230,7 +230,8 @@ def _make_item(rng: random.Random, code: str, domain: str, category: str) -> tup
     art, para = 5 + n % 60, 1 + n % 4
     row = [code, f"违反{domain}管理规定的第{n}类行为（合成）", domain,
            category if rng.random() < 0.03 else "",  # a few rows fill the optional category column
-           f"《杭州市{domain}管理条例》第{art}条第{para}款" + (f"；《浙江省{domain}条例》第{art + 3}条" if n % 3 == 0 else ""),
+           # made-up titles: a real title held in rulesets/law with a made-up article would be an unknown-article
+           f"《杭州市{domain}管理条例（合成）》第{art}条第{para}款" + (f"；《浙江省{domain}条例（合成）》第{art + 3}条" if n % 3 == 0 else ""),
            cell(fines["individual"]) if "individual" in fines else "",
            cell(fines["organisation"]) if "organisation" in fines else "",
            cell(fines["all"]) if "all" in fines else "",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from engine import model as m
+from engine import law, model as m
 from engine.compose import Composite
 from engine.errors import Diagnostic, suggest
 from engine.places import PlaceCodeError, divisions, normalise_code
@@ -302,6 +302,7 @@ def check(comp: Composite, merge_diags: list[Diagnostic] = (), resolver: Resolve
                 if decl.is_fine and s.amount is not None:
                     fines[clause.party] = s
         statutory[item.code] = fines
+    diags.extend(law.check_items(comp.items.values()))  # a basis citing an article the held text lacks
 
     # agencies and areas ------------------------------------------------------
     for ag in comp.agencies.values():

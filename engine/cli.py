@@ -35,7 +35,9 @@ commands:
   areas      list the counties, townships/streets and zones of a ruleset
   rulesets   list the embedded default rulesets
   schema     print the JSON Schema of a case or a decision
-  coverage   which rules, grades, list entries and provisions the feature files exercise
+  coverage   which rules, grades, list entries and provisions the feature files exercise;
+             with --law: the share of each statute's penalty articles encoded or excluded
+  law        an article of a shipped statute and the items that encode it
 
 exit codes: 0 success, 1 a problem in the input (bad case, ruleset error), 2 a usage error.
 Run 'zhifa COMMAND --help' for the options of each command.
@@ -72,6 +74,8 @@ examples:
                          "by default, the embedded ruleset that declares the case's county")
     ev.add_argument("--format", "-f", choices=("json", "text"), default="json", help="output format (default json)")
     ev.add_argument("--processes", "-p", type=int, default=1, metavar="N", help="worker processes for batches")
+    ev.add_argument("--quote-law", action="store_true",
+                    help="with --format text: append the cited article texts (法条原文) to each decision")
 
     ck = sub.add_parser("check", help="parse and statically check rulesets",
                         formatter_class=argparse.RawDescriptionHelpFormatter, description="""\
@@ -111,11 +115,30 @@ examples:
   zhifa coverage --ruleset zhejiang
   zhifa coverage --ruleset hangzhou/shangcheng --markdown reports/coverage-shangcheng.md
 """)
-    cv.add_argument("--ruleset", "-r", required=True, metavar="NAME|PATH")
+    cv.add_argument("--ruleset", "-r", metavar="NAME|PATH", help="required unless --law (then: all rulesets)")
+    cv.add_argument("--law", action="store_true",
+                    help="law coverage instead: per statute, penalty articles encoded by items, excluded, uncovered")
+    cv.add_argument("--format", "-f", choices=("json", "text"), default="text", help="with --law: output format")
     cv.add_argument("--features", default=None, metavar="DIR",
                     help="the features directory (default: ./features, else the checkout's features/)")
     cv.add_argument("--log", default=None, metavar="FILE", help="read this evaluation log instead of running pytest")
     cv.add_argument("--markdown", default=None, metavar="FILE", help="also write a Markdown report to FILE")
+
+    lw = sub.add_parser("law", help="an article of a shipped statute and the items that encode it",
+                        formatter_class=argparse.RawDescriptionHelpFormatter, description="""\
+Print an article of a statute shipped with the rulesets (rulesets/law), its version and effective date, and
+the items whose basis cites it. Without ARTICLE, list the articles of the statute's liability chapter with
+their coverage (encoded by items, excluded with a reason, or uncovered). Exits 1 for a title or article
+that is not held.
+
+examples:
+  zhifa law 森林法 76
+  zhifa law 中华人民共和国森林法 第七十六条 --ruleset jinhua/yiwu
+  zhifa law 统计法（2009年修订）
+""")
+    lw.add_argument("title", metavar="TITLE", help="full or short title, optionally with a version: 统计法（2024年修正）")
+    lw.add_argument("article", metavar="ARTICLE", nargs="?", help="76, 七十六 or 第七十六条")
+    lw.add_argument("--ruleset", "-r", metavar="NAME|PATH", help="only the items of this ruleset (and its parents)")
     return p
 
 
@@ -258,7 +281,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
                     texts.append(f"案件 {rec['case_id'] or '#' + str(i)}：无法评估——{rec['message']}")
                 else:
                     results.append(outcome.model_dump(mode="json"))
-                    texts.append(outcome.to_text())
+                    texts.append(outcome.to_text() + (_quoted_law(outcome, fixed) if args.quote_law else ""))
                 progress.step()
                 continue
             rs = fixed
@@ -276,7 +299,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
                 rs = engine.load_ruleset(name)
             decision = engine.evaluate(case, rs)
             results.append(decision.model_dump(mode="json"))
-            texts.append(decision.to_text())
+            texts.append(decision.to_text() + (_quoted_law(decision, rs) if args.quote_law else ""))
         except engine.EngineError as exc:
             failed = True
             rec = _error_record(i, case, exc)
@@ -293,6 +316,16 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     else:
         out.writelines(_dump(r) + "\n" for r in results)
     return EXIT_INPUT if failed else EXIT_OK
+
+
+def _quoted_law(decision: Any, rs: Any) -> str:
+    from engine import law
+
+    try:
+        basis = rs.item(decision.item.code).basis
+    except engine.UnknownItem:  # an item of an older version only: nothing to quote from the newest catalogue
+        return ""
+    return law.render_quotes(basis)
 
 
 def _ruleset_dirs(path: Path) -> list[Path]:
@@ -330,6 +363,14 @@ def _cmd_check(args: argparse.Namespace) -> int:
                 for d in rs.warnings:
                     print(d.render())
             warnings += len(rs.warnings)
+    from engine import law
+
+    items, _ = law.ruleset_items(t for raw in args.paths if Path(raw).exists() for t in _ruleset_dirs(Path(raw)))
+    for d in law.coverage_diagnostics(items):  # over the whole checked tree: one per statute
+        errors += d.severity == "error"
+        warnings += d.severity == "warning"
+        if d.severity == "error" or not args.no_warnings:
+            print(d.render())
     print(f"checked {checked} ruleset(s): {errors} error(s), {warnings} warning(s)", file=sys.stderr)
     return EXIT_INPUT if errors else EXIT_OK
 
@@ -374,6 +415,12 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 def _cmd_coverage(args: argparse.Namespace) -> int:
     from engine import coverage
 
+    if args.law:
+        return _cmd_law_coverage(args)
+    if not args.ruleset:
+        print("zhifa coverage: --ruleset is required (unless --law)", file=sys.stderr)
+        return EXIT_USAGE
+
     features = Path(args.features) if args.features else Path("features")
     if args.features is None and not features.is_dir():
         features = Path(__file__).resolve().parents[1] / "features"
@@ -397,6 +444,41 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
     return EXIT_OK if code == 0 else EXIT_INPUT
 
 
+def _law_items(ruleset: str | None) -> list:
+    from engine import law
+
+    targets = [ruleset] if ruleset else law.embedded_rulesets()
+    items, failed = law.ruleset_items(targets)
+    if ruleset and failed:
+        engine.load_ruleset(ruleset)  # raises the ruleset's own errors (e.g. no such ruleset)
+    return items
+
+
+def _cmd_law_coverage(args: argparse.Namespace) -> int:
+    from engine import law
+
+    covs = law.coverage(_law_items(args.ruleset), in_scope_only=False)
+    if args.format == "json":
+        print(json.dumps([c.as_dict() for c in covs], ensure_ascii=False, indent=2))
+    else:
+        print(law.render_coverage(covs), end="")
+    return EXIT_OK
+
+
+def _cmd_law(args: argparse.Namespace) -> int:
+    from engine import law
+
+    try:
+        items = _law_items(args.ruleset)
+        out = (law.render_article(args.title, args.article, items) if args.article
+               else law.render_chapter(args.title, items))
+    except (law.LawLookupError, ValueError) as exc:
+        print(f"zhifa law: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    print(out, end="")
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``zhifa`` command; return its exit code."""
     parser = _parser()
@@ -405,7 +487,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USAGE
     handler = {"evaluate": _cmd_evaluate, "check": _cmd_check, "items": _cmd_items, "areas": _cmd_areas,
-               "rulesets": _cmd_rulesets, "schema": _cmd_schema, "coverage": _cmd_coverage}[args.command]
+               "rulesets": _cmd_rulesets, "schema": _cmd_schema, "coverage": _cmd_coverage,
+               "law": _cmd_law}[args.command]
     try:
         return handler(args)
     except engine.RulesetError as exc:

@@ -368,6 +368,18 @@ def _header(headings: list[str], raw: str, source: str, diags: list[Diagnostic])
     return None if problems else header
 
 
+def _basis_cell(cell: str, source: str, line: int, column: int) -> tuple[tuple[str, ...], tuple[Span, ...]]:
+    """The basis texts of a cell (separated by ';' or '；') and where each starts."""
+    texts, spans, pos = [], [], 0
+    for part in cell.replace("；", ";").split(";"):
+        text = part.strip()
+        if text:
+            texts.append(text)
+            spans.append(_cell_span(source, line, column + pos + len(part) - len(part.lstrip()), text))
+        pos += len(part) + 1
+    return tuple(texts), tuple(spans)
+
+
 def read_catalogue(text: str, source: str, diags: list[Diagnostic]) -> list[m.Item]:
     """Read an item table (CSV, or TSV if the file is tab-separated); append row-level problems to `diags`."""
     if "\x00" in text:
@@ -446,11 +458,12 @@ def read_catalogue(text: str, source: str, diags: list[Diagnostic]) -> list[m.It
         if cited not in metas:
             metas[cited] = m.Meta(sources=(cited,))
         requires = cells[i_requires].split(";") if i_requires is not None else ()
+        basis, basis_spans = _basis_cell(cells[i_basis], source, line, starts[i_basis])
         items.append(m.Item(
             code=cells[i_code], name=cells[i_name],
             domain=m.Ref(name=cells[i_domain], span=_cell_span(source, line, starts[i_domain], cells[i_domain])),
             category=category,
-            basis=tuple(b.strip() for b in cells[i_basis].replace("；", ";").split(";") if b.strip()),
+            basis=basis, basis_spans=basis_spans,
             requires=tuple(m.Ref(name=r.strip(), span=span) for r in requires if r.strip()),
             penalties=tuple(penalties), meta=metas[cited], span=span))
     return items

@@ -286,6 +286,7 @@ class Item(Node):
     domain: Ref | None = None
     category: Category | None = None
     basis: tuple[str, ...] = ()
+    basis_spans: tuple[Span, ...] = ()  # where each basis text stands (its quoted string or catalogue cell part)
     requires: tuple[Ref, ...] = ()
     penalties: tuple[PenaltyClause, ...] = ()
     measures: tuple[ItemMeasure, ...] = ()

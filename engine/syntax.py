@@ -243,7 +243,9 @@ class _ToModel(Transformer):
         return "unconfirmed"
 
     def basis(self, meta, c):
-        return ("basis", tuple(_string(s) for s in c))
+        # third, where each text starts (after its opening quote): `_tagged` reads the texts, an item keeps both
+        spans = tuple(self._sp(s) for s in c)
+        return ("basis", tuple(_string(s) for s in c), tuple(sp._replace(column=sp.column + 1) for sp in spans))
 
     def override(self, meta, c):
         return True
@@ -433,6 +435,7 @@ class _ToModel(Transformer):
             if type(cl) is tuple and cl[0] in ("domain", "category"):
                 fields[cl[0]] = cl[1]
         return m.Item(code=code.name, name=_string(name), basis=tuple(b for t in self._tagged(clauses, "basis") for b in t),
+                      basis_spans=tuple(s for c in clauses if type(c) is tuple and c and c[0] == "basis" for s in c[2]),
                       requires=tuple(r for t in self._tagged(clauses, "requires") for r in t),
                       penalties=tuple(x for x in clauses if isinstance(x, m.PenaltyClause)),
                       measures=tuple(x for x in clauses if isinstance(x, m.ItemMeasure)),
