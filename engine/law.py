@@ -998,7 +998,9 @@ def render_quotes(basis: Iterable[str], lib: Library | None = None) -> str:
 
 _NUM = rf"[{_NUMERAL}点\d.０-９]+"
 _FINE = re.compile(
-    rf"(?P<r1>{_NUM})元?以上(?P<r2>{_NUM})元以下"
+    rf"(?P<q1>{_NUM})[%％]以上(?P<q2>{_NUM})[%％]以下"  # regulations of the 2000s write 0.5%以上1%以下
+    rf"|(?P<qu>{_NUM})[%％]以下"
+    rf"|(?P<r1>{_NUM})元?以上(?P<r2>{_NUM})元以下"
     rf"|(?P<m1>{_NUM})倍以上(?P<m2>{_NUM})倍以下"
     rf"|百分之(?P<p1>{_NUM})以上百分之(?P<p2>{_NUM})以下"
     rf"|(?P<mu>{_NUM})倍以下"
@@ -1035,11 +1037,17 @@ def fine_ranges(text: str) -> list[tuple[str, float, float]]:
         [('multiple', 1, 5), ('yuan', 0, 10000)]
         >>> fine_ranges("处工程合同价款百分之二以上百分之四以下的罚款，可以处货值三倍以下罚款，处二百元罚款")
         [('percent', 2, 4), ('multiple', 0, 3), ('yuan', 200, 200)]
+        >>> fine_ranges("处工程合同价款0.5%以上1%以下的罚款；可以并处工程造价2%以下的罚款")
+        [('percent', 0.5, 1), ('percent', 0, 2)]
     """
     out = []
     for mo in _FINE.finditer(text):
         g = mo.groupdict()
-        if g["r1"]:
+        if g["q1"]:
+            out.append(("percent", amount(g["q1"]), amount(g["q2"])))
+        elif g["qu"]:
+            out.append(("percent", 0, amount(g["qu"])))
+        elif g["r1"]:
             out.append(("yuan", amount(g["r1"]), amount(g["r2"])))
         elif g["m1"]:
             out.append(("multiple", amount(g["m1"]), amount(g["m2"])))
@@ -1059,9 +1067,9 @@ def fine_ranges(text: str) -> list[tuple[str, float, float]]:
 # How each declared penalty kind (and measure) is worded in statutes: the kind's name is always accepted too.
 KIND_WORDING = {
     "警告": r"警告",
-    "通报批评": r"通报批评",
+    "通报批评": r"通报批评|予以通报",
     "罚款": r"罚款",
-    "没收违法所得": r"没收[^。；]{0,20}?违法所得",
+    "没收违法所得": r"没收[^。；]{0,20}?违法所得|违法所得[^。；]{0,6}?予以没收",
     "没收非法财物": r"没收[^。；]{0,40}?(?:工具|物品|财物|设备|器材|器械|车辆|出版物|产品|农药|兽药|动物|林木|木材|"
                     r"设施|用具|船舶|物资|原材料|材料|燃气|制品|音像|电子|非法)",
     "没收实物": r"没收实物",
@@ -1071,7 +1079,7 @@ KIND_WORDING = {
     "限制开展生产经营活动": r"限制(?:开展)?生产经营|限制生产",
     "责令停产停业": r"责令[^。；，]{0,8}?(?:停产停业|停业整顿|停业整治|停产整治|停产整顿|停业|停产|停止营业)",
     "责令关闭": r"关闭",
-    "限制从业": r"限制从业|不得从事|禁止[^。；，]{0,10}?从事",
+    "限制从业": r"限制从业|不得从事|禁止[^。；，]{0,10}?从事|停止执业",
     "行政拘留": r"拘留",
     "责令改正": r"改正|责令停止|恢复原状|采取补救措施|补种|消除",
     "责令限期拆除": r"拆除",
@@ -1109,4 +1117,20 @@ def cited_text(basis: Iterable[str], lib: Library | None = None) -> tuple[str, l
                 parts.append(f"{para.text}\n{r.text}" if para else r.text or "")
             else:
                 parts.append(r.text or "")
+                parts.extend(_referred(art, r.ref.paragraph, r.text or ""))
     return "\n".join(parts), refs
+
+
+_SAME_ARTICLE = re.compile(rf"依照(前款|本条第(?P<n>[{_NUMERAL}]+)款)(?:的)?规定")
+
+
+def _referred(art, paragraph: int | None, text: str) -> list[str]:
+    """The paragraphs of the same article that `text` applies by reference ("依照前款规定处以罚款")."""
+    if paragraph is None:
+        return []
+    out = []
+    for mo in _SAME_ARTICLE.finditer(text):
+        k = paragraph - 1 if mo.group(1) == "前款" else chinese_number(mo.group("n"))
+        if 1 <= k <= len(art.paragraphs) and k != paragraph:
+            out.append(art.paragraphs[k - 1].text)
+    return out

@@ -176,7 +176,7 @@ def _bases():
     for path in RULESETS.glob("*/*.csv"):
         with path.open(encoding="utf-8", newline="") as f:
             for row in csv.DictReader(f):
-                if row["事项编码"].startswith(CODES):
+                if row.get("事项编码", "").startswith(CODES):  # other tables (divisions) have no such column
                     out += [(row["事项编码"], b.strip()) for b in row["法律依据"].split(";") if b.strip()]
     for path in (RULESETS / "zhejiang" / "2022-01-01.rules", RULESETS / "hangzhou" / "2022-01-01.rules"):
         for code, basis in re.findall(r'^item (\S+) .*?\n  (?:.*\n  )*?basis "([^"]+)"', path.read_text(encoding="utf-8"),
