@@ -259,6 +259,10 @@ def check(comp: Composite, merge_diags: list[Diagnostic] = (), resolver: Resolve
                 err("unknown-fact", f"unknown fact '{r.name}' in 'requires'", r.span, suggest(r.name, comp.facts))
             elif f.type != "yes/no":
                 err("type-mismatch", f"'requires' needs a yes/no fact; '{r.name}' is {f.type}", r.span)
+        for old in item.continues:
+            if old in comp.items:
+                err("continues-in-force", f"item '{item.code}' continues '{old}', which is still in force in this "
+                                          f"version", item.span, f"repeal item {old}")
         for im in item.measures:
             for ref in im.names:
                 known(ref, comp.sanctions, "sanction")

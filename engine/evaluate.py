@@ -75,6 +75,7 @@ class _Assessment:
     """What one version of the rules says about outcome and penalty."""
 
     program: Program
+    code: str = ""  # the item code assessed (a renumbered item's old or new code, see `_versions`)
     outcome: str = "penalty"
     grade: str | None = None
     graded: bool = False
@@ -307,7 +308,7 @@ def _yuan(amount: m.Amount, typed: dict, code: str) -> tuple[Decimal, Decimal]:
 
 
 def _assess(c: Case, prog: Program, facts: dict, typed: dict) -> _Assessment:
-    a = _Assessment(program=prog)
+    a = _Assessment(program=prog, code=c.item)
     code = c.item
     item = prog.items[code]
     surviving, overridden = _fired(prog, prog.matcher1, facts)
@@ -513,7 +514,7 @@ def evaluate(case: Case | Mapping[str, Any], ruleset: Ruleset) -> Decision:
     """
     c = parse_case(case)
     run = _decide(c, ruleset)
-    return run.decision.model_copy(update={"questions": _questions(c, ruleset, run)})
+    return run.decision.model_copy(update={"questions": _questions(run.case, ruleset, run)})
 
 
 @dataclass
@@ -527,41 +528,66 @@ class _Run:
     facts2: dict
     typed: dict
     conditional: list[tuple[CRule, str]]
+    case: Case  # as judged: its item is the judging version's code for a renumbered item
 
 
 def _decide(c: Case, ruleset: Ruleset, *, strict_proposal: bool = True) -> _Run:
     """The legal steps in order: versions (art. 37), facts, jurisdiction (arts. 22-25), outcome and range
     (arts. 28-36), decision rules (flags, retention, procedure), assembly."""
-    prog, prog_act, home, repealed = _versions(c, ruleset)
+    prog, prog_act, home, code, old_code, repealed = _versions(c, ruleset)
+    if code != c.item:  # the case names a renumbered item: judge it under the code the judging version uses
+        c = c.model_copy(update={"item": code})
     typed = _facts(c, home)
     facts = _base_facts(c, home, typed)
     handler, n_cands, jur_steps, cands = _jurisdiction(c, home)
-    chosen, lex_steps = _choose_version(c, ruleset, prog, prog_act, home, repealed, facts, typed)
+    chosen, lex_steps = _choose_version(c, ruleset, prog, prog_act, home, repealed, facts, typed, old_code)
     proposal = _proposal(c, chosen, strict_proposal)
-    facts2 = _decision_facts(facts, handler, n_cands, chosen, prog is not prog_act and _item_differs(c.item, prog, prog_act))
+    differ = prog is not prog_act and _item_differs(c.item, prog, prog_act, old_code)
+    facts2 = _decision_facts(facts, handler, n_cands, chosen, differ)
     steps2, flags, transfers, procedure, handler, conditional = _decision_rules(c, home, chosen, facts2, proposal,
                                                                                  handler, cands)
     decision = _assemble(c, ruleset, home, chosen, handler, jur_steps, lex_steps, steps2, flags, transfers, procedure)
     decision = decision.model_copy(update={"assumptions": _assumptions(c, home, chosen, decision, conditional)})
-    return _Run(decision, home, chosen, facts, facts2, typed, conditional)
+    return _Run(decision, home, chosen, facts, facts2, typed, conditional, c)
 
 
-def _versions(c: Case, ruleset: Ruleset) -> tuple[Program, Program, Program, bool]:
-    """第三十七条: the versions in force at the decision and at the act, and the one that judges the case."""
+def _versions(c: Case, ruleset: Ruleset) -> tuple[Program, Program, Program, str, str | None, bool]:
+    """第三十七条: the versions in force at the decision and at the act, the one that judges the case, the item
+    code it knows the act by, the act-time code, and whether the act is no longer an offence.
+
+    An item renumbered by a later version (``continues OLD``) is the same act under both codes: the case may
+    name either, and neither version reads the other's code as repealed.
+    """
     prog = ruleset.program_at(c.decided_on)
     if prog is None:
         raise CaseError([_problem("decided_on", f"no version of {ruleset.name} is in force on {c.decided_on}; the "
                                                 f"first takes effect on {ruleset.versions[0]}", "no_version")], c.case_id)
     prog_act = ruleset.program_at(c.ended_on or c.occurred_on) or ruleset.first
+    new_code = c.item if c.item in prog.items else _successor(prog, c.item)
+    old_code = c.item if c.item in prog_act.items else _predecessor(prog_act, prog.items.get(c.item))
     # an item repealed by the decision date is no longer an offence ("不认为是违法的"); its jurisdiction is judged
     # on the version that still lists it
-    repealed = prog_act is not prog and c.item not in prog.items and c.item in prog_act.items
-    return prog, prog_act, (prog_act if repealed else prog), repealed
+    repealed = prog_act is not prog and new_code is None and old_code is not None
+    if repealed:
+        return prog, prog_act, prog_act, old_code, old_code, True  # type: ignore[return-value]
+    return prog, prog_act, prog, new_code or c.item, old_code, False
 
 
-def _item_differs(code: str, new: Program, old: Program) -> bool:
+def _successor(prog: Program, code: str) -> str | None:
+    """The item of `prog` that continues `code` (``continues``), if any."""
+    return next((k for k, it in prog.items.items() if code in it.continues), None)
+
+
+def _predecessor(prog: Program, item: m.Item | None) -> str | None:
+    """The item of `prog` that `item` continues, if any."""
+    return next((k for k in item.continues if k in prog.items), None) if item is not None else None
+
+
+def _item_differs(code: str, new: Program, old: Program, old_code: str | None = None) -> bool:
     """Whether what the two versions say about item `code` differs (the item, its benchmark, its list entries,
     the general rules or parameters): only then does art. 37's choice arise for this case."""
+    if old_code is not None and old_code != code:
+        return True  # renumbered: the old and the new article are compared
     if (code in new.items) != (code in old.items):
         return True
     if code in new.items and new.items[code] != old.items[code]:
@@ -623,27 +649,36 @@ def _measures_provided(c: Case, prog: Program, typed: dict) -> list[CaseProblem]
 
 
 def _choose_version(c: Case, ruleset: Ruleset, prog: Program, prog_act: Program, home: Program, repealed: bool,
-                    facts: dict, typed: dict) -> tuple[_Assessment, list[Step]]:
+                    facts: dict, typed: dict, old_code: str | None = None) -> tuple[_Assessment, list[Step]]:
     """第三十七条: the act-time rules, unless the decision-time rules are lighter or no longer make it an offence."""
     if repealed:
-        return (_Assessment(program=home, outcome="no_penalty", has_penalty=False),
+        return (_Assessment(program=home, code=c.item, outcome="no_penalty", has_penalty=False),
                 [Step(rule="LEX-MITIOR", basis=f"{LAW}第三十七条",
                       text=f"决定时施行的规定（{_since(prog)}）已不再将该行为列为违法行为（事项已废止），适用新的规定，"
                            f"不予行政处罚")])
     chosen = _assess(c, prog, facts, typed)
-    if prog_act is prog or not _item_differs(c.item, prog, prog_act):
+    if prog_act is prog or not _item_differs(c.item, prog, prog_act, old_code):
         return chosen, []
-    if c.item not in prog_act.items:
+    if old_code is None:
         # absent from the act-time version means "not encoded there", not "lawful then": a version's date is when
         # the ruleset changed, not when each regulation took effect. Say so; a reviewer decides.
         return chosen, [Step(rule="LEX-MITIOR", basis=f"{LAW}第三十七条",
                              text=f"行为时施行的规则（{_since(prog_act)}）未载明本事项，按决定时施行的规定（{_since(prog)}）"
                                   f"计算；请核实行为时该规定是否已经施行")]
+    renumbered = old_code != c.item
+    if renumbered:
+        c = c.model_copy(update={"item": old_code})
     if _validate(c, prog_act)[1]:
         return chosen, [Step(rule="LEX-MITIOR", basis=f"{LAW}第三十七条",
                              text=f"案件不符合行为时施行的规则（{_since(prog_act)}）的地点或事实要求，适用决定时施行的规定"
                                   f"（{_since(prog)}）")]
     old = _assess(c, prog_act, _base_facts(c, prog_act, typed), typed)
+    if renumbered:
+        note = Step(rule="LEX-MITIOR", basis=f"{LAW}第三十七条",
+                    text=f"本事项在{_since(prog)}中编为{chosen.code}（{'；'.join(prog.items[chosen.code].basis)}），"
+                         f"行为时编为{old.code}（{'；'.join(prog_act.items[old.code].basis)}），为同一违法行为")
+        chosen.steps.insert(0, note)
+        old.steps.insert(0, note)
     if lighter(chosen.severity(), old.severity()):
         return chosen, [Step(rule="LEX-MITIOR", basis=f"{LAW}第三十七条",
                              text=f"行为时适用{_since(prog_act)}的规定，决定时已修改（{_since(prog)}）；新的规定处罚较轻，"
@@ -868,6 +903,7 @@ def _assemble(c: Case, ruleset: Ruleset, home: Program, chosen: _Assessment, han
               procedure: str) -> Decision:
     """The Decision as the contract shapes it: merged flags (one per code and condition), the explanation."""
     applied = chosen.program
+    item_code = chosen.code or c.item
     if not any(s.rule in _ORDER or s.rule.startswith("LIST:") for s in chosen.steps) and chosen.outcome == "penalty":
         chosen.steps.insert(0, Step(rule="OUTCOME", basis=f"{LAW}第五十七条第一款第（一）项",
                                     text="未发现依法不予处罚、可以不予处罚或者超过追责时效的情形，应当依法给予行政处罚"))
@@ -886,15 +922,15 @@ def _assemble(c: Case, ruleset: Ruleset, home: Program, chosen: _Assessment, han
                            basis="；".join(bases) or "；".join(decls[code].basis if code in decls else ()),
                            condition=cond)
                       for (code, cond), (reasons, bases) in merged.items() if cond is None or code not in outright)
-    item = applied.items[c.item]
+    item = applied.items[item_code]
     penalty = None
     if chosen.has_penalty:
         penalty = Penalty(grade=chosen.grade, adjustment=chosen.adjustment, kinds=chosen.kinds,
                           fine=Fine(min=_dec(chosen.fine[0]), max=_dec(chosen.fine[1])) if chosen.fine else None)
     return Decision(
         case_id=c.case_id, ruleset=f"{ruleset.name}@{applied.version}",
-        item=DecisionItem(code=c.item, name=item.name, domain=item.domain.name if item.domain else "",
-                          category=applied.categories[c.item]),
+        item=DecisionItem(code=item_code, name=item.name, domain=item.domain.name if item.domain else "",
+                          category=applied.categories[item_code]),
         handler=handler, transfers=tuple(transfers), outcome=chosen.outcome, penalty=penalty, procedure=procedure,
         flags=out_flags, explanation=tuple(jur_steps + chosen.steps + lex_steps + steps2))
 

@@ -25,11 +25,11 @@ from engine.syntax import parse_layer, parse_sanctions, prime_cells
 __all__ = ["LayerFile", "default_root", "load_chain", "CATALOGUE_COLUMNS", "CATALOGUE_HEADINGS"]
 
 CATALOGUE_COLUMNS = ("code", "name", "domain", "category", "basis", "individual", "organisation", "all",
-                     "requires", "source")
+                     "requires", "source", "continues")
 # The same columns under Chinese headings, for tables kept by legal staff (as 个人/单位/全部 in the DSL).
 CATALOGUE_HEADINGS = {"事项编码": "code", "事项名称": "name", "执法领域": "domain", "类别": "category",
                       "法律依据": "basis", "个人": "individual", "单位": "organisation", "全部": "all",
-                      "前提条件": "requires", "来源": "source"}
+                      "前提条件": "requires", "来源": "source", "接续事项": "continues"}
 _REQUIRED = ("code", "name", "domain", "basis")
 _MAX_FILE_BYTES = 32 * 1024 * 1024
 _EXCEL_HINT = "; in Excel: 另存为 → “CSV UTF-8（逗号分隔）”"
@@ -421,6 +421,7 @@ def read_catalogue(text: str, source: str, diags: list[Diagnostic]) -> list[m.It
     required = [col[c] for c in _REQUIRED]
     i_code, i_name, i_domain, i_basis = col["code"], col["name"], col["domain"], col["basis"]
     i_category, i_requires, i_source = col.get("category"), col.get("requires"), col.get("source")
+    i_continues = col.get("continues")
     metas: dict[str, m.Meta] = {"": m.Meta()}  # rows citing the same source share one (immutable) Meta
     for line, row in numbered:
         cells = [c.strip() for c in row]
@@ -465,5 +466,7 @@ def read_catalogue(text: str, source: str, diags: list[Diagnostic]) -> list[m.It
             category=category,
             basis=basis, basis_spans=basis_spans,
             requires=tuple(m.Ref(name=r.strip(), span=span) for r in requires if r.strip()),
-            penalties=tuple(penalties), meta=metas[cited], span=span))
+            penalties=tuple(penalties), meta=metas[cited], span=span,
+            continues=tuple(x.strip() for x in cells[i_continues].split(";") if x.strip()) if i_continues is not None
+            else ()))
     return items

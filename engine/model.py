@@ -290,6 +290,9 @@ class Item(Node):
     requires: tuple[Ref, ...] = ()
     penalties: tuple[PenaltyClause, ...] = ()
     measures: tuple[ItemMeasure, ...] = ()
+    # ``continues CODE``: the earlier items (repealed in this version) whose act this item now encodes under a
+    # renumbered or amended article, so that art. 37 compares them instead of reading the old code as repealed
+    continues: tuple[str, ...] = ()
     meta: Meta = Meta()
     override: bool = False
     span: Span

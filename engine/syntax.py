@@ -439,6 +439,7 @@ class _ToModel(Transformer):
                       requires=tuple(r for t in self._tagged(clauses, "requires") for r in t),
                       penalties=tuple(x for x in clauses if isinstance(x, m.PenaltyClause)),
                       measures=tuple(x for x in clauses if isinstance(x, m.ItemMeasure)),
+                      continues=tuple(x for t in self._tagged(clauses, "continues") for x in t),
                       meta=self._meta(clauses), override=bool(ov), span=code.span, **fields)
 
     def item_domain(self, meta, c):
@@ -453,6 +454,9 @@ class _ToModel(Transformer):
 
     def measure_when(self, meta, c):
         return tuple(self._ref(t) for t in c)
+
+    def item_continues(self, meta, c):
+        return ("continues", tuple(x.name for x in c))
 
     def requires(self, meta, c):
         return ("requires", tuple(self._ref(t) for t in c))
