@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 import engine
 from engine.syntax import parse_layer
+
+REPO = Path(__file__).resolve().parents[1]
 
 DRAFT = 'ruleset "draft" extends "zhejiang" effective 2024-01-01\ncounty 测试县\n'
 
@@ -73,7 +78,8 @@ def test_the_opt_in_disk_cache_gives_the_same_ruleset(tmp_path, monkeypatch):
     monkeypatch.setenv("ZHIFA_CACHE_DIR", str(tmp_path / "cache"))
     filled = _fresh_load("hangzhou/shangcheng")
     entries = sorted((tmp_path / "cache").iterdir())
-    assert len(entries) == len(plain.files)  # one per parsed file (no catalogue tables in these rulesets)
+    tables = sum(len(re.findall(r'^catalogue "', (REPO / f).read_text(encoding="utf-8"), re.M)) for f in plain.files)
+    assert tables and len(entries) == len(plain.files) + tables  # one per parsed file and per catalogue table
     stamps = [e.stat().st_mtime_ns for e in entries]
     cached = _fresh_load("hangzhou/shangcheng")
     assert [e.stat().st_mtime_ns for e in entries] == stamps  # read, not parsed and written again
