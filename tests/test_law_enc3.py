@@ -1,0 +1,75 @@
+"""Sample items of 森林法, 气象法, 气象灾害防御条例, 动物防疫法, 农药管理条例, 统计法 and 道路运输条例 evaluated on a
+real county ruleset (义乌): the statutory range and kinds per party, as the article says (issue 15)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+import engine
+
+
+@pytest.fixture(scope="module")
+def yiwu():
+    return engine.load_ruleset("jinhua/yiwu")
+
+
+def decide(rs, item, kind="organisation", facts=None, on=("2023-03-01", "2023-04-01")):
+    return engine.evaluate({"case_id": "law", "item": item, "place": {"county": "义乌市"}, "occurred_on": on[0],
+                            "decided_on": on[1], "party": {"kind": kind}, "facts": facts or {}}, rs)
+
+
+def fine(d):
+    return (Decimal(d.penalty.fine.min), Decimal(d.penalty.fine.max))
+
+
+CASES = [
+    # 森林法第七十六条第一款：盗伐林木价值五倍以上十倍以下
+    ("CN-SLF-76-1", "individual", {"林木价值": 2000}, (10000, 20000), {"罚款"}),
+    # 第七十七条：没有违法所得的，可以处二万元以下罚款；没收证件
+    ("CN-SLF-77-B", "organisation", {}, (0, 20000), {"罚款", "没收非法财物"}),
+    # 第七十三条第一款：恢复费用三倍以下
+    ("CN-SLF-73-1", "organisation", {"恢复费用": 7000}, (0, 21000), {"罚款"}),
+    # 气象法第三十八条：警告，可以并处五万元以下
+    ("CN-QXF-38-1", "organisation", {}, (0, 50000), {"警告", "罚款"}),
+    # 气象灾害防御条例第四十五条：五万元以上十万元以下；没收违法所得
+    ("CN-QXZH-45-1", "organisation", {}, (50000, 100000), {"罚款", "没收违法所得"}),
+    # 动物防疫法第九十八条：情节严重的，责令停业整顿，并处三万元以上十万元以下
+    ("CN-DFY-98-YZ", "organisation", {"情节严重": True}, (30000, 100000), {"罚款", "责令停产停业"}),
+    # 第九十四条：情节严重的，处五千元以上五万元以下（裁量基准的法定分档）
+    ("CN-DFY-94", "organisation", {"情节严重": True}, (5000, 50000), {"罚款"}),
+    # 第一百零六条第一款：对其所在的动物诊疗机构处一万元以上五万元以下
+    ("CN-DFY-106-1-JG", "organisation", {}, (10000, 50000), {"罚款"}),
+    # 第一百条第一款：承运人运输费用三倍以上五倍以下
+    ("CN-DFY-100-1-CY", "individual", {"运输费用": 1000}, (3000, 5000), {"罚款"}),
+    # 农药管理条例第六十条：单位五万元以上十万元以下，个人一万元以下；使用禁用农药的没收禁用的农药
+    ("CN-NY-60-2", "organisation", {}, (50000, 100000), {"罚款", "没收非法财物"}),
+    ("CN-NY-60-2", "individual", {}, (0, 10000), {"罚款", "没收非法财物"}),
+    # 第五十五条：货值金额1万元以上的，货值金额5倍以上10倍以下
+    ("CN-NY-55-2-B", "organisation", {"货值金额": 20000}, (100000, 200000), {"罚款", "没收违法所得", "没收非法财物"}),
+    # 统计法（2009年修订）第四十二条第三款：个体工商户迟报，警告，可以并处一千元以下
+    ("CN-TJ-42-K3", "individual", {}, (0, 1000), {"警告", "罚款"}),
+    # 第四十一条第二款：情节严重的，并处五万元以上二十万元以下
+    ("CN-TJ-41", "organisation", {"情节严重": True}, (50000, 200000), {"警告", "罚款"}),
+    # 道路运输条例（2022年修订）第六十三条：没有违法所得或者不足2万元的，处3万元以上10万元以下
+    ("CN-DLYS-63-B", "organisation", {}, (30000, 100000), {"罚款", "没收违法所得"}),
+    # 第六十九条第（二）项：强行招揽，1000元以上3000元以下
+    ("CN-DLYS-69-2", "organisation", {}, (1000, 3000), {"罚款"}),
+]
+
+
+@pytest.mark.parametrize(("item", "kind", "facts", "expected", "kinds"), CASES, ids=[f"{c[0]}-{c[1]}" for c in CASES])
+def test_statutory_range_and_kinds(yiwu, item, kind, facts, expected, kinds):
+    d = decide(yiwu, item, kind, facts)
+    assert d.outcome == "penalty"
+    assert fine(d) == tuple(Decimal(x) for x in expected)
+    assert set(d.penalty.kinds) == kinds
+
+
+def test_a_precondition_that_does_not_hold_leaves_only_the_order_to_correct(yiwu):
+    # 森林法第七十九条：责令限期完成；逾期未完成的，才可以处罚款
+    d = decide(yiwu, "CN-SLF-79", facts={"造林费用": 5000, "逾期不改正": False})
+    assert d.outcome == "no_penalty"
+    d = decide(yiwu, "CN-SLF-79", facts={"造林费用": 5000, "逾期不改正": True})
+    assert fine(d) == (Decimal(0), Decimal(10000))
