@@ -563,7 +563,7 @@ def _versions(c: Case, ruleset: Ruleset) -> tuple[Program, Program, Program, str
         raise CaseError([_problem("decided_on", f"no version of {ruleset.name} is in force on {c.decided_on}; the "
                                                 f"first takes effect on {ruleset.versions[0]}", "no_version")], c.case_id)
     prog_act = ruleset.program_at(c.ended_on or c.occurred_on) or ruleset.first
-    new_code = c.item if c.item in prog.items else _successor(prog, c.item)
+    new_code = c.item if c.item in prog.items else _successor(prog, c.item, c)
     old_code = c.item if c.item in prog_act.items else _predecessor(prog_act, prog.items.get(c.item))
     # an item repealed by the decision date is no longer an offence ("不认为是违法的"); its jurisdiction is judged
     # on the version that still lists it
@@ -573,9 +573,18 @@ def _versions(c: Case, ruleset: Ruleset) -> tuple[Program, Program, Program, str
     return prog, prog_act, prog, new_code or c.item, old_code, False
 
 
-def _successor(prog: Program, code: str) -> str | None:
-    """The item of `prog` that continues `code` (``continues``), if any."""
-    return next((k for k, it in prog.items.items() if code in it.continues), None)
+def _successor(prog: Program, code: str, c: Case | None = None) -> str | None:
+    """The item of `prog` that continues `code` (``continues``), if any.
+
+    Raises:
+        CaseError: `code` was split into several items: the case must name the one that fits the act.
+    """
+    found = [k for k, it in prog.items.items() if code in it.continues]
+    if len(found) > 1:
+        raise CaseError([_problem("item", f"item {code} is continued by several items from {prog.version} "
+                                          f"({', '.join(found)}): name the one that fits the act", "item_split")],
+                        c.case_id if c else None)
+    return found[0] if found else None
 
 
 def _predecessor(prog: Program, item: m.Item | None) -> str | None:

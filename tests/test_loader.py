@@ -9,6 +9,8 @@ import pytest
 import engine
 from engine.syntax import parse_layer
 
+REPO = Path(__file__).resolve().parents[1]
+
 DRAFT = 'ruleset "draft" extends "zhejiang" effective 2024-01-01\ncounty 测试县\n'
 
 
