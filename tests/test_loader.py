@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 import engine
@@ -73,7 +75,8 @@ def test_the_opt_in_disk_cache_gives_the_same_ruleset(tmp_path, monkeypatch):
     monkeypatch.setenv("ZHIFA_CACHE_DIR", str(tmp_path / "cache"))
     filled = _fresh_load("hangzhou/shangcheng")
     entries = sorted((tmp_path / "cache").iterdir())
-    assert len(entries) == len(plain.files)  # one per parsed file (no catalogue tables in these rulesets)
+    tables = sum(Path(f).read_text(encoding="utf-8").count('\ncatalogue "') for f in plain.files)
+    assert tables and len(entries) == len(plain.files) + tables  # one per parsed file and per catalogue table
     stamps = [e.stat().st_mtime_ns for e in entries]
     cached = _fresh_load("hangzhou/shangcheng")
     assert [e.stat().st_mtime_ns for e in entries] == stamps  # read, not parsed and written again

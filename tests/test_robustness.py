@@ -445,8 +445,8 @@ def test_nothing_in_a_ruleset_is_executed_and_no_file_outside_is_touched(tmp_pat
     refused, events = out
     assert refused, "the unknown names were not refused"
     assert sum(ev[0] == "open" for ev in events) >= 4, f"the hook saw too little: {events}"
-    allowed = {str((d / "2024-01-01.rules")), str(tmp_path / "clean" / "2024-01-01.rules"),
-               str(ROOT / "zhejiang" / "2022-01-01.rules")}
+    allowed = {str((d / "2024-01-01.rules")), str(tmp_path / "clean" / "2024-01-01.rules")}
+    allowed |= {str(p.resolve()) for p in (ROOT / "zhejiang").iterdir()}  # the parent layer: its versions and tables
     for ev in events:
         assert ev[0] == "open", f"unexpected {ev}"
         path, mode = ev[1], ev[2]
