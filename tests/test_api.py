@@ -43,7 +43,8 @@ def test_schemas_carry_the_contract_fields():
 
 def test_ruleset_surface_and_flag_vocabulary():
     rs = engine.load_ruleset("zhejiang")
-    assert (rs.name, rs.version) == ("zhejiang", "2024-09-13")  # the newest dated province file
+    # the newest province version: 《文物保护法》（2024年修订）, in force from 2025-03-01
+    assert (rs.name, rs.version) == ("zhejiang", "2025-03-01")
     item = rs.items[0]
     for field in ("code", "name", "domain", "category", "basis", "statutory"):
         assert hasattr(item, field)
