@@ -34,6 +34,7 @@ commands:
   rulesets   list the embedded default rulesets
   schema     print the JSON Schema of a case or a decision
   coverage   which rules, grades, list entries and provisions the feature files exercise
+  serve      the HTTP service and the reviewer's page (needs the extra zhifa[serve])
 
 exit codes: 0 success, 1 a problem in the input (bad case, ruleset error), 2 a usage error.
 Run 'zhifa COMMAND --help' for the options of each command.
@@ -114,7 +115,34 @@ examples:
                     help="the features directory (default: ./features, else the checkout's features/)")
     cv.add_argument("--log", default=None, metavar="FILE", help="read this evaluation log instead of running pytest")
     cv.add_argument("--markdown", default=None, metavar="FILE", help="also write a Markdown report to FILE")
+    sv = sub.add_parser("serve", help="the HTTP service and the reviewer's page (needs zhifa[serve])",
+                        formatter_class=argparse.RawDescriptionHelpFormatter, description="""\
+Serve JSON endpoints (OpenAPI at /openapi.json) and the reviewer's page at /. Binds to 127.0.0.1
+unless --host says otherwise. Rulesets are the embedded ones, or those under --rulesets DIR, loaded at
+start; SIGHUP or POST /api/reload loads them again without dropping requests. See docs/service.md.
+
+example:
+  zhifa serve --port 8000
+""")
+    sv.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
+    sv.add_argument("--port", type=int, default=8000)
+    sv.add_argument("--rulesets", default=None, metavar="DIR", help="serve the rulesets under DIR")
+    sv.add_argument("--workers", type=int, default=4, metavar="N", help="evaluation threads (default 4)")
+    sv.add_argument("--timeout", type=float, default=10.0, metavar="S", help="seconds per single evaluation")
+    sv.add_argument("--max-batch", type=int, default=10_000, metavar="N", help="cases per batch request")
     return p
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    try:  # the service is an optional extra: the core never imports it
+        from engine import service
+    except ImportError as exc:
+        print(f"zhifa serve: the HTTP service needs the extra 'serve' ({exc.name} is missing); "
+              "install it with: pip install 'zhifa[serve]'", file=sys.stderr)
+        return EXIT_USAGE
+    limits = service.Limits(workers=args.workers, timeout=args.timeout, max_batch=args.max_batch)
+    service.serve(args.host, args.port, args.rulesets, limits=limits)
+    return EXIT_OK
 
 
 def _dump(obj: Any) -> str:
@@ -380,7 +408,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USAGE
     handler = {"evaluate": _cmd_evaluate, "check": _cmd_check, "items": _cmd_items, "areas": _cmd_areas,
-               "rulesets": _cmd_rulesets, "schema": _cmd_schema, "coverage": _cmd_coverage}[args.command]
+               "rulesets": _cmd_rulesets, "schema": _cmd_schema, "coverage": _cmd_coverage,
+               "serve": _cmd_serve}[args.command]
     try:
         return handler(args)
     except engine.RulesetError as exc:
