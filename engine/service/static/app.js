@@ -54,6 +54,9 @@ function plain(s) {  // the non-null member of an anyOf [X, null]
   return s;
 }
 
+// an element id for a case path: fact names are Chinese, so encode them rather than strip them
+function fid(path) { return "f-" + encodeURIComponent(path).replace(/%/g, "_").replace(/\./g, "-"); }
+
 function label(name) { return L.field[name] || name; }
 function cite(basis) {
   if (!basis) return "";
@@ -155,7 +158,7 @@ async function chooseItem(code) {
 // ── the form, from the Case schema ────────────────────────────────────────────────────────────────────────
 function input(path, s, name) {
   s = plain(s);
-  const id = "f-" + path.replace(/\W/g, "_");
+  const id = fid(path);
   const lab = `<label for="${id}" title="${esc(s.description || "")}">${esc(label(name))}</label>`;
   if (s.enum) {
     const opts = s.enum.map((v) => `<option value="${esc(v)}">${esc((name === "harm" ? L.harm : L.value)[v] || v)}</option>`).join("");
@@ -175,7 +178,7 @@ function input(path, s, name) {
 }
 
 function select(path, name, options, empty) {
-  const id = "f-" + path.replace(/\W/g, "_");
+  const id = fid(path);
   const opts = options.map(([v, t]) => `<option value="${esc(v)}">${esc(t)}</option>`).join("");
   return `<div class="field"><label for="${id}">${esc(label(name))}</label><select id="${id}" data-path="${esc(path)}" data-type="enum">${empty ? `<option value="">${esc(empty)}</option>` : ""}${opts}</select></div>`;
 }
@@ -193,7 +196,7 @@ function buildStaticFields() {
     else h += input(`place.${k}`, s, k);
   }
   $("#place-fields").innerHTML = h;
-  $("#f-place_county").addEventListener("change", fillTownships);
+  document.getElementById(fid("place.county")).addEventListener("change", fillTownships);
   const party = deref(props.party).properties;
   $("#party-fields").innerHTML = Object.entries(party).map(([k, s]) => input(`party.${k}`, s, k)).join("");
   const circ = deref(plain(props.circumstances)).properties || deref(props.circumstances).properties;
@@ -211,17 +214,17 @@ function buildStaticFields() {
 
 function fillPlaces() {
   const counties = state.areas.filter((a) => a.kind === "county");
-  const sel = $("#f-place_county");
+  const sel = document.getElementById(fid("place.county"));
   sel.innerHTML = counties.map((a) => `<option value="${esc(a.name)}">${esc(a.name)}</option>`).join("");
   fillTownships();
 }
 
 function fillTownships() {
-  const county = $("#f-place_county").value;
+  const county = document.getElementById(fid("place.county")).value;
   const opts = (kind) => '<option value="">（不填）</option>' + state.areas.filter((a) => a.kind === kind && a.parent === county)
     .map((a) => `<option value="${esc(a.name)}">${esc(a.name)}（${esc(L.mode[a.mode])}）</option>`).join("");
-  $("#f-place_township").innerHTML = opts("township");
-  if ($("#f-place_zone")) $("#f-place_zone").innerHTML = opts("zone");
+  document.getElementById(fid("place.township")).innerHTML = opts("township");
+  if (document.getElementById(fid("place.zone"))) document.getElementById(fid("place.zone")).innerHTML = opts("zone");
 }
 
 function buildFacts() {
