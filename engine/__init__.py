@@ -25,7 +25,6 @@ from engine._version import __version__
 __all__ = [
     "__version__",
     "Area",
-    "browse",
     "Case",
     "CaseError",
     "CaseProblem",
