@@ -12,6 +12,7 @@ file:line:col), `CaseError` (a case that does not fit, with field paths), `Unkno
 
 from __future__ import annotations
 
+from engine import browse
 from engine.case import Case, Circumstances, Party, Place
 from engine.decision import Decision, ErrorRecord, Flag, Handler, Penalty, Step, Transfer
 from engine.errors import CaseError, CaseProblem, Diagnostic, EngineError, EvaluationError, RulesetError, UnknownItem

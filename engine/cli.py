@@ -38,6 +38,7 @@ commands:
   coverage   which rules, grades, list entries and provisions the feature files exercise;
              with --law: the share of each statute's penalty articles encoded or excluded
   law        an article of a shipped statute and the items that encode it
+  serve      the HTTP service and the reviewer's page (needs the extra zhifa[serve])
 
 exit codes: 0 success, 1 a problem in the input (bad case, ruleset error), 2 a usage error.
 Run 'zhifa COMMAND --help' for the options of each command.
@@ -139,7 +140,34 @@ examples:
     lw.add_argument("title", metavar="TITLE", help="full or short title, optionally with a version: 统计法（2024年修正）")
     lw.add_argument("article", metavar="ARTICLE", nargs="?", help="76, 七十六 or 第七十六条")
     lw.add_argument("--ruleset", "-r", metavar="NAME|PATH", help="only the items of this ruleset (and its parents)")
+    sv = sub.add_parser("serve", help="the HTTP service and the reviewer's page (needs zhifa[serve])",
+                        formatter_class=argparse.RawDescriptionHelpFormatter, description="""\
+Serve JSON endpoints (OpenAPI at /openapi.json) and the reviewer's page at /. Binds to 127.0.0.1
+unless --host says otherwise. Rulesets are the embedded ones, or those under --rulesets DIR, loaded at
+start; SIGHUP or POST /api/reload loads them again without dropping requests. See docs/service.md.
+
+example:
+  zhifa serve --port 8000
+""")
+    sv.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
+    sv.add_argument("--port", type=int, default=8000)
+    sv.add_argument("--rulesets", default=None, metavar="DIR", help="serve the rulesets under DIR")
+    sv.add_argument("--workers", type=int, default=4, metavar="N", help="evaluation threads (default 4)")
+    sv.add_argument("--timeout", type=float, default=10.0, metavar="S", help="seconds per single evaluation")
+    sv.add_argument("--max-batch", type=int, default=10_000, metavar="N", help="cases per batch request")
     return p
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    try:  # the service is an optional extra: the core never imports it
+        from engine import service
+    except ImportError as exc:
+        print(f"zhifa serve: the HTTP service needs the extra 'serve' ({exc.name} is missing); "
+              "install it with: pip install 'zhifa[serve]'", file=sys.stderr)
+        return EXIT_USAGE
+    limits = service.Limits(workers=args.workers, timeout=args.timeout, max_batch=args.max_batch)
+    service.serve(args.host, args.port, args.rulesets, limits=limits)
+    return EXIT_OK
 
 
 def _dump(obj: Any) -> str:
@@ -488,7 +516,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     handler = {"evaluate": _cmd_evaluate, "check": _cmd_check, "items": _cmd_items, "areas": _cmd_areas,
                "rulesets": _cmd_rulesets, "schema": _cmd_schema, "coverage": _cmd_coverage,
-               "law": _cmd_law}[args.command]
+               "law": _cmd_law, "serve": _cmd_serve}[args.command]
     try:
         return handler(args)
     except engine.RulesetError as exc:

@@ -18,7 +18,7 @@ LAYERS = {
     "check": 6, "_durable": 6,
     "compiler": 7,
     "ruleset": 8,
-    "evaluate": 9, "coverage": 9,
+    "evaluate": 9, "coverage": 9, "browse": 9,
     "cli": 10,
     "__init__": 10,
 }
