@@ -12,6 +12,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from engine import law, model as m
+from engine.citations import check_citations
 from engine.compose import Composite
 from engine.errors import Diagnostic, suggest
 from engine.places import PlaceCodeError, divisions, normalise_code
@@ -307,6 +308,7 @@ def check(comp: Composite, merge_diags: list[Diagnostic] = (), resolver: Resolve
                     fines[clause.party] = s
         statutory[item.code] = fines
     diags.extend(law.check_items(comp.items.values()))  # a basis citing an article the held text lacks
+    diags.extend(check_citations(comp))  # placeholder and foreign citations (warnings)
 
     # agencies and areas ------------------------------------------------------
     for ag in comp.agencies.values():

@@ -75,6 +75,7 @@ class Composite:
     rules: Mapping[str, m.Rule] = field(default_factory=dict)
     sources: tuple[str, ...] = ()
     layer_of: Mapping[str, str] = field(default_factory=dict)  # "rules:ID" -> layer name that last set it
+    titles: Mapping[str, str] = field(default_factory=dict)  # layer name -> its title ("杭州市"), newest version
 
 
 def version_dates(files: list[LayerFile]) -> list[date]:
@@ -127,5 +128,6 @@ def compose(files: list[LayerFile], on: date) -> tuple[Composite, list[Diagnosti
         version=max((lf.layer.effective for lf in used), default=on),
         files=tuple(lf.path for lf in used), layer_names=chain_names,
         sources=tuple(dict.fromkeys(sources)), layer_of=MappingProxyType(layer_of),
+        titles=MappingProxyType({lf.layer.name: lf.layer.title for lf in used if lf.layer.title}),
         **{k: MappingProxyType(v) for k, v in tables.items()})
     return comp, diags

@@ -14,7 +14,7 @@ LAYERS = {
     "model": 2, "case": 2, "decision": 2,
     "syntax": 3,
     "loader": 4,
-    "compose": 5, "law": 5,
+    "compose": 5, "law": 5, "citations": 5,
     "check": 6, "_durable": 6,
     "compiler": 7,
     "ruleset": 8,

@@ -16,6 +16,7 @@ import pytest
 
 pytest.importorskip("fastapi", reason="the service needs the extra zhifa[serve]")
 webdriver = pytest.importorskip("selenium.webdriver", reason="the browser tests need selenium (the test extra)")
+from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
 from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
@@ -99,7 +100,7 @@ def _pick_item(driver, wait, typed: str, code: str) -> None:
 
 
 def test_fill_a_case_see_the_decision_follow_a_citation(browser, site, tmp_path):
-    wait = WebDriverWait(browser, 20)
+    wait = WebDriverWait(browser, 20, ignored_exceptions=(StaleElementReferenceException,))
     _open(browser, site, wait)
     _pick_item(browser, wait, "设摊", "ZJ-SR-16")
     # the form offers the one fact this item reads, with the ruleset's description
@@ -130,7 +131,7 @@ def test_fill_a_case_see_the_decision_follow_a_citation(browser, site, tmp_path)
 
 
 def test_a_bad_field_is_named_and_marked(browser, site, tmp_path):
-    wait = WebDriverWait(browser, 20)
+    wait = WebDriverWait(browser, 20, ignored_exceptions=(StaleElementReferenceException,))
     _open(browser, site, wait)
     _pick_item(browser, wait, "ZJ-SR-12", "ZJ-SR-12")
     Select(_fid(browser, "party.kind")).select_by_value("individual")
@@ -143,15 +144,23 @@ def test_a_bad_field_is_named_and_marked(browser, site, tmp_path):
 
 
 def test_browse_items_grades_lists_and_parameters(browser, site, tmp_path):
-    wait = WebDriverWait(browser, 20)
+    wait = WebDriverWait(browser, 20, ignored_exceptions=(StaleElementReferenceException,))
     _open(browser, site, wait)
     browser.find_element(By.ID, "tab-browse").click()
     row = wait.until(EC.element_to_be_clickable((By.CSS_SELECTOR, "#items-table tr[data-code='ZJ-ZS-81']")))
     row.click()
     wait.until(EC.text_to_be_present_in_element((By.ID, "item-detail"), "裁量基准"))
-    # the grade rows arrive with the item's detail request: wait for them, not only for the heading
-    grades = wait.until(lambda b: b.find_elements(By.CSS_SELECTOR, "#item-detail table.grades tbody tr") or False)
-    assert [g.find_element(By.TAG_NAME, "td").text for g in grades] == ["一般", "拒不改正"]
+    # the grade rows arrive with the item's detail request and the panel may be re-rendered: read them inside
+    # the wait, and read again when a row goes stale
+    def grade_names(b):
+        try:
+            return [g.find_element(By.TAG_NAME, "td").text
+                    for g in b.find_elements(By.CSS_SELECTOR, "#item-detail table.grades tbody tr")]
+        except StaleElementReferenceException:
+            return []
+
+    WebDriverWait(browser, 20, ignored_exceptions=(StaleElementReferenceException,)).until(lambda b: grade_names(b) == ["一般", "拒不改正"])
+    assert grade_names(browser) == ["一般", "拒不改正"]
     _shot(browser, "browse", tmp_path)
     browser.find_element(By.CSS_SELECTOR, ".subtab[data-sub='townships']").click()
     table = wait.until(EC.presence_of_element_located((By.ID, "townships-table")))
