@@ -140,8 +140,8 @@ def check_citations(comp, layer_places: dict[str, set[str]] | None = None) -> li
             continue  # cited as a reference to another body's rule, and said so
         foreign = {c for c in _mentions(text) if not _is_own(c, owns[layer])}
         if foreign:
-            names, _ = _places()
-            who = "、".join(sorted(n for n, c in names.items() if c in foreign and n in text)) or "another jurisdiction"
+            table = divisions()
+            who = "、".join(sorted(table.by_code[c].name for c in foreign if c in table.by_code))
             out.append(Diagnostic(code="foreign-citation", severity="warning", span=span,
                                   message=f"layer '{layer or comp.name}' cites {_clip(text)!r}, a document of {who}, "
                                           f"as its own source",

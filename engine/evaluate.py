@@ -1208,7 +1208,7 @@ def _interval(vals: list, groups: list, i: int, unit: str) -> str:
     below = cut(i)[0] if i < last else None
     above = cut(i - 1)[1] if i > 0 else None
     if above and below:
-        return f"{above}、{below}"
+        return ("在" if above.endswith("以上") else "") + f"{above}、{below}"
     return f"在{below or above}" if (below or above or "").endswith(("以上", "以下")) else (below or above or "")
 
 
