@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from engine import browse
 from engine.case import Case, Circumstances, Party, Place
-from engine.decision import Decision, ErrorRecord, Flag, Handler, Penalty, Step, Transfer
+from engine.decision import (Answer, Assumption, Decision, ErrorRecord, Flag, Handler, Penalty, Question, Step,
+                             Transfer)
 from engine.errors import CaseError, CaseProblem, Diagnostic, EngineError, EvaluationError, RulesetError, UnknownItem
 from engine.evaluate import evaluate, evaluate_many
 from engine.ruleset import Area, Item, Ruleset, load_ruleset
@@ -24,7 +25,9 @@ from engine._version import __version__
 
 __all__ = [
     "__version__",
+    "Answer",
     "Area",
+    "Assumption",
     "Case",
     "CaseError",
     "CaseProblem",
@@ -43,6 +46,7 @@ __all__ = [
     "Party",
     "Penalty",
     "Place",
+    "Question",
     "Ruleset",
     "RulesetError",
     "Span",
