@@ -58,9 +58,19 @@ class Diagnostic(BaseModel):
         return "\n".join(out)
 
 
+def close_names(name: str, known: Iterable[str], cutoff: float = 0.6) -> list[str]:
+    """The (up to three) known names closest to a misspelt `name`: the one did-you-mean of the engine.
+
+    Examples:
+        >>> close_names("ZJ-SR-61", ["ZJ-SR-16", "ZJ-SR-12", "HZ-LJ-65"])
+        ['ZJ-SR-16', 'ZJ-SR-12']
+    """
+    return difflib.get_close_matches(name, list(known), n=3, cutoff=cutoff)
+
+
 def suggest(name: str, known: Iterable[str]) -> str | None:
     """A hint naming the known names closest to a misspelt `name` (``did you mean 'a', 'b'?``), or None."""
-    close = difflib.get_close_matches(name, list(known), n=3, cutoff=0.5)
+    close = close_names(name, known, cutoff=0.5)
     return f"did you mean {', '.join(repr(c) for c in close)}?" if close else None
 
 

@@ -9,7 +9,6 @@ Imports `case`, `decision`, `compiler`, `ruleset`, `errors`, `model`.
 
 from __future__ import annotations
 
-import difflib
 import re
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -25,7 +24,7 @@ from engine.check import list_items, paths_of, scalar
 from engine.compiler import CRule, Program, predicate
 from engine.decision import (ADJUSTMENT_LABELS, OUTCOME_LABELS, Answer, Assumption, Decision, DecisionItem, ErrorRecord,
                              Fine, Flag, Handler, Penalty, Question, Step, Transfer, fine_text)
-from engine.errors import CaseError, CaseProblem, EngineError, EvaluationError, RulesetError
+from engine.errors import CaseError, CaseProblem, EngineError, EvaluationError, RulesetError, close_names
 from engine.places import check_place
 from engine.ruleset import Ruleset
 from engine.vocabulary import CIRCUMSTANCES
@@ -37,9 +36,6 @@ _CENT = Decimal("0.01")
 _GROUPED = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")  # "12,500.50": commas only between groups of three
 _ORDER = {"time_barred": 0, "no_penalty": 1, "may_waive": 2}  # the combination of outcomes, strongest first
 CATEGORY_LABELS = {"comprehensive": "综合行政执法", "specialist": "专业领域执法", "department": "由业务主管部门实施的"}
-# Flags whose checks belong to the ordinary procedure (arts. 54-65): 当场处罚 cannot carry them.
-ORDINARY_ONLY = ("LEGAL_REVIEW", "HEARING_NOTICE", "COLLECTIVE_DISCUSSION", "NO_HANDLER", "JURISDICTION_DISPUTE",
-                 "MAJOR_PENALTY_TRANSFER")
 
 
 def _dec(x: Decimal) -> str:
@@ -106,7 +102,7 @@ def _validate(c: Case, prog: Program) -> tuple[dict, list[CaseProblem]]:
     problems: list[CaseProblem] = []
     comp = prog.composite
     if c.item not in prog.items:
-        close = difflib.get_close_matches(c.item, list(prog.items), n=3)
+        close = close_names(c.item, list(prog.items))
         problems.append(_problem("item", f"unknown item {c.item!r}" + (f"; did you mean {', '.join(close)}?" if close
                                                                        else ""), "unknown_item"))
     problems += check_place(c.place, comp.areas, comp.name)
@@ -119,7 +115,7 @@ def _validate(c: Case, prog: Program) -> tuple[dict, list[CaseProblem]]:
         decl = comp.facts.get(name)
         path = f"facts.{name}"
         if decl is None:
-            close = difflib.get_close_matches(name, list(comp.facts), n=3)
+            close = close_names(name, list(comp.facts))
             problems.append(_problem(path, f"undeclared fact {name!r}" + (f"; did you mean {', '.join(close)}?" if close
                                                                          else ""), "unknown_fact"))
             continue
@@ -166,7 +162,7 @@ def _validate(c: Case, prog: Program) -> tuple[dict, list[CaseProblem]]:
             typed[path] = value
     for i, measure in enumerate(c.measures):
         if measure not in comp.sanctions:
-            close = difflib.get_close_matches(measure, list(comp.sanctions), n=3)
+            close = close_names(measure, list(comp.sanctions))
             problems.append(_problem(f"measures.{i}", f"unknown measure {measure!r}" +
                                      (f"; did you mean {', '.join(close)}?" if close else ""), "unknown_measure"))
     for d, path in ((c.ended_on, "ended_on"), (c.discovered_on, "discovered_on")):
@@ -886,7 +882,8 @@ def _decision_rules(c: Case, home: Program, chosen: _Assessment, f2: dict, propo
                            text="不属于可以当场作出的行政处罚，适用普通程序" if not conditional else
                                 "除依法可以当场作出的行政处罚外，适用普通程序"))
     certain = {f[0] for f in flags if f[3] is None}
-    ordinary_checks = [code for code in ORDINARY_ONLY if code in certain]
+    # a flag declared `ordinary` belongs to the ordinary procedure (arts. 54-65): 当场处罚 cannot carry it
+    ordinary_checks = [code for code, decl in home.composite.flags.items() if decl.ordinary and code in certain]
     if procedure == "simplified" and ordinary_checks:
         # 当场处罚 cannot carry a legal review, a hearing notice, a collective discussion or a transfer: those
         # belong to the ordinary procedure of arts. 54-65

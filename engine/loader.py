@@ -18,7 +18,7 @@ from importlib import resources
 from pathlib import Path, PurePosixPath
 
 from engine import model as m
-from engine.errors import Diagnostic, RulesetError, suggest
+from engine.errors import Diagnostic, RulesetError, close_names, suggest
 from engine.source import Span
 from engine.syntax import parse_layer, parse_sanctions, prime_cells
 
@@ -227,8 +227,7 @@ def load_chain(target: str | Path, root: Path | None = None) -> tuple[list[Layer
         files = _layer_files(root / str(target))
     else:
         known = sorted(str(p.parent.relative_to(root)) for p in root.rglob("*.rules")) if root.is_dir() else []
-        import difflib
-        close = difflib.get_close_matches(str(target), sorted(set(known)), n=3)
+        close = close_names(str(target), sorted(set(known)))
         raise RulesetError([_err("unknown-ruleset", f"no ruleset named '{target}'", Span(source=str(target)),
                                  f"did you mean {', '.join(close)}?" if close else
                                  f"known rulesets: {', '.join(sorted(set(known)))}" if known else None)])

@@ -162,6 +162,7 @@ class FlagDecl(Node):
     code: str
     label: str
     basis: tuple[str, ...] = ()
+    ordinary: bool = False  # ``ordinary``: the check excludes 当场处罚 (it belongs to the ordinary procedure)
     span: Span
 
 

@@ -11,7 +11,6 @@ the areas are taken duck-typed (``name``, ``kind``, ``parent.name``, ``code``).
 from __future__ import annotations
 
 import csv
-import difflib
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -19,7 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from engine.errors import CaseProblem
+from engine.errors import CaseProblem, close_names
 
 __all__ = ["Division", "Divisions", "PlaceCodeError", "check_place", "county_rulesets", "divisions",
            "normalise_code", "resolve_names"]
@@ -212,8 +211,7 @@ def check_place(place: Any, areas: Mapping[str, Any], ruleset: str | None = None
                    + f"; the county rulesets that exist: {_rulesets_text()}")
             problems.append(_problem("place.county", msg, "no_ruleset"))
         else:
-            close = difflib.get_close_matches(place.county, [a.name for a in areas.values() if a.kind == "county"],
-                                              n=3)
+            close = close_names(place.county, [a.name for a in areas.values() if a.kind == "county"])
             problems.append(_problem("place.county", f"unknown county {place.county!r}" +
                                      (f"; did you mean {', '.join(close)}?" if close else ""), "unknown_place"))
     for part, kind in (("township", "township"), ("zone", "zone")):
@@ -223,7 +221,7 @@ def check_place(place: Any, areas: Mapping[str, Any], ruleset: str | None = None
         a = areas.get(name)
         if a is None or a.kind != kind:
             known = [x.name for x in areas.values() if x.kind == kind and x.parent and x.parent.name == place.county]
-            close = difflib.get_close_matches(name, known, n=3)
+            close = close_names(name, known)
             msg = f"unknown {kind} {name!r}" + (f"; did you mean {', '.join(close)}?" if close else "")
             real = t.county(place.county)
             if kind == "township" and real is not None and county is not None and t.township(real.code, name):

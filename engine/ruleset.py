@@ -7,7 +7,6 @@ changes) and the catalogue views of the public contract. Imports `loader`, `comp
 
 from __future__ import annotations
 
-import difflib
 import gc
 import threading
 from datetime import date
@@ -21,7 +20,7 @@ from engine import model as m
 from engine.check import Resolver, check
 from engine.compiler import Program, compile_composite
 from engine.compose import compose, version_dates
-from engine.errors import Diagnostic, RulesetError, UnknownItem
+from engine.errors import Diagnostic, RulesetError, UnknownItem, close_names
 from engine.loader import load_chain
 from engine.places import normalise_code
 
@@ -165,7 +164,7 @@ class Ruleset:
         """
         p = self.current
         if code not in p.items:
-            raise UnknownItem(code, tuple(difflib.get_close_matches(code, list(p.items), n=3)))
+            raise UnknownItem(code, tuple(close_names(code, list(p.items))))
         return item_view(p, code)
 
     @property

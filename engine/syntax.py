@@ -302,8 +302,9 @@ class _ToModel(Transformer):
         return "measure"
 
     def flag_decl(self, meta, c):
-        code, label, basis = c
-        return m.FlagDecl(code=str(code), label=_string(label), basis=basis[1] if basis else (), span=self._sp(code))
+        code, label, ordinary, basis = c
+        return m.FlagDecl(code=str(code), label=_string(label), basis=basis[1] if basis else (),
+                          ordinary=ordinary is not None, span=self._sp(code))
 
     def domain_decl(self, meta, c):
         ov, name, cat, *rest = c
