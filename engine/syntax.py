@@ -314,19 +314,16 @@ class _ToModel(Transformer):
     # bodies and places --------------------------------------------------------
     def agency(self, meta, c):
         ov, name, *clauses = c
-        fields = {}
-        for cl in clauses:
-            if type(cl) is tuple and cl[0] in ("level", "kind", "in_name_of"):
-                fields[cl[0]] = cl[1]
+        fields = self._single(clauses, ("level", "kind", "in_name_of"), f"agency '{name}'")
         return m.Agency(name=str(name), serves=tuple(r for t in self._tagged(clauses, "serves") for r in t),
                         handles=tuple(h for t in self._tagged(clauses, "handles") for h in t),
                         meta=self._meta(clauses), override=bool(ov), span=self._sp(name), **fields)
 
     def level(self, meta, c):
-        return ("level", str(c[0]))
+        return ("level", str(c[0]), self._sp(meta))
 
     def kind(self, meta, c):
-        return ("kind", str(c[0]))
+        return ("kind", str(c[0]), self._sp(meta))
 
     def serves(self, meta, c):
         return ("serves", tuple(self._ref(t) for t in c))
@@ -338,7 +335,22 @@ class _ToModel(Transformer):
         return m.Handles(by=str(c[0]), target=self._ref(c[1]), span=self._sp(meta))
 
     def in_name_of(self, meta, c):
-        return ("in_name_of", _string(c[0]))
+        return ("in_name_of", _string(c[0]), self._sp(meta))
+
+    @staticmethod
+    def _single(clauses, tags: tuple[str, ...], what: str) -> dict:
+        """The single-valued clauses `tags` of a declaration; a second one is an error at the second, never
+        "the last one wins" (`level city level county` would silently mean county)."""
+        fields: dict = {}
+        for cl in clauses:
+            if type(cl) is tuple and cl[0] in tags:
+                if cl[0] in fields:
+                    word = cl[0].replace("_", " ")
+                    raise _Invalid(Diagnostic(code="repeated-clause", span=cl[-1],
+                                              message=f"{what} has a second '{word}' clause; '{word}' is given once",
+                                              hint="delete one of them"))
+                fields[cl[0]] = cl[1]
+        return fields
 
     def area(self, meta, c):
         ov, kind, name, title, *clauses = c
@@ -431,10 +443,7 @@ class _ToModel(Transformer):
     # catalogue ---------------------------------------------------------------
     def item(self, meta, c):
         ov, code, name, *clauses = c
-        fields = {}
-        for cl in clauses:
-            if type(cl) is tuple and cl[0] in ("domain", "category"):
-                fields[cl[0]] = cl[1]
+        fields = self._single(clauses, ("domain", "category"), f"item '{code.name}'")
         return m.Item(code=code.name, name=_string(name), basis=tuple(b for t in self._tagged(clauses, "basis") for b in t),
                       basis_spans=tuple(s for c in clauses if type(c) is tuple and c and c[0] == "basis" for s in c[2]),
                       requires=tuple(r for t in self._tagged(clauses, "requires") for r in t),
@@ -444,10 +453,10 @@ class _ToModel(Transformer):
                       meta=self._meta(clauses), override=bool(ov), span=code.span, **fields)
 
     def item_domain(self, meta, c):
-        return ("domain", self._ref(c[0]))
+        return ("domain", self._ref(c[0]), self._sp(meta))
 
     def item_category(self, meta, c):
-        return ("category", str(c[0]))
+        return ("category", str(c[0]), self._sp(meta))
 
     def item_measure(self, meta, c):
         *names, when = c
