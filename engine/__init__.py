@@ -15,7 +15,8 @@ from __future__ import annotations
 from engine.case import Case, Circumstances, Party, Place
 from engine.decision import Decision, ErrorRecord, Flag, Handler, Penalty, Step, Transfer
 from engine.errors import CaseError, CaseProblem, Diagnostic, EngineError, EvaluationError, RulesetError, UnknownItem
-from engine.evaluate import evaluate, evaluate_many
+from engine.batch import evaluate_many
+from engine.evaluate import evaluate
 from engine.ruleset import Area, Item, Ruleset, load_ruleset
 from engine.source import Span
 

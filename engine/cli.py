@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 import engine
-from engine.evaluate import error_record
+from engine.batch import error_record, iter_evaluate
 from engine.loader import default_root
 
 __all__ = ["main"]

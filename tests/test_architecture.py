@@ -18,6 +18,7 @@ LAYERS = {
     "compiler": 7,
     "ruleset": 8,
     "evaluate": 9, "coverage": 9,
+    "batch": 9.5,  # batches of `evaluate`, in process or in worker processes
     "cli": 10,
     "__init__": 10,
 }
