@@ -14,7 +14,7 @@ import collections
 import itertools
 from typing import Any, Iterable, Iterator, Mapping
 
-from engine.case import Case, parse_case
+from engine.case import Case, parse_case, unreadable
 from engine.decision import Decision, ErrorRecord
 from engine.errors import CaseError, EngineError, RulesetError
 from engine.evaluate import evaluate
@@ -29,7 +29,7 @@ WINDOW_CHUNKS = 4
 
 def _case_id(case: Any) -> str | None:
     cid = case.get("case_id") if isinstance(case, Mapping) else getattr(case, "case_id", None)
-    return cid if isinstance(cid, str) else None
+    return cid if isinstance(cid, str) and not unreadable(cid) else None  # a refused id is never echoed
 
 
 def error_record(index: int, case: Any, exc: EngineError) -> ErrorRecord:
@@ -118,6 +118,9 @@ def _prepared(cases: Iterable[Any]) -> Iterator[tuple[int, Any]]:
     # Validate in the parent: a malformed case becomes its error record here, and workers only ever
     # receive `Case` models, which always pickle.
     for i, cs in enumerate(cases):
+        if isinstance(cs, ErrorRecord):
+            yield i, cs
+            continue
         try:
             yield i, parse_case(cs)
         except CaseError as exc:
@@ -130,11 +133,12 @@ def iter_evaluate(cases: Iterable[Case | Mapping[str, Any]], ruleset: Ruleset, *
 
     `cases` is consumed lazily: at most about ``processes * WINDOW_CHUNKS * chunk_size`` cases and results are
     held at once, so a long input streams in bounded memory. Closing the generator (or an exception such as
-    KeyboardInterrupt while it runs) ends the worker processes.
+    KeyboardInterrupt while it runs) ends the worker processes. An `ErrorRecord` among the cases stands for
+    itself (the command line passes a line that is not JSON this way).
     """
     if not processes or processes <= 1:
         for i, cs in enumerate(cases):
-            yield _one(cs, ruleset, i)
+            yield cs if isinstance(cs, ErrorRecord) else _one(cs, ruleset, i)
         return
     import multiprocessing
     from multiprocessing.connection import wait

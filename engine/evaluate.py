@@ -10,10 +10,9 @@ Imports `case`, `decision`, `compiler`, `ruleset`, `errors`, `model`.
 from __future__ import annotations
 
 import difflib
-import re
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, InvalidOperation
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any, Mapping
 
 from engine import model as m
@@ -23,6 +22,7 @@ from engine.check import scalar
 from engine.compiler import CRule, Program
 from engine.decision import (Decision, DecisionItem, Fine, Flag, Handler, Penalty, Step, Transfer)
 from engine.errors import CaseError, CaseProblem, EvaluationError
+from engine.numbers import clip, parse_number
 from engine.ruleset import Ruleset
 from engine.vocabulary import CIRCUMSTANCES
 
@@ -30,7 +30,6 @@ __all__ = ["evaluate"]
 
 LAW = "《中华人民共和国行政处罚法》"
 _CENT = Decimal("0.01")
-_GROUPED = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")  # "12,500.50": commas only between groups of three
 _ORDER = {"time_barred": 0, "no_penalty": 1, "may_waive": 2}  # the combination of outcomes, strongest first
 
 
@@ -135,16 +134,11 @@ def _validate(c: Case, prog: Program) -> tuple[dict, list[CaseProblem]]:
             if isinstance(value, bool):
                 problems.append(_problem(path, f"{name!r} is {t}, not yes/no", "type"))
                 continue
-            if isinstance(value, str):
-                try:
-                    if not value.isascii() or ("," in value and not _GROUPED.fullmatch(value)):
-                        raise InvalidOperation
-                    value = Decimal(value.replace(",", ""))
-                except InvalidOperation:
-                    problems.append(_problem(path, f"{name!r} must be a number written with ASCII digits "
-                                                   f"(commas only between groups of three), got {value!r}", "type"))
-                    continue
-            value = Decimal(value)
+            try:
+                value = parse_number(value)  # only the forms a person writes (engine/numbers.py)
+            except ValueError as exc:
+                problems.append(_problem(path, f"{name!r} {exc}", "type"))
+                continue
             if not value.is_finite():
                 problems.append(_problem(path, f"{name!r} must be finite", "type"))
                 continue
@@ -152,7 +146,7 @@ def _validate(c: Case, prog: Program) -> tuple[dict, list[CaseProblem]]:
                 problems.append(_problem(path, f"{name!r} cannot be negative", "negative"))
                 continue
             if value > Decimal("1e13"):
-                problems.append(_problem(path, f"{name!r} = {value} is beyond any plausible amount", "range"))
+                problems.append(_problem(path, f"{name!r} = {clip(str(value))} is beyond any plausible amount", "range"))
                 continue
             if t == "integer" and value != value.to_integral_value():
                 problems.append(_problem(path, f"{name!r} must be a whole number", "type"))

@@ -9,7 +9,7 @@ ENGINE = Path(__file__).resolve().parents[1] / "engine"
 
 LAYERS = {
     "source": 0, "vocabulary": 0, "_version": 0,
-    "errors": 1,
+    "errors": 1, "numbers": 1,
     "model": 2, "case": 2, "decision": 2,
     "syntax": 3,
     "loader": 4,
