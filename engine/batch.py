@@ -156,6 +156,12 @@ def iter_evaluate(cases: Iterable[Case | Mapping[str, Any]], ruleset: Ruleset, *
     ok = False
     try:
         while True:
+            # yield what is decided, in order, then read ahead within the window
+            while next_out in done:
+                rec = done.pop(next_out)
+                next_out += 1
+                held -= 1
+                yield _record(rec)
             while not exhausted and held < limit:
                 chunk = list(itertools.islice(source, chunk_size))
                 if not chunk:
@@ -163,11 +169,6 @@ def iter_evaluate(cases: Iterable[Case | Mapping[str, Any]], ruleset: Ruleset, *
                     break
                 pending.append((chunk[0][0], [cs for _, cs in chunk]))
                 held += len(chunk)
-            while next_out in done:
-                rec = done.pop(next_out)
-                next_out += 1
-                held -= 1
-                yield _record(rec)
             busy = [w for w in workers if w.task is not None]
             if exhausted and not pending and not solos and not busy:
                 ok = True
@@ -187,6 +188,8 @@ def iter_evaluate(cases: Iterable[Case | Mapping[str, Any]], ruleset: Ruleset, *
                     workers.remove(w)
                     w.end(kill=True)
             busy = {w.conn: w for w in workers if w.task is not None}
+            if not busy:  # never wait on nothing (it would block for ever)
+                continue
             for conn in wait(list(busy)):
                 w = busy[conn]
                 while True:

@@ -332,7 +332,8 @@ def test_cli_a_bad_first_line_is_one_error_record(tmp_path, rs, first):
 
 
 def test_cli_json_lines_split_only_at_newlines(tmp_path, rs):
-    inputs = [good(1), good(2, case_id="G\u20282"), good(3, case_id="G\x853"), good(4, case_id="G\u20294")]
+    # U+0085 sits in an item code, not a case id: a case id refuses control characters (issue 14)
+    inputs = [good(1), good(2, case_id="G\u20282"), good(3, item="ZJ\x85X"), good(4, case_id="G\u20294")]
     path = tmp_path / "cases.jsonl"
     path.write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in inputs), encoding="utf-8")
     proc = run_cli("evaluate", "--ruleset", str(FIXTURE), str(path))

@@ -16,6 +16,12 @@ from engine.numbers import parse_money, parse_number
 from test_batch import good, rs  # noqa: F401 - the fixture ruleset and a valid case
 
 
+def skip_unless_slow(request) -> None:
+    """Long or large checks run only when asked for: ``pytest -m slow tests/test_hostile_inputs.py``."""
+    if "slow" not in (request.config.getoption("markexpr") or ""):
+        pytest.skip("a long check: run with -m slow")
+
+
 # ── numbers: only the forms a person writes ──────────────────────────────────
 @pytest.mark.parametrize("text,value", [("1000", "1000"), ("1000.5", "1000.5"), ("1,000", "1000"),
                                         ("12,500.50", "12500.50"), ("0", "0"), ("0.25", "0.25"), ("-3", "-3")])
@@ -84,3 +90,94 @@ def test_ordinary_unicode_case_ids_are_kept():
     from engine.case import unreadable
 
     assert unreadable("杭上综执罚〔2024〕第0001号 — A/B") is None
+
+
+# ── the command line: streaming, interruption, undecodable input ──────────────
+import json  # noqa: E402
+import os  # noqa: E402
+import signal  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from test_concurrency import FIXTURE  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+CLI = [sys.executable, "-m", "engine.cli"]
+
+
+def cli(*args: str, stdin: bytes | None = None, **kw) -> subprocess.CompletedProcess:
+    return subprocess.run([*CLI, *args], input=stdin, capture_output=True, cwd=REPO, timeout=300, **kw)
+
+
+def test_a_lone_surrogate_in_a_record_never_crashes_the_output():
+    lines = [json.dumps(good(1, case_id="\ud800")), json.dumps(good(2)), json.dumps(good(3, item="ZJ-\udfff"))]
+    proc = cli("evaluate", "--ruleset", str(FIXTURE), "-", stdin="\n".join(lines).encode())
+    assert proc.returncode == 1 and b"Traceback" not in proc.stderr
+    out = [json.loads(x) for x in proc.stdout.decode("utf-8").splitlines()]
+    assert [r.get("index", i) for i, r in enumerate(out)] == [0, 1, 2]
+    assert out[0]["error"] == "CaseError" and out[0]["case_id"] is None
+    assert out[1]["case_id"] == "G2" and "error" not in out[1]
+    assert out[2]["error"] == "CaseError" and out[2]["problems"][0]["path"] == "item"
+
+
+def test_a_bom_on_stdin_is_read_like_the_same_file_by_path(tmp_path):
+    data = "\ufeff" + json.dumps(good(1), ensure_ascii=False)
+    path = tmp_path / "case.json"
+    path.write_text(data, encoding="utf-8")
+    by_stdin = cli("evaluate", "--ruleset", str(FIXTURE), "-", stdin=data.encode("utf-8"))
+    by_path = cli("evaluate", "--ruleset", str(FIXTURE), str(path))
+    assert by_stdin.returncode == by_path.returncode == 0
+    assert by_stdin.stdout == by_path.stdout and json.loads(by_stdin.stdout)["case_id"] == "G1"
+
+
+def test_invalid_utf8_on_stdin_is_placed_and_never_echoed():
+    bad = json.dumps(good(2, case_id="X")).encode().replace(b'"X"', b'"\xff\xfe"')
+    one = cli("evaluate", "--ruleset", str(FIXTURE), "-", stdin=bad)
+    assert one.returncode == 1 and b"line 1 column" in one.stderr and b"not UTF-8" in one.stderr
+    assert not one.stdout
+    many = cli("evaluate", "--ruleset", str(FIXTURE), "-", stdin=json.dumps(good(1)).encode() + b"\n" + bad + b"\n")
+    recs = [json.loads(x) for x in many.stdout.decode().splitlines()]
+    assert recs[0]["case_id"] == "G1" and recs[1]["error"] == "CaseError" and recs[1]["case_id"] is None
+    assert "line 2" in recs[1]["message"] and "not UTF-8" in recs[1]["message"]
+    assert "\udcff" not in many.stdout.decode("utf-8", "surrogateescape")
+
+
+@pytest.mark.parametrize("processes", ["1", "2"])
+def test_ctrl_c_flushes_what_is_decided_and_exits_130(tmp_path, processes):
+    path = tmp_path / "many.jsonl"
+    path.write_text("".join(json.dumps(good(i)) + "\n" for i in range(200_000)), encoding="utf-8")
+    proc = subprocess.Popen([*CLI, "evaluate", "--ruleset", str(FIXTURE), "-p", processes, str(path)], cwd=REPO,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    first = proc.stdout.readline()  # results stream: the first is out long before the end
+    assert json.loads(first)["case_id"] == "G0"
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)
+    out = proc.stdout.read()  # not communicate(): it would skip what readline() buffered
+    err = proc.stderr.read()
+    assert proc.wait(timeout=120) == 130, err
+    lines = err.decode().strip().splitlines()
+    assert len(lines) == 1 and "interrupted" in lines[0] and "Traceback" not in err.decode()
+    recs = [json.loads(x) for x in (first + out).decode().splitlines()]  # every line written is whole
+    assert [r["case_id"] for r in recs] == [f"G{i}" for i in range(len(recs))]
+    assert len(recs) < 200_000
+
+
+@pytest.mark.slow
+def test_a_long_batch_streams_in_bounded_memory(tmp_path, request):
+    """A 32 MB JSON Lines input (about 130,000 cases) peaked at 882 MB before; now the window bounds it."""
+    skip_unless_slow(request)
+    path = tmp_path / "big.jsonl"
+    n = 130_000
+    path.write_text("".join(json.dumps(good(i), ensure_ascii=False) + "\n" for i in range(n)), encoding="utf-8")
+    assert path.stat().st_size > 30_000_000
+    code = ("import resource, sys; from engine.cli import main; rc = main(sys.argv[1:]); sys.stdout.flush(); "
+            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr); sys.exit(rc)")
+    with open(tmp_path / "out.jsonl", "wb") as out:
+        proc = subprocess.run([sys.executable, "-c", code, "evaluate", "--ruleset", str(FIXTURE), str(path)],
+                              cwd=REPO, stdout=out, stderr=subprocess.PIPE, timeout=1800)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    peak_mb = int(proc.stderr.decode().strip().splitlines()[-1]) / 1024
+    assert sum(1 for _ in open(tmp_path / "out.jsonl", "rb")) == n
+    assert peak_mb < 250, f"peak RSS {peak_mb:.0f} MB"
