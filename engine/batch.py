@@ -11,6 +11,7 @@ Imports `evaluate`, `case`, `decision`, `errors`, `ruleset`.
 from __future__ import annotations
 
 import collections
+import gc
 import itertools
 from typing import Any, Iterable, Iterator, Mapping
 
@@ -60,6 +61,9 @@ def _worker(conn, ruleset: Ruleset) -> None:  # pragma: no cover - runs in a for
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it ends the workers
+    # This process is the engine's own: keep the inherited heap (the ruleset) out of the collector's reach, so
+    # collections neither rescan it nor copy its pages by touching their headers.
+    gc.freeze()
     try:
         while True:
             task = conn.recv()

@@ -181,3 +181,25 @@ def test_a_long_batch_streams_in_bounded_memory(tmp_path, request):
     peak_mb = int(proc.stderr.decode().strip().splitlines()[-1]) / 1024
     assert sum(1 for _ in open(tmp_path / "out.jsonl", "rb")) == n
     assert peak_mb < 250, f"peak RSS {peak_mb:.0f} MB"
+
+
+# ── resource use of loading ───────────────────────────────────────────────────
+def test_loading_does_not_freeze_the_callers_heap():
+    import gc
+
+    before = gc.get_freeze_count()
+    engine.load_ruleset(FIXTURE, cache=False)
+    assert gc.get_freeze_count() == before
+
+
+def test_the_load_cache_is_a_bounded_lru(monkeypatch):
+    from engine import ruleset as ruleset_module
+
+    monkeypatch.setattr(ruleset_module, "_CACHE", type(ruleset_module._CACHE)())
+    monkeypatch.setattr(ruleset_module, "CACHE_SIZE", 2)
+    a = engine.load_ruleset(str(FIXTURE))
+    b = engine.load_ruleset(str(FIXTURE) + "/")
+    assert engine.load_ruleset(str(FIXTURE)) is a  # a is now the most recently used
+    engine.load_ruleset(str(FIXTURE) + "/.")
+    assert len(ruleset_module._CACHE) == 2
+    assert engine.load_ruleset(str(FIXTURE)) is a and engine.load_ruleset(str(FIXTURE) + "/") is not b
