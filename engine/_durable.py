@@ -400,25 +400,33 @@ def _stack_peak(node: _Node, memo: dict[int, int]) -> int:
     the fact. So the peak is the children true at once here, plus the deepest peak below minus
     the one popped. Children true at once are counted path by path, taking the value (or the
     absence) that makes the most true; `or` joins are always pushed.
+
+    Computed children first with an explicit stack, not by recursion: one rule of hundreds of
+    conditions is a chain of hundreds of nodes, deeper than Python's recursion limit.
     """
-    known = memo.get(id(node))
-    if known is not None:
-        return known
-    compared: dict[str, list[tuple[str, object]]] = {}
-    present: dict[str, int] = {}
-    for (path, op, _type, value) in node.hashed:
-        if op == "$ex":
-            present[path] = present.get(path, 0) + 1
-        else:
-            compared.setdefault(path, []).append((op, value))
-    paths = present.keys() | compared.keys() | node.listed.keys()
-    at_once = len(node.joins) + sum(
-        max(present.get(p, 0) + _most_true(compared.get(p, [])), 1 if p in node.listed else 0) for p in paths)
-    children = itertools.chain(node.hashed.values(), node.listed.values(), node.joins)
-    deepest = max((_stack_peak(child, memo) for child in children), default=0)
-    peak = at_once + max(deepest - 1, 0) if at_once else 0
-    memo[id(node)] = peak
-    return peak
+    todo: list[tuple[_Node, bool]] = [(node, False)]
+    while todo:
+        current, expanded = todo.pop()
+        if id(current) in memo:
+            continue
+        children = list(itertools.chain(current.hashed.values(), current.listed.values(), current.joins))
+        if not expanded:
+            todo.append((current, True))
+            todo.extend((child, False) for child in children if id(child) not in memo)
+            continue
+        compared: dict[str, list[tuple[str, object]]] = {}
+        present: dict[str, int] = {}
+        for (path, op, _type, value) in current.hashed:
+            if op == "$ex":
+                present[path] = present.get(path, 0) + 1
+            else:
+                compared.setdefault(path, []).append((op, value))
+        paths = present.keys() | compared.keys() | current.listed.keys()
+        at_once = len(current.joins) + sum(
+            max(present.get(p, 0) + _most_true(compared.get(p, [])), 1 if p in current.listed else 0) for p in paths)
+        deepest = max((memo[id(child)] for child in children), default=0)
+        memo[id(current)] = at_once + max(deepest - 1, 0) if at_once else 0
+    return memo[id(node)]
 
 
 def _fnv1a(text: str) -> int:

@@ -364,6 +364,11 @@ def _cmd_check(args: argparse.Namespace) -> int:
             checked += 1
             try:
                 rs = engine.load_ruleset(target, cache=False)
+            except (RecursionError, MemoryError) as exc:  # never a traceback: name the ruleset and what ran out
+                errors += 1
+                print(f"{target}:1:1: error[too-large]: the ruleset is too large or too deeply nested to check "
+                      f"({type(exc).__name__})")
+                continue
             except engine.RulesetError as exc:
                 for d in exc.diagnostics:
                     if d.severity == "warning" and args.no_warnings:

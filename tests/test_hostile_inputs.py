@@ -203,3 +203,22 @@ def test_the_load_cache_is_a_bounded_lru(monkeypatch):
     engine.load_ruleset(str(FIXTURE) + "/.")
     assert len(ruleset_module._CACHE) == 2
     assert engine.load_ruleset(str(FIXTURE)) is a and engine.load_ruleset(str(FIXTURE) + "/") is not b
+
+
+# ── the matcher-limits model on long rules ────────────────────────────────────
+def test_the_limits_model_is_iterative_for_long_and_chains():
+    from engine._durable import check_limits
+
+    cond = ("and", [("cmp", "facts.x", ">", i) for i in range(5000)])
+    assert check_limits([("R1", cond)]) == []
+
+
+def test_check_a_rule_of_400_conditions_without_a_traceback(tmp_path):
+    d = tmp_path / "deep"
+    d.mkdir()
+    conds = " and ".join(f"facts.面积 > {i}" for i in range(400))
+    (d / "2024-01-01.rules").write_text(f'ruleset "deep" extends "zhejiang" effective 2024-01-01\n'
+                                        f'rule DEEP-1 "deep"\n  basis "x"\n  when {conds}\n'
+                                        f'  then flag LEGAL_REVIEW "x"\n', encoding="utf-8")
+    proc = cli("check", str(d))
+    assert b"Traceback" not in proc.stderr + proc.stdout and proc.returncode == 0, proc.stderr
