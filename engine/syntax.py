@@ -245,9 +245,15 @@ class _ToModel(Transformer):
 
     # parameters, facts, vocabulary -------------------------------------------
     def parameter(self, meta, c):
-        ov, name, (value, is_pct), desc, *rest = c
+        ov, name, (value, is_pct), desc, bounds, *rest = c
         return m.Parameter(name=str(name), value=value, is_percent=is_pct, description=_string(desc) if desc else None,
-                           meta=self._meta(rest), override=bool(ov), span=self._sp(name))
+                           bounds=bounds, meta=self._meta(rest), override=bool(ov), span=self._sp(name))
+
+    def param_range(self, meta, c):
+        lo, hi = c
+        pct = lo.type == "PERCENT"
+        read = self._pct if pct else self._num
+        return m.ParamRange(low=read(lo), high=read(hi), is_percent=pct, span=self._sp(meta))
 
     def param_value(self, meta, c):
         tok = c[0]

@@ -222,3 +222,64 @@ def test_check_a_rule_of_400_conditions_without_a_traceback(tmp_path):
                                         f'  then flag LEGAL_REVIEW "x"\n', encoding="utf-8")
     proc = cli("check", str(d))
     assert b"Traceback" not in proc.stderr + proc.stdout and proc.returncode == 0, proc.stderr
+
+
+# ── parameters: a declared type and bounds, checked at load with a position ───
+def child(tmp_path, body: str) -> Path:
+    d = tmp_path / "county"
+    d.mkdir(exist_ok=True)
+    (d / "2024-01-01.rules").write_text('ruleset "county" extends "zhejiang" effective 2024-01-01\n' + body,
+                                        encoding="utf-8")
+    return d
+
+
+@pytest.mark.parametrize("share", ["500%", "0%", "51%", "5%"])
+def test_a_share_outside_its_declared_range_is_refused_at_the_value(tmp_path, share):
+    d = child(tmp_path, f'override parameter 裁量.从轻从重幅度 = {share} "x"\n')
+    with pytest.raises(engine.RulesetError) as err:
+        engine.load_ruleset(d)
+    e = err.value.errors[0]
+    assert e.code == "parameter-out-of-range" and (e.span.line, e.span.column) == (2, 20), e
+
+
+def test_an_override_cannot_widen_the_range_it_replaces(tmp_path):
+    d = child(tmp_path, 'override parameter 裁量.从轻从重幅度 = 300% "x" range 0%..500%\n')
+    with pytest.raises(engine.RulesetError) as err:
+        engine.load_ruleset(d)
+    assert {e.code for e in err.value.errors} >= {"parameter-range"}
+    assert err.value.errors[0].span.line == 2
+
+
+def test_an_override_inside_the_range_loads_and_may_narrow_it(tmp_path):
+    d = child(tmp_path, 'override parameter 裁量.从轻从重幅度 = 40% "x" range 20%..45%\n'
+                        'parameter 本县参数 = 5 "y" range 0..10\n')
+    assert engine.load_ruleset(d).name == "county"
+
+
+@pytest.mark.parametrize("body,code", [
+    ('parameter 本县参数 = 5 "y"\n', "parameter-range-missing"),
+    ('parameter 本县参数 = 5 "y" range 0%..10%\n', "parameter-range"),
+    ('parameter 本县参数 = 5 "y" range 10..0\n', "parameter-range"),
+    ('parameter 本县参数 = 11 "y" range 0..10\n', "parameter-out-of-range"),
+    ('parameter 本县参数 = "文本" "y" range 0..10\n', "parameter-range"),
+    ('parameter 本县参数 = 5% "y" range 0%..200%\n', None),
+])
+def test_every_numeric_parameter_declares_bounds_that_fit_its_type(tmp_path, body, code):
+    d = child(tmp_path, body)
+    if code is None:
+        engine.load_ruleset(d)
+        return
+    with pytest.raises(engine.RulesetError) as err:
+        engine.load_ruleset(d)
+    assert err.value.errors[0].code == code and err.value.errors[0].span.line == 2
+
+
+def test_the_engine_read_share_keeps_the_engine_bounds_whatever_the_range_says(tmp_path):
+    d = tmp_path / "prov"
+    d.mkdir()
+    src = (REPO / "rulesets/zhejiang/2022-01-01.rules").read_text(encoding="utf-8")
+    (d / "2022-01-01.rules").write_text(src.replace("= 30% \"从轻取幅度下端、从重取幅度上端所占比例\" range 10%..50%",
+                                                    "= 80% \"x\" range 10%..90%"), encoding="utf-8")
+    with pytest.raises(engine.RulesetError) as err:
+        engine.load_ruleset(d)
+    assert err.value.errors[0].code == "parameter-range"

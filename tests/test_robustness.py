@@ -345,7 +345,7 @@ def test_a_catalogue_link_inside_the_directory_is_fine(tmp_path):
 
 def test_a_rules_file_linking_outside_its_directory_is_refused(tmp_path):
     secret = tmp_path / "secret.rules"
-    secret.write_text('ruleset "limits" extends "zhejiang" effective 2025-01-01\nparameter SECRET = 1\n',
+    secret.write_text('ruleset "limits" extends "zhejiang" effective 2025-01-01\nparameter SECRET = 1 range 0..10\n',
                       encoding="utf-8")
     d = write_ruleset(tmp_path, "")
     (d / "2025-01-01.rules").symlink_to(secret)
