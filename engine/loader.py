@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path, PurePosixPath
 
+from engine import _cache
 from engine import model as m
 from engine.errors import Diagnostic, RulesetError, suggest
 from engine.source import Span
@@ -164,7 +165,7 @@ def _cached(name: str, text: str, build):
     return value
 
 
-def _disk_path(key: tuple[str, str]) -> Path | None:
+def _disk_path(key: tuple[str, str]) -> tuple[Path, str] | None:
     # Opt-in only: by default loading a ruleset writes nothing anywhere.
     directory = os.environ.get("ZHIFA_CACHE_DIR")
     if not directory:
@@ -174,33 +175,27 @@ def _disk_path(key: tuple[str, str]) -> Path | None:
     from engine._version import __version__
 
     stamp = hashlib.sha256(f"{key}|{__version__}|".encode() + grammar_path().read_bytes()).hexdigest()
-    return Path(directory) / f"layer-{stamp}.pickle"
+    return Path(directory), f"layer-{stamp}.pickle"
 
 
 def _disk_get(key: tuple[str, str]) -> object | None:
-    path = _disk_path(key)
-    if path is None or not path.is_file():
+    where = _disk_path(key)
+    if where is None:
+        return None
+    payload = _cache.read(*where)  # None unless the directory and file are the user's alone and the HMAC holds
+    if payload is None:
         return None
     try:
-        with path.open("rb") as f:
-            layer = pickle.load(f)  # our own cache, written below; never a file named by a ruleset
-    except Exception:  # noqa: BLE001 - a stale or broken cache entry is simply re-parsed
+        layer = pickle.loads(payload)  # authenticated: written by this user's engine, below
+    except Exception:  # noqa: BLE001 - a stale entry (another engine version's classes) is simply re-parsed
         return None
     return layer if isinstance(layer, (m.Layer, tuple)) else None
 
 
 def _disk_put(key: tuple[str, str], layer: object) -> None:
-    path = _disk_path(key)
-    if path is None:
-        return
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        with tmp.open("wb") as f:
-            pickle.dump(layer, f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-    except OSError:
-        pass  # a cache that cannot be written only costs time
+    where = _disk_path(key)
+    if where is not None:
+        _cache.write(*where, pickle.dumps(layer, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def load_chain(target: str | Path, root: Path | None = None) -> tuple[list[LayerFile], dict[str, str]]:

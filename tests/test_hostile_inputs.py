@@ -283,3 +283,67 @@ def test_the_engine_read_share_keeps_the_engine_bounds_whatever_the_range_says(t
     with pytest.raises(engine.RulesetError) as err:
         engine.load_ruleset(d)
     assert err.value.errors[0].code == "parameter-range"
+
+
+# ── caches: never a way in ────────────────────────────────────────────────────
+class _Planted:
+    """A pickle that creates a directory when unpickled: the proof that a planted file ran."""
+
+    def __init__(self, marker: str):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.mkdir, (self.marker,))
+
+
+def _load_in_child(env: dict) -> subprocess.CompletedProcess:
+    code = f"import engine; engine.load_ruleset({str(FIXTURE)!r}); print('ok')"
+    return subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, timeout=120,
+                          env={**os.environ, **env})
+
+
+def _plant_everywhere(tmp_path, marker) -> tuple[dict, list[Path]]:
+    """Run one load to learn the cache file names, then overwrite every cache file with a planted pickle."""
+    import pickle
+
+    env = {"XDG_CACHE_HOME": str(tmp_path / "xdg"), "ZHIFA_CACHE_DIR": str(tmp_path / "layers")}
+    assert _load_in_child(env).returncode == 0
+    files = [p for p in [*(tmp_path / "xdg" / "zhifa").iterdir(), *(tmp_path / "layers").iterdir()]
+             if p.name != "hmac.key"]
+    assert any(p.name.startswith("parser-") for p in files) and any(p.name.startswith("layer-") for p in files)
+    for p in files:
+        p.write_bytes(pickle.dumps(_Planted(str(marker))))  # what the old, unauthenticated reader ran
+    return env, files
+
+
+def test_a_planted_cache_file_is_never_unpickled(tmp_path):
+    marker = tmp_path / "pwned"
+    env, _ = _plant_everywhere(tmp_path, marker)
+    proc = _load_in_child(env)
+    assert proc.returncode == 0 and b"ok" in proc.stdout, proc.stderr
+    assert not marker.exists()
+
+
+def test_a_cache_directory_writable_by_others_is_neither_read_nor_written(tmp_path):
+    env = {"XDG_CACHE_HOME": str(tmp_path / "xdg"), "ZHIFA_CACHE_DIR": str(tmp_path / "layers")}
+    assert _load_in_child(env).returncode == 0
+    for d in (tmp_path / "xdg" / "zhifa", tmp_path / "layers"):
+        d.chmod(0o777)  # someone else could have replaced a file and the key: the valid files are not trusted
+        for p in d.iterdir():
+            p.unlink()
+    marker = tmp_path / "pwned"
+    (tmp_path / "layers" / "planted").write_bytes(b"x")
+    assert _load_in_child(env).returncode == 0
+    assert sorted(p.name for p in (tmp_path / "layers").iterdir()) == ["planted"]  # nothing written
+    assert not marker.exists()
+
+
+def test_the_caches_still_serve_their_owner(tmp_path):
+    from engine import _cache
+
+    d = tmp_path / "c"
+    _cache.write(d, "x", b"payload")
+    assert _cache.read(d, "x") == b"payload"
+    raw = (d / "x").read_bytes()
+    (d / "x").write_bytes(raw[:-1] + b"!")
+    assert _cache.read(d, "x") is None
