@@ -19,6 +19,7 @@ from typing import Any, Iterable, Iterator, Sequence
 import engine
 from engine.batch import error_record, iter_evaluate
 from engine.case import unreadable
+from engine.errors import render_all
 from engine.loader import default_root
 
 __all__ = ["main"]
@@ -370,16 +371,15 @@ def _cmd_check(args: argparse.Namespace) -> int:
                       f"({type(exc).__name__})")
                 continue
             except engine.RulesetError as exc:
-                for d in exc.diagnostics:
-                    if d.severity == "warning" and args.no_warnings:
-                        continue
-                    print(d.render(exc.texts.get(d.span.source)))
+                shown = [d for d in exc.diagnostics if not (d.severity == "warning" and args.no_warnings)]
+                for line in render_all(shown, exc.texts):  # the first 100 in full, the rest summarised
+                    print(line)
                 errors += len(exc.errors)
                 warnings += len(exc.diagnostics) - len(exc.errors)
                 continue
             if not args.no_warnings:
-                for d in rs.warnings:
-                    print(d.render())
+                for line in render_all(rs.warnings):
+                    print(line)
             warnings += len(rs.warnings)
     print(f"checked {checked} ruleset(s): {errors} error(s), {warnings} warning(s)", file=sys.stderr)
     return EXIT_INPUT if errors else EXIT_OK

@@ -25,6 +25,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 from engine import _cache
 from engine import model as m
 from engine.errors import Diagnostic, EngineError, RulesetError
+from engine.numbers import clip
 from engine.source import CELL, Span
 
 __all__ = ["SYNTAX_ERRORS", "grammar_path", "parse_layer", "parse_sanctions", "prime_cells"]
@@ -181,7 +182,7 @@ class _ToModel(Transformer):
         except InvalidOperation:  # pragma: no cover - the terminal only admits ASCII numbers
             self._bad(tok, f"'{tok}' is not a number")
         if not value.is_finite() or abs(value) > Decimal("1e15"):
-            self._bad(tok, f"the number '{tok}' is out of range (at most 10^15)")
+            self._bad(tok, f"the number '{clip(str(tok))}' is out of range (at most 10^15)")
         return value
 
     def _pct(self, tok: Token) -> Decimal:

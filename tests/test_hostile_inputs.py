@@ -347,3 +347,35 @@ def test_the_caches_still_serve_their_owner(tmp_path):
     raw = (d / "x").read_bytes()
     (d / "x").write_bytes(raw[:-1] + b"!")
     assert _cache.read(d, "x") is None
+
+
+# ── diagnostics stay readable whatever the input ──────────────────────────────
+def test_an_excerpt_is_clipped_around_the_column():
+    from engine.source import EXCERPT_WIDTH, Span, excerpt
+
+    line = "x" * 50_000 + "BAD" + "y" * 50_000
+    out = excerpt(line + "\n", Span(source="f", line=1, column=50_001, end_line=1, end_column=50_004))
+    text, carets = out.split("\n")
+    assert len(text) < EXCERPT_WIDTH + 20 and "BAD" in text and text.count("…") == 2
+    assert carets.index("^") - carets.index("|") == text.index("BAD") - text.index("|")
+
+
+def test_thousands_of_diagnostics_are_summarised(tmp_path):
+    d = tmp_path / "many"
+    d.mkdir()
+    items = ", ".join(f"XX-NOPE-{i}" for i in range(3000))
+    (d / "2024-01-01.rules").write_text(f'ruleset "many" extends "zhejiang" effective 2024-01-01\n'
+                                        f'list 坏清单 "x"\n  items {items}\n', encoding="utf-8")
+    proc = cli("check", str(d))
+    assert proc.returncode == 1 and len(proc.stdout) < 100_000  # was 102 MB: every excerpt quoted the whole line
+    assert b"2,900 more: 2,900 error[unknown-item]" in proc.stdout
+    with pytest.raises(engine.RulesetError) as err:
+        engine.load_ruleset(d)
+    assert len(str(err.value)) < 100_000
+
+
+def test_a_huge_number_literal_is_not_echoed_in_full(tmp_path):
+    d = child(tmp_path, f'parameter 大数 = {"9" * 100_000} "x" range 0..10\n')
+    with pytest.raises(engine.RulesetError) as err:
+        engine.load_ruleset(d)
+    assert len(str(err.value)) < 2_000 and err.value.errors[0].span.line == 2
