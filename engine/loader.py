@@ -63,10 +63,14 @@ def _read(path: Path) -> str:
         if path.stat().st_size > _MAX_FILE_BYTES:
             raise RulesetError([_err("file-too-large", f"the file is larger than {_MAX_FILE_BYTES >> 20} MiB",
                                      Span(source=display_path(path)))])
-        return path.read_text(encoding="utf-8-sig")
+        data = path.read_bytes()
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise RulesetError([_err("encoding", f"the file is not UTF-8 ({exc.reason} at byte {exc.start})",
-                                 Span(source=display_path(path)),
+        # placed at the line and column of the first bad byte (columns count characters before it on its line)
+        line_start = data.rfind(b"\n", 0, exc.start) + 1
+        column = len(data[line_start:exc.start].decode("utf-8", "replace")) + 1
+        at = Span(source=display_path(path), line=data.count(b"\n", 0, exc.start) + 1, column=column)
+        raise RulesetError([_err("encoding", f"the file is not UTF-8 ({exc.reason} at byte {exc.start})", at,
                                  "save the file as UTF-8" + (_EXCEL_HINT if path.suffix.lower() in (".csv", ".tsv")
                                                              else ""))]) from None
     except OSError as exc:  # unreadable, vanished, a name too long ...
@@ -262,8 +266,14 @@ def load_chain(target: str | Path, root: Path | None = None) -> tuple[list[Layer
                                      lf.layer.span) for lf in layer_files], texts)
         name = layer_files[0].layer.name
         if name in seen:
-            raise RulesetError([_err("extends-cycle", f"ruleset '{name}' extends itself through its parents",
-                                     layer_files[0].layer.span)], texts)
+            # Reported in the file whose `extends` led here: when a ruleset is merely named like an ancestor (a
+            # copy of an embedded one), the ancestor's file is not at fault and may not even be the user's.
+            child = chain[-1][0].layer
+            found = layer_files[0].path
+            raise RulesetError([_err("extends-cycle", f"ruleset '{child.name}' extends '{child.extends}', found at "
+                                     f"{found}, which is named '{name}' like a ruleset below it in the chain",
+                                     child.span, "a ruleset cannot extend itself or share a name with one of its "
+                                     "parents: rename it")], texts)
         seen.add(name)
         chain.append(layer_files)
         parent = parents.pop()

@@ -379,3 +379,26 @@ def test_a_huge_number_literal_is_not_echoed_in_full(tmp_path):
     with pytest.raises(engine.RulesetError) as err:
         engine.load_ruleset(d)
     assert len(str(err.value)) < 2_000 and err.value.errors[0].span.line == 2
+
+
+# ── smaller: where encoding errors and cycles are reported ────────────────────
+def test_an_encoding_error_is_placed_at_its_line_and_column(tmp_path):
+    d = tmp_path / "enc"
+    d.mkdir()
+    (d / "2024-01-01.rules").write_bytes('ruleset "enc" extends "zhejiang" effective 2024-01-01\n'
+                                         'parameter 参数 = "中'.encode() + b"\xff" + b'" \n')
+    with pytest.raises(engine.RulesetError) as err:
+        engine.load_ruleset(d)
+    e = err.value.errors[0]
+    assert e.code == "encoding" and (e.span.line, e.span.column) == (2, 18)
+
+
+def test_a_ruleset_named_like_its_embedded_parent_is_reported_in_its_own_file(tmp_path):
+    d = tmp_path / "mine"
+    d.mkdir()
+    (d / "2024-01-01.rules").write_text('ruleset "zhejiang" extends "zhejiang" effective 2024-01-01\n',
+                                        encoding="utf-8")
+    with pytest.raises(engine.RulesetError) as err:
+        engine.load_ruleset(d)
+    e = err.value.errors[0]
+    assert e.code == "extends-cycle" and e.span.source.endswith("mine/2024-01-01.rules") and e.span.line == 1
