@@ -9,6 +9,7 @@ Imports `syntax`, `model`, `errors`.
 from __future__ import annotations
 
 import csv
+import re
 import hashlib
 import os
 import pickle
@@ -33,6 +34,15 @@ CATALOGUE_HEADINGS = {"事项编码": "code", "事项名称": "name", "执法领
                       "前提条件": "requires", "来源": "source"}
 _REQUIRED = ("code", "name", "domain", "basis")
 _MAX_FILE_BYTES = 32 * 1024 * 1024
+# Size limits, far above real data (the Hangzhou-scale benchmark catalogue has 5,170 items; a county's own file
+# a few hundred declarations) and low enough that everything inside them loads in seconds. Documented in
+# docs/dsl.md ("Size limits").
+MAX_LINES = 200_000  # lines in one .rules file
+MAX_STRING = 10_000  # characters in one quoted text of a .rules file
+MAX_ROWS = 50_000  # rows in one catalogue table
+MAX_COLUMNS = 32  # columns in one catalogue table (ten are known)
+MAX_CELL = 10_000  # characters in one cell of a catalogue table
+_QUOTED = re.compile(r'"(?:[^"\\\n]|\\.)*"')
 _EXCEL_HINT = "; in Excel: 另存为 → “CSV UTF-8（逗号分隔）”"
 
 
@@ -247,6 +257,7 @@ def load_chain(target: str | Path, root: Path | None = None) -> tuple[list[Layer
             name = display_path(f)
             texts[name] = text
             try:
+                _within_limits(text, name)
                 layer = _cached(name, text, lambda: parse_layer(text, name))
             except RulesetError as err:
                 diags.extend(err.diagnostics)
@@ -295,6 +306,23 @@ def load_chain(target: str | Path, root: Path | None = None) -> tuple[list[Layer
         for lf in sorted(layer_files, key=lambda x: x.layer.effective):
             out.append(LayerFile(lf.layer, lf.path, lf.text, depth))
     return out, texts
+
+
+def _within_limits(text: str, source: str) -> None:
+    """Refuse a .rules file past the size limits before parsing it (parsing is what takes the time)."""
+    lines = text.count("\n") + 1
+    if lines > MAX_LINES:
+        raise RulesetError([_err("too-large", f"the file has {lines:,} lines; at most {MAX_LINES:,} are read",
+                                 Span(source=source, line=MAX_LINES + 1), "split it into several rulesets or move "
+                                 "the item catalogue into a catalogue table")])
+    if len(text) > MAX_STRING:
+        for mo in _QUOTED.finditer(text):
+            if mo.end() - mo.start() - 2 > MAX_STRING:
+                line = text.count("\n", 0, mo.start()) + 1
+                raise RulesetError([_err("too-large", f"a quoted text of {mo.end() - mo.start() - 2:,} characters; "
+                                         f"at most {MAX_STRING:,} are read",
+                                         Span(source=source, line=line, column=mo.start() - text.rfind("\n", 0,
+                                                                                                      mo.start())))])
 
 
 def _with_catalogues(layer: m.Layer, directory: Path, diags: list[Diagnostic], texts: dict[str, str]) -> m.Layer:
@@ -380,6 +408,11 @@ def read_catalogue(text: str, source: str, diags: list[Diagnostic]) -> list[m.It
         diags.append(_err("catalogue-row", "the table contains a NUL character",
                           Span(source=source, line=text.count("\n", 0, i) + 1, column=i - text.rfind("\n", 0, i))))
         return []
+    rows = text.count("\n") + 1
+    if rows > MAX_ROWS + 1:
+        diags.append(_err("too-large", f"the table has {rows:,} lines; at most {MAX_ROWS:,} rows are read",
+                          Span(source=source, line=MAX_ROWS + 2), "split the catalogue into several tables"))
+        return []
     lines = text.split("\n")  # the raw lines, for the column of each cell
     delim = "\t" if lines[0].count("\t") > lines[0].count(",") else ","
     reader = csv.reader(io.StringIO(text), delimiter=delim)
@@ -390,6 +423,10 @@ def read_catalogue(text: str, source: str, diags: list[Diagnostic]) -> list[m.It
         return []
     except csv.Error as exc:
         diags.append(_err("catalogue-row", f"the table cannot be read: {exc}", Span(source=source)))
+        return []
+    if len(headings) > MAX_COLUMNS:
+        diags.append(_err("too-large", f"the header has {len(headings):,} columns; at most {MAX_COLUMNS} are read",
+                          Span(source=source, line=1), f"columns: {', '.join(CATALOGUE_COLUMNS)}"))
         return []
     header = _header(headings, lines[0] if reader.line_num == 1 else "", source, diags)
     if header is None:
@@ -424,6 +461,11 @@ def read_catalogue(text: str, source: str, diags: list[Diagnostic]) -> list[m.It
                               Span(source=source, line=line, column=1)))
             continue
         starts = _cell_columns(row, lines[line - 1])
+        long = next((i for i, c in enumerate(cells) if len(c) > MAX_CELL), None)
+        if long is not None:
+            diags.append(_err("too-large", f"a cell of {len(cells[long]):,} characters; at most {MAX_CELL:,} are "
+                                           "read", Span(source=source, line=line, column=starts[long])))
+            continue
         bad = [i for i in required if not cells[i]]
         if bad:
             diags.append(_err("catalogue-row", f"empty required cell '{header[bad[0]]}'",
