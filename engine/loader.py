@@ -408,7 +408,7 @@ def read_catalogue(text: str, source: str, diags: list[Diagnostic]) -> list[m.It
         diags.append(_err("catalogue-row", "the table contains a NUL character",
                           Span(source=source, line=text.count("\n", 0, i) + 1, column=i - text.rfind("\n", 0, i))))
         return []
-    rows = text.count("\n") + 1
+    rows = text.count("\n") + (not text.endswith("\n"))  # the header is one of them
     if rows > MAX_ROWS + 1:
         diags.append(_err("too-large", f"the table has {rows:,} lines; at most {MAX_ROWS:,} rows are read",
                           Span(source=source, line=MAX_ROWS + 2), "split the catalogue into several tables"))
