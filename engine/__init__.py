@@ -17,7 +17,8 @@ from engine.case import Case, Circumstances, Party, Place
 from engine.decision import (Answer, Assumption, Decision, ErrorRecord, Flag, Handler, Penalty, Question, Step,
                              Transfer)
 from engine.errors import CaseError, CaseProblem, Diagnostic, EngineError, EvaluationError, RulesetError, UnknownItem
-from engine.evaluate import evaluate, evaluate_many
+from engine.batch import evaluate_many
+from engine.evaluate import evaluate
 from engine.ruleset import Area, Item, Ruleset, load_ruleset
 from engine.source import Span
 

@@ -72,6 +72,7 @@ MAX_GROUPS = 15  # each and/or group takes 2 of 32 expression slots; 16 groups g
 MAX_PATHS = 250  # at most 252 user properties per message (error 302)
 MAX_INT = 2**53  # beyond this, int/float comparisons in durable (doubles) and Python disagree
 MAX_STRING_BYTES = 16_000_000  # 16 MB per property value (error 314)
+MAX_SESSIONS = 1000  # durable_rules keeps at most 1024 states (sids) per ruleset; more threads wait for one
 
 _OPERATORS = {"==": None, "!=": "$neq", "<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte"}
 _ORDERING = frozenset({"<", "<=", ">", ">="})
@@ -400,25 +401,33 @@ def _stack_peak(node: _Node, memo: dict[int, int]) -> int:
     the fact. So the peak is the children true at once here, plus the deepest peak below minus
     the one popped. Children true at once are counted path by path, taking the value (or the
     absence) that makes the most true; `or` joins are always pushed.
+
+    Computed children first with an explicit stack, not by recursion: one rule of hundreds of
+    conditions is a chain of hundreds of nodes, deeper than Python's recursion limit.
     """
-    known = memo.get(id(node))
-    if known is not None:
-        return known
-    compared: dict[str, list[tuple[str, object]]] = {}
-    present: dict[str, int] = {}
-    for (path, op, _type, value) in node.hashed:
-        if op == "$ex":
-            present[path] = present.get(path, 0) + 1
-        else:
-            compared.setdefault(path, []).append((op, value))
-    paths = present.keys() | compared.keys() | node.listed.keys()
-    at_once = len(node.joins) + sum(
-        max(present.get(p, 0) + _most_true(compared.get(p, [])), 1 if p in node.listed else 0) for p in paths)
-    children = itertools.chain(node.hashed.values(), node.listed.values(), node.joins)
-    deepest = max((_stack_peak(child, memo) for child in children), default=0)
-    peak = at_once + max(deepest - 1, 0) if at_once else 0
-    memo[id(node)] = peak
-    return peak
+    todo: list[tuple[_Node, bool]] = [(node, False)]
+    while todo:
+        current, expanded = todo.pop()
+        if id(current) in memo:
+            continue
+        children = list(itertools.chain(current.hashed.values(), current.listed.values(), current.joins))
+        if not expanded:
+            todo.append((current, True))
+            todo.extend((child, False) for child in children if id(child) not in memo)
+            continue
+        compared: dict[str, list[tuple[str, object]]] = {}
+        present: dict[str, int] = {}
+        for (path, op, _type, value) in current.hashed:
+            if op == "$ex":
+                present[path] = present.get(path, 0) + 1
+            else:
+                compared.setdefault(path, []).append((op, value))
+        paths = present.keys() | compared.keys() | current.listed.keys()
+        at_once = len(current.joins) + sum(
+            max(present.get(p, 0) + _most_true(compared.get(p, [])), 1 if p in current.listed else 0) for p in paths)
+        deepest = max((memo[id(child)] for child in children), default=0)
+        memo[id(current)] = at_once + max(deepest - 1, 0) if at_once else 0
+    return memo[id(node)]
 
 
 def _fnv1a(text: str) -> int:
@@ -577,6 +586,9 @@ def _after_fork_in_child() -> None:
     for registry in list(_registries):
         registry.lock = threading.RLock()
         registry.sessions = {sid: threading.Lock() for sid in registry.sessions}
+        registry.free = threading.Condition()
+        registry.idle = []
+        registry.count = 0
 
 
 os.register_at_fork(after_in_child=_after_fork_in_child)
@@ -590,7 +602,7 @@ class _Registry:
     state under a running match. Only primed sessions are listed (see `Matcher._new_session`).
     """
 
-    __slots__ = ("name", "handle", "lock", "sessions", "closed", "__weakref__")
+    __slots__ = ("name", "handle", "lock", "sessions", "closed", "free", "idle", "count", "__weakref__")
 
     def __init__(self, name: str, handle: int) -> None:
         self.name = name
@@ -598,6 +610,10 @@ class _Registry:
         self.lock = threading.RLock()  # reentrant: a finalizer may run inside a locked section
         self.sessions: dict[str, threading.Lock] = {}
         self.closed = False
+        # the session pool: idle sessions, how many exist in this process, and a condition to wait for one
+        self.free = threading.Condition()
+        self.idle: list[_Session] = []
+        self.count = 0
 
     def add(self, sid: str, lock: threading.Lock) -> None:
         with self.lock:
@@ -660,9 +676,11 @@ class _Session:
 class Matcher:
     """A compiled rule set that reports which rules a flat fact satisfies.
 
-    Thread-safe: each thread asserts on its own persistent sid (a state is about 100 KB plus
-    12 KB per rule, so it is kept, not rebuilt per call). After `os.fork` the child starts new
-    sids. A thread's state is deleted when the thread ends; `close` deletes the rest. The
+    Thread-safe: each call borrows a persistent sid from a pool (a state is about 100 KB plus
+    12 KB per rule, so it is kept, not rebuilt per call) and returns it; the pool grows to the
+    number of calls running at once, up to `MAX_SESSIONS` (durable_rules keeps at most 1,024
+    states per ruleset), and beyond that a call waits for a free sid instead of failing. After
+    `os.fork` the child starts new sids. `close` deletes every state. The
     compiled ruleset is `to_definition(rules)` plus one internal rule, ``$prime``, that readies
     each new sid.
 
@@ -714,7 +732,6 @@ class Matcher:
         self._keys = {path: (_encode_str(path) + ":", _TYPES_OF[cls]) for path, cls in self._classes.items()}
         self._registry = _Registry(str(name), handle)
         _registries.add(self._registry)
-        self._local = threading.local()
         self._finalizer = weakref.finalize(self, self._registry.close)
         self._finalizer.atexit = False  # the OS frees it all at exit; skip C calls during shutdown
 
@@ -744,10 +761,40 @@ class Matcher:
                 with, a closed matcher, or any error inside durable_rules (the thread's state is
                 then deleted, so the next call starts clean).
         """
+        session = self._acquire()
+        try:
+            return self._match(fact, session)
+        finally:
+            self._release(session)
+
+    def _acquire(self) -> _Session:
+        """An idle session, a new one, or, when `MAX_SESSIONS` are in use, the first to be released."""
         registry = self._registry
-        session = getattr(self._local, "session", None)
-        if session is None or session.pid != _pid:
-            session = self._new_session()
+        with registry.free:
+            while not registry.idle and registry.count >= MAX_SESSIONS:
+                if registry.closed:
+                    raise MatcherError(f"matcher {self.name!r} is closed")
+                registry.free.wait(timeout=1.0)
+            if registry.idle:
+                return registry.idle.pop()
+            registry.count += 1
+        try:
+            return self._new_session()
+        except BaseException:
+            with registry.free:
+                registry.count -= 1
+                registry.free.notify()
+            raise
+
+    def _release(self, session: _Session) -> None:
+        registry = self._registry
+        with registry.free:
+            if session.pid == _pid:
+                registry.idle.append(session)
+            registry.free.notify()
+
+    def _match(self, fact: Mapping[str, Scalar], session: _Session) -> tuple[str, ...]:
+        registry = self._registry
         message = self._message(fact, session)
         fired: dict[str, None] = {}  # ordered, and each id once: an `or` fires once per true branch
         with session.lock:
@@ -812,8 +859,7 @@ class Matcher:
                 if isinstance(exc, (_dre.error, MemoryError)):
                     raise MatcherError(f"durable_rules failed on {self.name!r}: {exc}") from exc
                 raise
-        self._local.session = session
-        # runs when the thread ends (its thread-local dict is cleared) or the session is replaced
+        # runs when the session is dropped (its matcher is gone)
         weakref.finalize(session, registry.drop, session.sid).atexit = False
         return session
 

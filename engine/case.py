@@ -8,7 +8,7 @@ ruleset (item, place, facts) happen in `evaluate`; a `place.code` is resolved to
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal, Mapping
 
@@ -18,11 +18,26 @@ from pydantic_core import PydanticCustomError
 
 from engine.errors import CaseError, CaseProblem
 from engine.places import PlaceCodeError, resolve_names
+from engine.numbers import clip, parse_money
 
-__all__ = ["Case", "Circumstances", "Party", "Place", "parse_case"]
+__all__ = ["Case", "Circumstances", "Party", "Place", "parse_case", "unreadable"]
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# Characters a case_id may not hold: it is echoed into decisions, error records and text a person reads, where
+# a NUL truncates it in C tools, bidirectional controls reorder what is shown (an id that reads as another),
+# other control characters garble a terminal, and a lone surrogate cannot be written as UTF-8.
+_UNREADABLE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def unreadable(text: str) -> str | None:
+    """Why `text` cannot be shown to a person as it is (the first offending character), or None."""
+    mo = _UNREADABLE.search(text)
+    if mo is None:
+        return None
+    return (f"must not contain control, bidirectional-override or unpaired surrogate characters "
+            f"(U+{ord(mo.group()):04X} at position {mo.start() + 1})")
 
 FactValue = StrictBool | int | Decimal | str
-_MONEY = re.compile(r"(\d{1,3}(,\d{3})+|\d+)(\.\d{1,2})?")  # 2000, 2,000, 1999.99: as written in a decision
 
 
 class _Strict(BaseModel):
@@ -104,25 +119,37 @@ class Case(_Strict):
     @field_validator("proposed_fine", mode="before")
     @classmethod
     def _money_as_written(cls, v: Any) -> Any:
-        # a proposal is a sum of money as a person writes it: no floats (binary fractions), exponents or underscores
+        # a proposal is a sum of money as a person writes it (engine.numbers), in yuan and fen
         if v is None:
             return v
-        if isinstance(v, bool):
-            raise ValueError("write the proposed fine as a decimal string such as \"2000\" or \"1999.99\"")
-        if isinstance(v, (int, float, Decimal)):
-            # JSON numbers arrive as float: repr gives the shortest text that reads back (1999.99, not 1999.9899…)
-            v = repr(v) if isinstance(v, float) else str(v)
-        if not isinstance(v, str) or not _MONEY.fullmatch(v.strip()):
-            raise ValueError("the proposed fine must be an amount in yuan with at most two decimals, such as "
-                             "\"2000\" or \"1999.99\"")
-        return Decimal(v.strip().replace(",", ""))
+        if isinstance(v, float):
+            v = repr(v)  # JSON numbers arrive as float: repr is the shortest text that reads back (1999.99)
+        try:
+            d = parse_money(v.strip() if isinstance(v, str) else v)
+        except ValueError as exc:
+            raise ValueError(f"the proposed fine {exc}; write it as \"2000\" or \"1999.99\"") from None
+        if d != d.quantize(Decimal("0.01")):
+            raise ValueError("the proposed fine has at most two decimals (yuan and fen)")
+        return d
 
     @field_validator("occurred_on", "ended_on", "discovered_on", "decided_on", mode="before")
     @classmethod
     def _dates_as_text(cls, v: Any) -> Any:
-        # pydantic would read a number as a Unix timestamp: 0 is 1970-01-01, and 20230101 a confusing error
-        if isinstance(v, (bool, int, float, Decimal)):
-            raise ValueError("write a date as text YYYY-MM-DD, not as a number")
+        # ISO calendar dates only: pydantic would read a number, or a numeric string ("0", "86400"), as a Unix
+        # timestamp and a datetime string as its date, silently moving a case into or out of the limitation period
+        if v is None or (isinstance(v, date) and not isinstance(v, datetime)):
+            return v
+        if isinstance(v, str) and _ISO_DATE.fullmatch(v):
+            return v  # pydantic still checks that the day exists (2023-02-30 is refused)
+        shown = clip(repr(v))
+        raise ValueError(f"write a date as text YYYY-MM-DD (a calendar date, no time, not a number), got {shown}")
+
+    @field_validator("case_id")
+    @classmethod
+    def _readable_id(cls, v: str) -> str:
+        bad = unreadable(v)
+        if bad:
+            raise ValueError(bad)
         return v
 
     @field_validator("facts", mode="before")
@@ -167,6 +194,8 @@ def parse_case(case: Case | Mapping[str, Any]) -> Case:
         return Case.model_validate(case)
     except ValidationError as exc:
         cid = case.get("case_id") if isinstance(case.get("case_id"), str) else None
+        if cid is not None and unreadable(cid):
+            cid = None  # refused at case_id: never echoed
         problems = []
         for e in exc.errors(include_url=False):
             loc = e["loc"]

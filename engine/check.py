@@ -244,6 +244,8 @@ def check(comp: Composite, merge_diags: list[Diagnostic] = (), resolver: Resolve
         err(f"unknown-{what.replace(' ', '-')}", f"unknown {what} '{ref.name}'", ref.span, suggest(ref.name, table))
         return False
 
+    _check_parameters(comp, err)
+
     # items ---------------------------------------------------------------------
     statutory: dict[str, dict[str, m.Sanction]] = {}
     for item in comp.items.values():
@@ -461,6 +463,54 @@ def check(comp: Composite, merge_diags: list[Diagnostic] = (), resolver: Resolve
             warn("no-handler", f"{n} item(s) of domain '{dom}' have no handling body in '{county}' (三不管)",
                  comp.areas[county].span, f"add an agency that serves {county} and handles domain {dom}")
     return diags
+
+
+ENGINE_PARAMETERS: dict[str, tuple[bool, Decimal, Decimal, str]] = {
+    "裁量.从轻从重幅度": (True, Decimal("0.01"), Decimal("0.5"),
+                   "the share of the statutory range that 从轻 keeps at its lower end and 从重 at its upper end: "
+                   "above 50% 从轻 would reach into the upper half (and past 100% beyond the statutory range), "
+                   "0% would fix the fine at one end"),
+}
+"""Parameters the engine itself reads: (is a percentage, lowest, highest, why). Any declared range must lie
+inside these bounds; they are the engine's arithmetic, not a legal rule."""
+
+
+def _pshow(value: Decimal, pct: bool) -> str:
+    return f"{(value * 100).normalize():f}%" if pct else f"{value.normalize():f}"
+
+
+def _check_parameters(comp: Composite, err) -> None:
+    """Every numeric parameter declares its bounds (``range LOW..HIGH``) and its value lies inside them."""
+    for p in comp.parameters.values():
+        numeric = isinstance(p.value, Decimal)
+        b = p.bounds
+        if not numeric:
+            if b is not None:
+                err("parameter-range", f"'{p.name}' is {'yes/no' if isinstance(p.value, bool) else 'text'}: "
+                                       "a range applies to numbers and percentages only", b.span, "drop the range")
+            continue
+        if b is None:
+            err("parameter-range-missing", f"parameter '{p.name}' declares no bounds", p.span,
+                f"add: range LOW..HIGH after its description (e.g. range {'0%..50%' if p.is_percent else '0..100000'})")
+            continue
+        if b.is_percent != p.is_percent:
+            err("parameter-range", f"the range of '{p.name}' is {'a percentage' if b.is_percent else 'a number'}, "
+                                   f"its value {'is not' if b.is_percent else 'is a percentage'}", b.span)
+            continue
+        if b.low > b.high:
+            err("parameter-range", f"the range of '{p.name}' is empty ({_pshow(b.low, b.is_percent)} > "
+                                   f"{_pshow(b.high, b.is_percent)})", b.span)
+            continue
+        if not b.low <= p.value <= b.high:
+            err("parameter-out-of-range", f"'{p.name}' = {_pshow(p.value, p.is_percent)} is outside its declared "
+                                          f"range {_pshow(b.low, b.is_percent)}..{_pshow(b.high, b.is_percent)}",
+                p.span, f"the range is declared at {b.span}")
+        fixed = ENGINE_PARAMETERS.get(p.name)
+        if fixed is not None:
+            pct, lo, hi, why = fixed
+            if b.is_percent != pct or b.low < lo or b.high > hi:
+                err("parameter-range", f"the engine reads '{p.name}' as {why}; its range must lie within "
+                                       f"{_pshow(lo, pct)}..{_pshow(hi, pct)}", b.span)
 
 
 def _reachable(comp: Composite, name: str) -> set[str]:

@@ -8,21 +8,24 @@ Owns argument parsing, input formats (a JSON object, a JSON list, or JSON Lines)
 from __future__ import annotations
 
 import argparse
+import io
+import itertools
 import json
 import sys
 import time
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 import engine
 from engine import places
-from engine.evaluate import error_record
-from engine.errors import suggest
+from engine.batch import error_record, iter_evaluate
+from engine.case import unreadable
+from engine.errors import render_all, suggest
 from engine.loader import default_root
 
 __all__ = ["main"]
 
-EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 DESCRIPTION = """\
 Zhifa (执法) — decide who handles an administrative-penalty case in Zhejiang, whether to penalise,
@@ -174,42 +177,92 @@ def _dump(obj: Any) -> str:
     return json.dumps(obj, ensure_ascii=False)
 
 
-def _read_cases(arg: str) -> tuple[list[Any], str]:
-    """Return the cases and the input shape: 'object', 'list' or 'lines'."""
-    text = sys.stdin.read() if arg == "-" else Path(arg).read_text(encoding="utf-8-sig")
-    stripped = text.strip()
-    if not stripped:
-        raise ValueError("the input is empty")
-    if arg.endswith((".jsonl", ".ndjson")):  # JSON Lines by name: one record per line even for a single line
-        return _read_lines(stripped), "lines"
-    try:
-        data = json.loads(stripped)
-    except json.JSONDecodeError as exc:
-        if "\n" in stripped:  # several lines that are not one JSON document: JSON Lines, one record per line
-            return _read_lines(stripped), "lines"
-        raise ValueError(f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
-    if isinstance(data, list):
-        return data, "list"
-    return [data], "object"
-
-
 class _BadLine:
     def __init__(self, lineno: int, message: str):
         self.lineno, self.message = lineno, message
 
 
-def _read_lines(text: str) -> list[Any]:
-    out: list[Any] = []
-    # split at "\n" only: str.splitlines() also breaks at U+2028/U+2029/U+0085, which JSON strings may contain
-    for n, line in enumerate(text.split("\n"), 1):
-        line = line.rstrip("\r")
-        if not line.strip():
-            continue
-        try:
-            out.append(json.loads(line))
-        except json.JSONDecodeError as exc:
-            out.append(_BadLine(n, f"line {n}: invalid JSON at column {exc.colno}: {exc.msg}"))
-    return out
+def _decode(data: bytes, first_line: int = 1) -> str:
+    """UTF-8 text (a BOM dropped); ValueError naming the line and column of the first invalid byte."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = first_line + data.count(b"\n", 0, exc.start)
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise ValueError(f"line {line} column {col}: the input is not UTF-8 ({exc.reason}); save it as UTF-8") \
+            from None
+
+
+def _read_cases(arg: str) -> tuple[Any, str]:
+    """The cases, as an iterator, and the input shape: 'object', 'list' or 'lines'.
+
+    JSON Lines are read one line at a time, so a long batch streams in bounded memory; a JSON object or list is
+    read whole. A line that is not JSON, or not UTF-8, becomes a `_BadLine` (its error record, never its text).
+    """
+    stream = sys.stdin.buffer if arg == "-" else Path(arg).open("rb")
+    first = b""
+    n = 0
+    for raw in stream:
+        n += 1
+        if n == 1 and raw.startswith(b"\xef\xbb\xbf"):  # a BOM, from a file or piped on stdin
+            raw = raw[3:]
+        if raw.strip():
+            first = raw
+            break
+    if not first:
+        raise ValueError("the input is empty")
+    if arg.endswith((".jsonl", ".ndjson")):  # JSON Lines by name: one record per line even for a single line
+        return _lines(n, first, stream), "lines"
+    try:
+        data = json.loads(_decode(first, n))
+        single = True
+    except (ValueError, RecursionError):
+        single = False
+    if single:
+        second, m = b"", n
+        for raw in stream:
+            m += 1
+            if raw.strip():
+                second = raw
+                break
+        if second:  # more than one line, the first one whole JSON: JSON Lines
+            return itertools.chain(_lines(n, first, ()), _lines(m, second, stream)), "lines"
+        return ([data], "object") if not isinstance(data, list) else (data, "list")
+    rest = stream.read()
+    whole = first + rest
+    try:
+        text = _decode(whole, n)
+    except ValueError:
+        if b"\n" in whole.strip():  # JSON Lines with an undecodable line: that line's record says so
+            return _lines(n, first, io.BytesIO(rest)), "lines"
+        raise
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        if b"\n" in whole.strip():  # several lines that are not one JSON document: JSON Lines
+            return _lines(n, first, io.BytesIO(rest)), "lines"
+        raise ValueError(f"invalid JSON at line {exc.lineno + n - 1} column {exc.colno}: {exc.msg}") from None
+    except RecursionError:
+        raise ValueError("the JSON nests too deeply") from None
+    if isinstance(data, list):
+        return data, "list"
+    return [data], "object"
+
+
+def _lines(n: int, first: bytes, rest) -> Iterator[Any]:
+    """Parse JSON Lines: `first` is line `n`, `rest` yields the lines after it (split at "\\n" only: U+2028,
+    U+2029 and U+0085 may appear inside JSON strings)."""
+    for raw in itertools.chain((first,), rest):
+        if raw.strip():
+            try:
+                yield json.loads(_decode(raw.rstrip(b"\r\n"), n))
+            except ValueError as exc:
+                msg = str(exc) if not isinstance(exc, json.JSONDecodeError) else \
+                    f"line {n}: invalid JSON at column {exc.colno}: {exc.msg}"
+                yield _BadLine(n, msg if msg.startswith("line ") else f"line {n}: {msg}")
+            except RecursionError:
+                yield _BadLine(n, f"line {n}: the JSON nests too deeply")
+        n += 1
 
 
 _ROOT_INDEX: dict[str, str] | None = None
@@ -257,26 +310,53 @@ def _embedded() -> list[str]:
 
 
 class _Progress:
-    """A one-line progress bar on stderr, shown only on a terminal and for batches worth it."""
+    """A one-line count on stderr, shown only on a terminal."""
 
-    def __init__(self, total: int):
-        self.total, self.done, self.t0 = total, 0, time.monotonic()
-        self.on = sys.stderr.isatty() and total >= 200
+    def __init__(self):
+        self.done, self.t0 = 0, time.monotonic()
+        self.on = sys.stderr.isatty()
 
-    def step(self, n: int = 1) -> None:
-        self.done += n
-        if self.on and (self.done % 100 == 0 or self.done == self.total):
-            frac = self.done / self.total
-            bar = "█" * int(frac * 30)
+    def step(self) -> None:
+        self.done += 1
+        if self.on and self.done % 200 == 0:
             rate = self.done / max(time.monotonic() - self.t0, 1e-9)
-            sys.stderr.write(f"\r{bar:<30} {self.done}/{self.total} ({rate:,.0f}/s)")
-            if self.done == self.total:
-                sys.stderr.write("\n")
+            sys.stderr.write(f"\r{self.done:,} cases ({rate:,.0f}/s)")
             sys.stderr.flush()
 
+    def end(self) -> None:
+        if self.on and self.done >= 200:
+            sys.stderr.write("\n")
 
-def _error_record(index: int, case: Any, exc: engine.EngineError) -> dict:
-    return error_record(index, case, exc).model_dump(mode="json")
+
+def _decide(cases: Iterable[Any], fixed: engine.Ruleset | None, processes: int) -> Iterator[Any]:
+    """A decision or an error record per case, in order, as soon as each is decided."""
+    def bad(i: int, case: Any) -> engine.ErrorRecord:
+        return error_record(i, case, engine.CaseError([engine.CaseProblem(path="", message=case.message,
+                                                                          code="json")]))
+
+    if fixed is not None:
+        yield from iter_evaluate((bad(i, c) if isinstance(c, _BadLine) else c for i, c in enumerate(cases)), fixed,
+                                 processes=processes)
+        return
+    for i, case in enumerate(cases):
+        if isinstance(case, _BadLine):
+            yield bad(i, case)
+            continue
+        county = _case_county(case)  # from place.county, or from place.code through the division table
+        try:
+            name = _ruleset_for_county(county) if isinstance(county, str) else None
+            if name is None:
+                shown = county if not isinstance(county, str) or not unreadable(county) else "(unreadable)"
+                real = places.no_ruleset_message(county) if isinstance(county, str) else None
+                hint = suggest(str(county), _ROOT_INDEX or ()) if isinstance(county, str) else None
+                raise engine.CaseError([engine.CaseProblem(
+                    path="place.county", code="no_ruleset",
+                    message=(real + "; or pass --ruleset") if real else
+                    f"unknown county {shown!r}: no embedded ruleset declares it" + (f" ({hint})" if hint else "")
+                    + "; pass --ruleset")])
+            yield engine.evaluate(case, engine.load_ruleset(name))
+        except engine.EngineError as exc:
+            yield error_record(i, case, exc)
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
@@ -286,63 +366,54 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         print(f"zhifa evaluate: {exc}", file=sys.stderr)
         return EXIT_INPUT
     fixed = engine.load_ruleset(args.ruleset) if args.ruleset else None
-    progress = _Progress(len(cases))
-    results: list[dict] = []
-    texts: list[str] = []
-    failed = False
-    if fixed is not None and args.processes > 1:
-        good = [(i, c) for i, c in enumerate(cases) if not isinstance(c, _BadLine)]
-        done = dict(zip((i for i, _ in good), engine.evaluate_many([c for _, c in good], fixed,
-                                                                   processes=args.processes)))
-    else:
-        done = {}
-    for i, case in enumerate(cases):
-        try:
-            if isinstance(case, _BadLine):
-                raise engine.CaseError([engine.CaseProblem(path="", message=case.message, code="json")])
-            if i in done:
-                outcome = done[i]
-                if isinstance(outcome, engine.ErrorRecord):
-                    failed = True
-                    rec = {**outcome.model_dump(mode="json"), "index": i}
-                    results.append(rec)
-                    texts.append(f"案件 {rec['case_id'] or '#' + str(i)}：无法评估——{rec['message']}")
-                else:
-                    results.append(outcome.model_dump(mode="json"))
-                    texts.append(outcome.to_text() + (_quoted_law(outcome, fixed) if args.quote_law else ""))
-                progress.step()
-                continue
-            rs = fixed
-            if rs is None:
-                county = _case_county(case)
-                name = _ruleset_for_county(county) if isinstance(county, str) else None
-                if name is None:
-                    real = places.no_ruleset_message(county) if isinstance(county, str) else None
-                    raise engine.CaseError([engine.CaseProblem(
-                        path="place.county", code="no_ruleset",
-                        message=(real + "; or pass --ruleset") if real else
-                        f"unknown county {county!r}: no embedded ruleset declares it"
-                        + (f" ({hint})" if (hint := suggest(str(county), _ROOT_INDEX or ())) else "")
-                        + "; pass --ruleset")])
-                rs = engine.load_ruleset(name)
-            decision = engine.evaluate(case, rs)
-            results.append(decision.model_dump(mode="json"))
-            texts.append(decision.to_text() + (_quoted_law(decision, rs) if args.quote_law else ""))
-        except engine.EngineError as exc:
-            failed = True
-            rec = _error_record(i, case, exc)
-            results.append(rec)
-            texts.append(f"案件 {rec['case_id'] or '#' + str(i)}：无法评估——{rec['message']}")
-        progress.step()
     out = sys.stdout
-    if args.format == "text":
-        out.write("\n\n".join(texts) + "\n")
-    elif shape == "object":
-        out.write(json.dumps(results[0], ensure_ascii=False, indent=2) + "\n")
-    elif shape == "list":
-        out.write(json.dumps(results, ensure_ascii=False, indent=2) + "\n")
-    else:
-        out.writelines(_dump(r) + "\n" for r in results)
+    if hasattr(out, "reconfigure"):
+        # a lone surrogate (JSON "\\ud800") cannot be written as UTF-8: write it as the JSON escape it came as
+        out.reconfigure(errors="backslashreplace")
+    progress = _Progress()
+    failed = False
+    n = 0
+    try:
+        for n, result in enumerate(_decide(cases, fixed, args.processes), 1):
+            if isinstance(result, engine.ErrorRecord):
+                failed = True
+                rec = result.model_dump(mode="json")
+                text = f"案件 {rec['case_id'] or '#' + str(rec['index'])}：无法评估——{rec['message']}"
+            else:
+                rec = result.model_dump(mode="json")
+                text = ""
+                if args.format == "text":
+                    text = result.to_text()
+                    if args.quote_law:
+                        text += _quoted_law(result, fixed or engine.load_ruleset(result.ruleset.split("@")[0]))
+            if args.format == "text":
+                out.write(("\n\n" if n > 1 else "") + text)
+            elif shape == "object":
+                out.write(json.dumps(rec, ensure_ascii=False, indent=2) + "\n")
+            elif shape == "list":
+                body = json.dumps(rec, ensure_ascii=False, indent=2).replace("\n", "\n  ")
+                out.write(("[\n  " if n == 1 else ",\n  ") + body)
+            else:
+                out.write(_dump(rec) + "\n")
+                out.flush()  # each decided case is out as soon as it is decided
+            progress.step()
+        if args.format == "text":
+            out.write("\n")
+        elif shape == "list":
+            out.write("\n]\n" if n else "[]\n")
+        out.flush()
+    except KeyboardInterrupt:
+        progress.end()
+        try:
+            out.write("\n" if args.format == "text" or shape == "list" else "")
+            out.flush()
+        except (OSError, ValueError):
+            pass
+        print(f"zhifa evaluate: interrupted; the first {n} result(s) were written"
+              + (" (the JSON list is left unclosed)" if shape == "list" and args.format == "json" else ""),
+              file=sys.stderr)
+        return EXIT_INTERRUPTED
+    progress.end()
     return EXIT_INPUT if failed else EXIT_OK
 
 
@@ -379,17 +450,21 @@ def _cmd_check(args: argparse.Namespace) -> int:
             checked += 1
             try:
                 rs = engine.load_ruleset(target, cache=False)
+            except (RecursionError, MemoryError) as exc:  # never a traceback: name the ruleset and what ran out
+                errors += 1
+                print(f"{target}:1:1: error[too-large]: the ruleset is too large or too deeply nested to check "
+                      f"({type(exc).__name__})")
+                continue
             except engine.RulesetError as exc:
-                for d in exc.diagnostics:
-                    if d.severity == "warning" and args.no_warnings:
-                        continue
-                    print(d.render(exc.texts.get(d.span.source)))
+                shown = [d for d in exc.diagnostics if not (d.severity == "warning" and args.no_warnings)]
+                for line in render_all(shown, exc.texts):  # the first 100 in full, the rest summarised
+                    print(line)
                 errors += len(exc.errors)
                 warnings += len(exc.diagnostics) - len(exc.errors)
                 continue
             if not args.no_warnings:
-                for d in rs.warnings:
-                    print(d.render())
+                for line in render_all(rs.warnings):
+                    print(line)
             warnings += len(rs.warnings)
     from engine import law
 

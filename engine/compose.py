@@ -120,6 +120,8 @@ def compose(files: list[LayerFile], on: date) -> tuple[Composite, list[Diagnosti
                 diags.append(Diagnostic(code="override-unknown", span=decl.span,
                                         message=f"'override' of {label} '{key}', which no parent layer or earlier "
                                                 f"version declares", hint="remove 'override'"))
+            if isinstance(decl, m.Parameter) and key in table:
+                decl = _bounded_override(table[key], decl, diags)
             table[key] = decl
             layer_of[f"{tname}:{key}"] = lf.layer.name
     chain_names = tuple(dict.fromkeys(lf.layer.name for lf in files))
@@ -131,3 +133,25 @@ def compose(files: list[LayerFile], on: date) -> tuple[Composite, list[Diagnosti
         titles=MappingProxyType({lf.layer.name: lf.layer.title for lf in used if lf.layer.title}),
         **{k: MappingProxyType(v) for k, v in tables.items()})
     return comp, diags
+
+
+def _bounded_override(prev: m.Parameter, new: m.Parameter, diags: list[Diagnostic]) -> m.Parameter:
+    """An override keeps the bounds it replaces: it inherits them when it declares none, and may only narrow
+    them (a county cannot widen the province's 从轻/从重 share by declaring a wider range)."""
+    if prev.bounds is None:
+        return new
+    if new.bounds is None:
+        return new.model_copy(update={"bounds": prev.bounds})
+    pb, nb = prev.bounds, new.bounds
+    if nb.is_percent != pb.is_percent or nb.low < pb.low or nb.high > pb.high:
+        diags.append(Diagnostic(code="parameter-range", span=nb.span,
+                                message=f"the range of '{new.name}' must lie inside the range it overrides "
+                                        f"({_bound(pb)}, at {prev.span})", hint="narrow the range or drop it"))
+        return new.model_copy(update={"bounds": prev.bounds})
+    return new
+
+
+def _bound(b: m.ParamRange) -> str:
+    unit = "%" if b.is_percent else ""
+    k = 100 if b.is_percent else 1
+    return f"{(b.low * k).normalize():f}{unit}..{(b.high * k).normalize():f}{unit}"

@@ -29,10 +29,31 @@ __all__ = [
     "EvaluationError",
     "RulesetError",
     "UnknownItem",
+    "render_all",
     "suggest",
 ]
 
 Severity = Literal["error", "warning"]
+
+MAX_MESSAGE = 400
+"""Characters of a diagnostic's message rendered in full; a longer one (a name 100,000 characters long) is cut."""
+MAX_RENDERED = 100
+"""Diagnostics rendered one by one per ruleset; the rest are summarised by code in one line."""
+
+
+def render_all(diagnostics: Iterable[Diagnostic], texts: dict[str, str] | None = None,
+               limit: int = MAX_RENDERED) -> list[str]:
+    """Render the first `limit` diagnostics in full and the rest as one summary line."""
+    diagnostics = list(diagnostics)
+    out = [d.render((texts or {}).get(d.span.source)) for d in diagnostics[:limit]]
+    rest = diagnostics[limit:]
+    if rest:
+        counts: dict[str, int] = {}
+        for d in rest:
+            counts[f"{d.severity}[{d.code}]"] = counts.get(f"{d.severity}[{d.code}]", 0) + 1
+        out.append(f"… and {len(rest):,} more: " + ", ".join(f"{n:,} {k}" for k, n in counts.items())
+                   + f" (the first {limit} are shown)")
+    return out
 
 
 class Diagnostic(BaseModel):
@@ -48,7 +69,9 @@ class Diagnostic(BaseModel):
 
     def render(self, text: str | None = None) -> str:
         """Render as ``file:line:col: severity[code]: message``, then an excerpt with carets and the hint."""
-        out = [f"{self.span}: {self.severity}[{self.code}]: {self.message}"]
+        message = self.message if len(self.message) <= MAX_MESSAGE else \
+            f"{self.message[:MAX_MESSAGE // 2]} … ({len(self.message):,} characters)"
+        out = [f"{self.span}: {self.severity}[{self.code}]: {message}"]
         if text is not None:
             ex = excerpt(text, self.span)
             if ex:
@@ -118,7 +141,7 @@ class RulesetError(EngineError):
         return (self.errors or self.diagnostics)[0].message
 
     def __str__(self) -> str:
-        return "\n".join(d.render(self.texts.get(d.span.source)) for d in self.diagnostics)
+        return "\n".join(render_all(self.diagnostics, self.texts))
 
 
 class CaseProblem(BaseModel):

@@ -1,6 +1,6 @@
 """Case to decision: jurisdiction, whether to penalise, the penalty range, flags and the explanation.
 
-Owns `evaluate` and `evaluate_many`. The policy rules are matched by durable_rules in two stages (the
+Owns `evaluate` (batches are in `engine.batch`). The policy rules are matched by durable_rules in two stages (the
 case, then the computed decision); everything legal around them is plain Python here: exception
 precedence, the combination of outcomes, the range arithmetic in exact `Decimal`, the choice between
 the versions in force at the act and at the decision (art. 37), and the explanation.
@@ -10,12 +10,10 @@ Imports `case`, `decision`, `compiler`, `ruleset`, `errors`, `model`.
 from __future__ import annotations
 
 import re
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, InvalidOperation
-from typing import Any, Iterable, Mapping
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from typing import Any, Mapping
 
 from engine import model as m
 from engine._durable import MatcherError
@@ -24,16 +22,16 @@ from engine.check import list_items, paths_of, scalar
 from engine.compiler import CRule, Program, predicate
 from engine.decision import (ADJUSTMENT_LABELS, OUTCOME_LABELS, Answer, Assumption, Decision, DecisionItem, ErrorRecord,
                              Fine, Flag, Handler, Penalty, Question, Step, Transfer, fine_text)
-from engine.errors import CaseError, CaseProblem, EngineError, EvaluationError, RulesetError, close_names
+from engine.errors import CaseError, CaseProblem, EvaluationError, close_names
 from engine.places import check_place
+from engine.numbers import clip, parse_number
 from engine.ruleset import Ruleset
 from engine.vocabulary import CIRCUMSTANCES
 
-__all__ = ["evaluate", "evaluate_many"]
+__all__ = ["evaluate"]
 
 LAW = "《中华人民共和国行政处罚法》"
 _CENT = Decimal("0.01")
-_GROUPED = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")  # "12,500.50": commas only between groups of three
 _ORDER = {"time_barred": 0, "no_penalty": 1, "may_waive": 2}  # the combination of outcomes, strongest first
 CATEGORY_LABELS = {"comprehensive": "综合行政执法", "specialist": "专业领域执法", "department": "由业务主管部门实施的"}
 
@@ -124,16 +122,11 @@ def _validate(c: Case, prog: Program) -> tuple[dict, list[CaseProblem]]:
             if isinstance(value, bool):
                 problems.append(_problem(path, f"{name!r} is {t}, not yes/no", "type"))
                 continue
-            if isinstance(value, str):
-                try:
-                    if not value.isascii() or ("," in value and not _GROUPED.fullmatch(value)):
-                        raise InvalidOperation
-                    value = Decimal(value.replace(",", ""))
-                except InvalidOperation:
-                    problems.append(_problem(path, f"{name!r} must be a number written with ASCII digits "
-                                                   f"(commas only between groups of three), got {value!r}", "type"))
-                    continue
-            value = Decimal(value)
+            try:
+                value = parse_number(value)  # only the forms a person writes (engine/numbers.py)
+            except ValueError as exc:
+                problems.append(_problem(path, f"{name!r} {exc}", "type"))
+                continue
             if not value.is_finite():
                 problems.append(_problem(path, f"{name!r} must be finite", "type"))
                 continue
@@ -141,7 +134,7 @@ def _validate(c: Case, prog: Program) -> tuple[dict, list[CaseProblem]]:
                 problems.append(_problem(path, f"{name!r} cannot be negative", "negative"))
                 continue
             if value > Decimal("1e13"):
-                problems.append(_problem(path, f"{name!r} = {value} is beyond any plausible amount", "range"))
+                problems.append(_problem(path, f"{name!r} = {clip(str(value))} is beyond any plausible amount", "range"))
                 continue
             if t == "integer" and value != value.to_integral_value():
                 problems.append(_problem(path, f"{name!r} must be a whole number", "type"))
@@ -1243,113 +1236,3 @@ def _summary(d: Decision, base: Decision) -> str:
     if d.procedure == "simplified":
         parts.append("可以当场处罚（简易程序）")
     return "，".join(parts)
-
-
-# ── batches ─────────────────────────────────────────────────────────────────
-def _case_id(case: Any) -> str | None:
-    cid = case.get("case_id") if isinstance(case, Mapping) else getattr(case, "case_id", None)
-    return cid if isinstance(cid, str) else None
-
-
-def error_record(index: int, case: Any, exc: EngineError) -> ErrorRecord:
-    """The record that stands in a batch's output for a case that could not be evaluated."""
-    problems: tuple[dict, ...] = ()
-    if isinstance(exc, CaseError):
-        problems = tuple(p.model_dump() for p in exc.problems)
-    elif isinstance(exc, RulesetError):
-        problems = tuple({"path": str(d.span), "message": d.message, "code": d.code} for d in exc.errors)
-    cid = (exc.case_id if isinstance(exc, CaseError) else None) or _case_id(case)
-    return ErrorRecord(case_id=cid, index=index, error=type(exc).__name__, message=str(exc), problems=problems)
-
-
-def _one(case: Any, ruleset: Ruleset, index: int) -> Decision | ErrorRecord:
-    try:
-        return evaluate(case, ruleset)
-    except EngineError as exc:
-        return error_record(index, case, exc)
-
-
-_WORKER_RULESET: Ruleset | None = None
-
-
-def _init_worker(ruleset: Ruleset) -> None:
-    global _WORKER_RULESET
-    _WORKER_RULESET = ruleset
-
-
-def _chunk(args: tuple[int, list]) -> list:
-    start, cases = args
-    assert _WORKER_RULESET is not None
-    return [(cs if isinstance(cs, ErrorRecord) else _one(cs, _WORKER_RULESET, start + i)).model_dump(mode="json")
-            for i, cs in enumerate(cases)]
-
-
-def evaluate_many(cases: Iterable[Case | Mapping[str, Any]], ruleset: Ruleset, *, processes: int | None = None,
-                  chunk_size: int = 500) -> list[Decision | ErrorRecord]:
-    """Evaluate many cases; one result per input, in order, an `ErrorRecord` for a case that fails.
-
-    Args:
-        cases: the cases (mappings or `Case` values).
-        ruleset: from `engine.load_ruleset`.
-        processes: worker processes (forked after loading, so the ruleset is not rebuilt); 1 or None = in process.
-        chunk_size: cases per task sent to a worker.
-
-    A worker that dies takes no result with it: its chunk is retried, case by case, in a fresh worker, and a
-    case that kills a worker again gets an `ErrorRecord` (``error="WorkerDied"``).
-    """
-    items = list(cases)
-    if not processes or processes <= 1 or len(items) <= chunk_size:
-        return [_one(cs, ruleset, i) for i, cs in enumerate(items)]
-    import multiprocessing
-
-    # Validate in the parent: a malformed case becomes its error record here, and workers only ever
-    # receive `Case` models, which always pickle.
-    prepared: list[Any] = []
-    for i, cs in enumerate(items):
-        try:
-            prepared.append(parse_case(cs))
-        except CaseError as exc:
-            prepared.append(error_record(i, cs, exc))
-    chunks = [(i, prepared[i:i + chunk_size]) for i in range(0, len(prepared), chunk_size)]
-    ctx = multiprocessing.get_context("fork")
-    results: dict[int, list] = {}
-    failed: list[tuple[int, Any]] = []
-    with ProcessPoolExecutor(max_workers=processes, mp_context=ctx, initializer=_init_worker,
-                             initargs=(ruleset,)) as pool:
-        futures = [(ch, pool.submit(_chunk, ch)) for ch in chunks]
-        for (start, chunk), fut in futures:
-            try:
-                results[start] = fut.result()
-            except BrokenProcessPool:
-                failed.extend((start + k, cs) for k, cs in enumerate(chunk))
-    # A dead worker breaks the whole pool, so innocent cases fail with it. Re-run the failed cases one at a time
-    # in a one-worker pool; the first to fail is run once more entirely alone, and only a case that kills a
-    # worker on its own gets an error record.
-    while failed:
-        with ProcessPoolExecutor(max_workers=1, mp_context=ctx, initializer=_init_worker,
-                                 initargs=(ruleset,)) as pool:
-            futures = [(i, cs, pool.submit(_chunk, (i, [cs]))) for i, cs in failed]
-            broken_at = None
-            for k, (i, cs, fut) in enumerate(futures):
-                try:
-                    results[i] = fut.result()
-                except BrokenProcessPool:
-                    broken_at = k
-                    break
-        if broken_at is None:
-            break
-        i, cs, _ = futures[broken_at]
-        with ProcessPoolExecutor(max_workers=1, mp_context=ctx, initializer=_init_worker,
-                                 initargs=(ruleset,)) as pool:
-            try:
-                results[i] = pool.submit(_chunk, (i, [cs])).result()
-            except BrokenProcessPool:
-                results[i] = [ErrorRecord(case_id=_case_id(cs), index=i, error="WorkerDied",
-                                          message="the worker process died on this case").model_dump()]
-        failed = [(j, c) for j, c, _ in futures[broken_at + 1:] if j not in results]
-    out: list[Decision | ErrorRecord] = []
-    for key in sorted(results):
-        for rec in results[key]:
-            out.append(ErrorRecord.model_validate(rec) if "error" in rec and "index" in rec else
-                       Decision.model_validate(rec))
-    return out

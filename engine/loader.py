@@ -9,6 +9,7 @@ Imports `syntax`, `model`, `errors`.
 from __future__ import annotations
 
 import csv
+import re
 import hashlib
 import os
 import pickle
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path, PurePosixPath
 
+from engine import _cache
 from engine import model as m
 from engine.errors import Diagnostic, RulesetError, close_names, suggest
 from engine.source import Span
@@ -32,6 +34,15 @@ CATALOGUE_HEADINGS = {"事项编码": "code", "事项名称": "name", "执法领
                       "前提条件": "requires", "来源": "source", "接续事项": "continues"}
 _REQUIRED = ("code", "name", "domain", "basis")
 _MAX_FILE_BYTES = 32 * 1024 * 1024
+# Size limits, far above real data (the Hangzhou-scale benchmark catalogue has 5,170 items; a county's own file
+# a few hundred declarations) and low enough that everything inside them loads in seconds. Documented in
+# docs/dsl.md ("Size limits").
+MAX_LINES = 200_000  # lines in one .rules file
+MAX_STRING = 10_000  # characters in one quoted text of a .rules file
+MAX_ROWS = 50_000  # rows in one catalogue table
+MAX_COLUMNS = 32  # columns in one catalogue table (ten are known)
+MAX_CELL = 10_000  # characters in one cell of a catalogue table
+_QUOTED = re.compile(r'"(?:[^"\\\n]|\\.)*"')
 _EXCEL_HINT = "; in Excel: 另存为 → “CSV UTF-8（逗号分隔）”"
 
 
@@ -62,10 +73,14 @@ def _read(path: Path) -> str:
         if path.stat().st_size > _MAX_FILE_BYTES:
             raise RulesetError([_err("file-too-large", f"the file is larger than {_MAX_FILE_BYTES >> 20} MiB",
                                      Span(source=display_path(path)))])
-        return path.read_text(encoding="utf-8-sig")
+        data = path.read_bytes()
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise RulesetError([_err("encoding", f"the file is not UTF-8 ({exc.reason} at byte {exc.start})",
-                                 Span(source=display_path(path)),
+        # placed at the line and column of the first bad byte (columns count characters before it on its line)
+        line_start = data.rfind(b"\n", 0, exc.start) + 1
+        column = len(data[line_start:exc.start].decode("utf-8", "replace")) + 1
+        at = Span(source=display_path(path), line=data.count(b"\n", 0, exc.start) + 1, column=column)
+        raise RulesetError([_err("encoding", f"the file is not UTF-8 ({exc.reason} at byte {exc.start})", at,
                                  "save the file as UTF-8" + (_EXCEL_HINT if path.suffix.lower() in (".csv", ".tsv")
                                                              else ""))]) from None
     except OSError as exc:  # unreadable, vanished, a name too long ...
@@ -164,7 +179,7 @@ def _cached(name: str, text: str, build):
     return value
 
 
-def _disk_path(key: tuple[str, str]) -> Path | None:
+def _disk_path(key: tuple[str, str]) -> tuple[Path, str] | None:
     # Opt-in only: by default loading a ruleset writes nothing anywhere.
     directory = os.environ.get("ZHIFA_CACHE_DIR")
     if not directory:
@@ -174,33 +189,27 @@ def _disk_path(key: tuple[str, str]) -> Path | None:
     from engine._version import __version__
 
     stamp = hashlib.sha256(f"{key}|{__version__}|".encode() + grammar_path().read_bytes()).hexdigest()
-    return Path(directory) / f"layer-{stamp}.pickle"
+    return Path(directory), f"layer-{stamp}.pickle"
 
 
 def _disk_get(key: tuple[str, str]) -> object | None:
-    path = _disk_path(key)
-    if path is None or not path.is_file():
+    where = _disk_path(key)
+    if where is None:
+        return None
+    payload = _cache.read(*where)  # None unless the directory and file are the user's alone and the HMAC holds
+    if payload is None:
         return None
     try:
-        with path.open("rb") as f:
-            layer = pickle.load(f)  # our own cache, written below; never a file named by a ruleset
-    except Exception:  # noqa: BLE001 - a stale or broken cache entry is simply re-parsed
+        layer = pickle.loads(payload)  # authenticated: written by this user's engine, below
+    except Exception:  # noqa: BLE001 - a stale entry (another engine version's classes) is simply re-parsed
         return None
     return layer if isinstance(layer, (m.Layer, tuple)) else None
 
 
 def _disk_put(key: tuple[str, str], layer: object) -> None:
-    path = _disk_path(key)
-    if path is None:
-        return
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        with tmp.open("wb") as f:
-            pickle.dump(layer, f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-    except OSError:
-        pass  # a cache that cannot be written only costs time
+    where = _disk_path(key)
+    if where is not None:
+        _cache.write(*where, pickle.dumps(layer, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def load_chain(target: str | Path, root: Path | None = None) -> tuple[list[LayerFile], dict[str, str]]:
@@ -247,6 +256,7 @@ def load_chain(target: str | Path, root: Path | None = None) -> tuple[list[Layer
             name = display_path(f)
             texts[name] = text
             try:
+                _within_limits(text, name)
                 layer = _cached(name, text, lambda: parse_layer(text, name))
             except RulesetError as err:
                 diags.extend(err.diagnostics)
@@ -266,8 +276,14 @@ def load_chain(target: str | Path, root: Path | None = None) -> tuple[list[Layer
                                      lf.layer.span) for lf in layer_files], texts)
         name = layer_files[0].layer.name
         if name in seen:
-            raise RulesetError([_err("extends-cycle", f"ruleset '{name}' extends itself through its parents",
-                                     layer_files[0].layer.span)], texts)
+            # Reported in the file whose `extends` led here: when a ruleset is merely named like an ancestor (a
+            # copy of an embedded one), the ancestor's file is not at fault and may not even be the user's.
+            child = chain[-1][0].layer
+            found = layer_files[0].path
+            raise RulesetError([_err("extends-cycle", f"ruleset '{child.name}' extends '{child.extends}', found at "
+                                     f"{found}, which is named '{name}' like a ruleset below it in the chain",
+                                     child.span, "a ruleset cannot extend itself or share a name with one of its "
+                                     "parents: rename it")], texts)
         seen.add(name)
         chain.append(layer_files)
         parent = parents.pop()
@@ -289,6 +305,23 @@ def load_chain(target: str | Path, root: Path | None = None) -> tuple[list[Layer
         for lf in sorted(layer_files, key=lambda x: x.layer.effective):
             out.append(LayerFile(lf.layer, lf.path, lf.text, depth))
     return out, texts
+
+
+def _within_limits(text: str, source: str) -> None:
+    """Refuse a .rules file past the size limits before parsing it (parsing is what takes the time)."""
+    lines = text.count("\n") + 1
+    if lines > MAX_LINES:
+        raise RulesetError([_err("too-large", f"the file has {lines:,} lines; at most {MAX_LINES:,} are read",
+                                 Span(source=source, line=MAX_LINES + 1), "split it into several rulesets or move "
+                                 "the item catalogue into a catalogue table")])
+    if len(text) > MAX_STRING:
+        for mo in _QUOTED.finditer(text):
+            if mo.end() - mo.start() - 2 > MAX_STRING:
+                line = text.count("\n", 0, mo.start()) + 1
+                raise RulesetError([_err("too-large", f"a quoted text of {mo.end() - mo.start() - 2:,} characters; "
+                                         f"at most {MAX_STRING:,} are read",
+                                         Span(source=source, line=line, column=mo.start() - text.rfind("\n", 0,
+                                                                                                      mo.start())))])
 
 
 def _with_catalogues(layer: m.Layer, directory: Path, diags: list[Diagnostic], texts: dict[str, str]) -> m.Layer:
@@ -386,6 +419,11 @@ def read_catalogue(text: str, source: str, diags: list[Diagnostic]) -> list[m.It
         diags.append(_err("catalogue-row", "the table contains a NUL character",
                           Span(source=source, line=text.count("\n", 0, i) + 1, column=i - text.rfind("\n", 0, i))))
         return []
+    rows = text.count("\n") + (not text.endswith("\n"))  # the header is one of them
+    if rows > MAX_ROWS + 1:
+        diags.append(_err("too-large", f"the table has {rows:,} lines; at most {MAX_ROWS:,} rows are read",
+                          Span(source=source, line=MAX_ROWS + 2), "split the catalogue into several tables"))
+        return []
     lines = text.split("\n")  # the raw lines, for the column of each cell
     delim = "\t" if lines[0].count("\t") > lines[0].count(",") else ","
     reader = csv.reader(io.StringIO(text), delimiter=delim)
@@ -396,6 +434,10 @@ def read_catalogue(text: str, source: str, diags: list[Diagnostic]) -> list[m.It
         return []
     except csv.Error as exc:
         diags.append(_err("catalogue-row", f"the table cannot be read: {exc}", Span(source=source)))
+        return []
+    if len(headings) > MAX_COLUMNS:
+        diags.append(_err("too-large", f"the header has {len(headings):,} columns; at most {MAX_COLUMNS} are read",
+                          Span(source=source, line=1), f"columns: {', '.join(CATALOGUE_COLUMNS)}"))
         return []
     header = _header(headings, lines[0] if reader.line_num == 1 else "", source, diags)
     if header is None:
@@ -431,6 +473,11 @@ def read_catalogue(text: str, source: str, diags: list[Diagnostic]) -> list[m.It
                               Span(source=source, line=line, column=1)))
             continue
         starts = _cell_columns(row, lines[line - 1])
+        long = next((i for i, c in enumerate(cells) if len(c) > MAX_CELL), None)
+        if long is not None:
+            diags.append(_err("too-large", f"a cell of {len(cells[long]):,} characters; at most {MAX_CELL:,} are "
+                                           "read", Span(source=source, line=line, column=starts[long])))
+            continue
         bad = [i for i in required if not cells[i]]
         if bad:
             diags.append(_err("catalogue-row", f"empty required cell '{header[bad[0]]}'",

@@ -122,6 +122,15 @@ class Meta(Node):
     unconfirmed: bool = False
 
 
+class ParamRange(Node):
+    """``range LOW..HIGH`` after a parameter: the inclusive bounds of its value, in yuan/units or as a share."""
+
+    low: Decimal
+    high: Decimal
+    is_percent: bool = False
+    span: Span
+
+
 class Parameter(Node):
     """``parameter NAME = value "description"``: a named, documented value (thresholds, percentages)."""
 
@@ -129,6 +138,7 @@ class Parameter(Node):
     value: Scalar
     is_percent: bool = False
     description: str | None = None
+    bounds: ParamRange | None = None  # declared with ``range LOW..HIGH``; an override without one keeps its parent's
     meta: Meta = Meta()
     override: bool = False
     span: Span

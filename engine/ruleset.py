@@ -7,6 +7,7 @@ changes) and the catalogue views of the public contract. Imports `loader`, `comp
 
 from __future__ import annotations
 
+import collections
 import gc
 import threading
 from datetime import date
@@ -179,7 +180,11 @@ class Ruleset:
         return tuple(out)
 
 
-_CACHE: dict[tuple[str, str], Ruleset] = {}
+CACHE_SIZE = 16
+"""Rulesets `load_ruleset` keeps, least recently used dropped first: every embedded leaf ruleset fits, and a
+process that loads ruleset after ruleset (a server over many directories) stays bounded."""
+
+_CACHE: collections.OrderedDict[tuple[str, str], Ruleset] = collections.OrderedDict()
 _CACHE_LOCK = threading.Lock()
 
 
@@ -189,16 +194,23 @@ def load_ruleset(target: str | Path, root: str | Path | None = None, *, cache: b
     Args:
         target: a name under the rulesets root (``"hangzhou/shangcheng"``), a ``.rules`` file or a directory.
         root: the rulesets root for names and ``extends``; the embedded default rulesets if not given.
-        cache: reuse an already loaded ruleset for the same target and root (files are not re-read).
+        cache: reuse an already loaded ruleset for the same target and root (files are not re-read); the
+            `CACHE_SIZE` most recently used are kept.
 
     Raises:
         RulesetError: every syntax and semantic error found, with file, line and column.
     """
     key = (str(target), str(root))
-    if cache and key in _CACHE:
-        return _CACHE[key]
+    if cache:
+        with _CACHE_LOCK:
+            hit = _CACHE.get(key)
+            if hit is not None:
+                _CACHE.move_to_end(key)
+                return hit
     # Loading builds hundreds of thousands of small immutable objects and no cycles: the cyclic garbage
     # collector would only rescan them again and again (it doubles the load time of a 5,000-item catalogue).
+    # Nothing is frozen (gc.freeze would freeze the caller's whole heap for ever); worker processes, which are
+    # the engine's own, freeze their inherited heap (engine/batch.py).
     was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -206,12 +218,12 @@ def load_ruleset(target: str | Path, root: str | Path | None = None, *, cache: b
     finally:
         if was_enabled:
             gc.enable()
-    # The loaded ruleset lives as long as the process uses it: move it out of the collector's reach, so later
-    # collections do not rescan it and forked workers do not copy its pages by touching their headers.
-    gc.freeze()
     if cache:
         with _CACHE_LOCK:
             _CACHE[key] = rs
+            _CACHE.move_to_end(key)
+            while len(_CACHE) > CACHE_SIZE:
+                _CACHE.popitem(last=False)
     return rs
 
 

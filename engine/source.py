@@ -9,7 +9,7 @@ from typing import Any, NamedTuple
 
 from pydantic_core import core_schema
 
-__all__ = ["CELL", "Span", "as_is_schema", "excerpt"]
+__all__ = ["CELL", "EXCERPT_WIDTH", "Span", "as_is_schema", "excerpt"]
 
 CELL = "<cell>"
 """The source of a span measured from the start of a catalogue cell rather than of a file (see `Span.inside`)."""
@@ -65,8 +65,12 @@ def as_is_schema(cls: type) -> core_schema.CoreSchema:
         lambda value: value._asdict()))
 
 
+EXCERPT_WIDTH = 120
+"""The most characters of a source line an excerpt shows: a longer line is cut around the column."""
+
+
 def excerpt(text: str, span: Span) -> str:
-    """Render the line of `span` with carets under it.
+    """Render the line of `span` with carets under it (at most `EXCERPT_WIDTH` characters of it).
 
     Examples:
         >>> print(excerpt("a\\nrule X when y\\n", Span(source="f", line=2, column=8, end_line=2, end_column=12)))
@@ -83,6 +87,12 @@ def excerpt(text: str, span: Span) -> str:
     else:
         width = 1
     gutter = f"{span.line:>4} | "
+    if len(line) > EXCERPT_WIDTH:  # a long line is clipped around the column, marked with "…" where cut
+        width = min(width, EXCERPT_WIDTH // 2)
+        lo = max(0, min(start - EXCERPT_WIDTH // 3, len(line) - EXCERPT_WIDTH))
+        hi = lo + EXCERPT_WIDTH
+        line = ("…" if lo else "") + line[lo:hi] + ("…" if hi < len(line) else "")
+        start = start - lo + (1 if lo else 0)
     pad = "".join("\t" if ch == "\t" else " " for ch in line[:start])
     # CJK characters take two terminal columns: widen the padding and carets to match.
     pad = "".join(c + (" " if _wide(ch) else "") for c, ch in zip(pad, line[:start]))

@@ -182,7 +182,7 @@ def test_identical_fact_twice_in_a_row_leaves_nothing_behind(make):
     matcher = make([("R1", ("cmp", "a", "==", 1)), ("R2", ("missing", "b"))])
     for _ in range(3):
         assert matcher.match({"a": 1}) == ("R1", "R2")
-    stored = json.loads(_durable._dre.get_facts(matcher._registry.handle, matcher._local.session.sid))
+    stored = json.loads(_durable._dre.get_facts(matcher._registry.handle, matcher._registry.idle[-1].sid))
     assert all("$s" in fact for fact in stored)  # only the sid's own state fact is left
 
 
@@ -345,24 +345,25 @@ def test_threads_get_the_serial_results(make):
         thread.join()
     assert errors == []
     assert all(results[k] == serial for k in range(8))
-    # each thread's state was deleted when the thread ended; only this thread's sid is left
-    assert list(matcher._registry.sessions) == [matcher._local.session.sid]
+    # sessions are pooled, not per thread: at most one per thread that ran at once, all idle again now
+    registry = matcher._registry
+    assert 1 <= len(registry.sessions) == len(registry.idle) == registry.count <= 9
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 def test_forked_child_uses_its_own_sid(make):
     matcher = make([("R", ("cmp", "a", "==", 1))])
     assert matcher.match({"a": 1}) == ("R",)
-    parent_sid = matcher._local.session.sid
+    parent_sid = matcher._registry.idle[-1].sid
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child reports through its exit code
-        ok = matcher.match({"a": 1}) == ("R",) and matcher._local.session.sid != parent_sid
+        ok = matcher.match({"a": 1}) == ("R",) and matcher._registry.idle[-1].sid != parent_sid
         matcher.close()
         os._exit(0 if ok else 1)
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
     assert matcher.match({"a": 1}) == ("R",)
-    assert matcher._local.session.sid == parent_sid
+    assert matcher._registry.idle[-1].sid == parent_sid
 
 
 # --- check_limits ---------------------------------------------------------------------------------
@@ -568,3 +569,28 @@ def test_matcher_agrees_with_the_oracle(conds, cases):
             assert matcher.match(fact) == expected, fact
     finally:
         matcher.close()
+
+
+def test_more_threads_than_durable_sessions_queue_instead_of_failing(make, monkeypatch):
+    # issue 14: more than 1,024 threads on one ruleset hit durable_rules' session limit as an error; now at most
+    # MAX_SESSIONS sessions exist and further threads wait for one (here the limit is lowered to 3)
+    monkeypatch.setattr(_durable, "MAX_SESSIONS", 3)
+    matcher = make([("R", ("cmp", "a", ">", 0))])
+    barrier = threading.Barrier(24)
+    results, errors = [], []
+
+    def work(k):
+        try:
+            barrier.wait()
+            for i in range(50):
+                results.append(matcher.match({"a": k + i}) == ("R",))
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(k + 1,)) for k in range(24)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and len(results) == 24 * 50 and all(results)
+    assert matcher._registry.count <= 3 and len(matcher._registry.sessions) <= 3

@@ -28,7 +28,7 @@ def test_a_stray_directory_above_a_draft_does_not_shadow_the_province(tmp_path):
 def test_a_tree_that_follows_the_layout_finds_its_own_parents(tmp_path):
     (tmp_path / "city").mkdir()
     (tmp_path / "city" / "2024-01-01.rules").write_text(
-        'ruleset "city" extends "zhejiang" effective 2024-01-01\nparameter 本市参数 = 1\n', encoding="utf-8")
+        'ruleset "city" extends "zhejiang" effective 2024-01-01\nparameter 本市参数 = 1 range 0..10\n', encoding="utf-8")
     county = tmp_path / "city" / "county"
     county.mkdir()
     (county / "2024-01-01.rules").write_text(
@@ -76,7 +76,7 @@ def test_the_opt_in_disk_cache_gives_the_same_ruleset(tmp_path, monkeypatch):
     plain = _fresh_load("hangzhou/shangcheng")
     monkeypatch.setenv("ZHIFA_CACHE_DIR", str(tmp_path / "cache"))
     filled = _fresh_load("hangzhou/shangcheng")
-    entries = sorted((tmp_path / "cache").iterdir())
+    entries = sorted(p for p in (tmp_path / "cache").iterdir() if p.name != "hmac.key")  # the key is no entry
     # one per parsed file: each .rules file and each catalogue table it names (the province layer's law tables)
     tables = sum(Path(f).read_text(encoding="utf-8").count('\ncatalogue "') for f in plain.files)
     assert tables > 0 and len(entries) == len(plain.files) + tables
@@ -92,12 +92,12 @@ def test_a_broken_or_stale_disk_cache_entry_is_parsed_again(tmp_path, monkeypatc
     monkeypatch.setenv("ZHIFA_CACHE_DIR", str(tmp_path / "cache"))
     d = tmp_path / "draft"
     d.mkdir()
-    (d / "2024-01-01.rules").write_text(DRAFT + "parameter 草稿参数 = 1\n", encoding="utf-8")
+    (d / "2024-01-01.rules").write_text(DRAFT + "parameter 草稿参数 = 1 range 0..10\n", encoding="utf-8")
     assert _fresh_load(d).current.params["草稿参数"] == 1
     for entry in (tmp_path / "cache").iterdir():
         entry.write_bytes(b"not a pickle")
     assert _fresh_load(d).current.params["草稿参数"] == 1
-    (d / "2024-01-01.rules").write_text(DRAFT + "parameter 草稿参数 = 2\n", encoding="utf-8")
+    (d / "2024-01-01.rules").write_text(DRAFT + "parameter 草稿参数 = 2 range 0..10\n", encoding="utf-8")
     assert _fresh_load(d).current.params["草稿参数"] == 2  # the cache is keyed by the file's text
 
 

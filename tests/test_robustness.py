@@ -345,7 +345,7 @@ def test_a_catalogue_link_inside_the_directory_is_fine(tmp_path):
 
 def test_a_rules_file_linking_outside_its_directory_is_refused(tmp_path):
     secret = tmp_path / "secret.rules"
-    secret.write_text('ruleset "limits" extends "zhejiang" effective 2025-01-01\nparameter SECRET = 1\n',
+    secret.write_text('ruleset "limits" extends "zhejiang" effective 2025-01-01\nparameter SECRET = 1 range 0..10\n',
                       encoding="utf-8")
     d = write_ruleset(tmp_path, "")
     (d / "2025-01-01.rules").symlink_to(secret)
@@ -471,7 +471,7 @@ def _fresh_parser():
 def test_parser_tables_are_kept_in_the_user_cache_and_reused(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     _fresh_parser()
-    [tables] = (tmp_path / "zhifa").iterdir()
+    [tables] = [p for p in (tmp_path / "zhifa").iterdir() if p.name != "hmac.key"]  # the per-user key is no table
     written = tables.stat().st_mtime_ns, tables.read_bytes()
     _fresh_parser().parse("罚款 1..2", start="sanctions")
     assert (tables.stat().st_mtime_ns, tables.read_bytes()) == written  # read, not rebuilt
@@ -480,13 +480,15 @@ def test_parser_tables_are_kept_in_the_user_cache_and_reused(tmp_path, monkeypat
 def test_a_broken_tables_file_is_rebuilt(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     _fresh_parser()
-    [tables] = (tmp_path / "zhifa").iterdir()
+    [tables] = [p for p in (tmp_path / "zhifa").iterdir() if p.name != "hmac.key"]  # the per-user key is no table
     good = tables.read_bytes()
     for broken in (b"", good[: len(good) // 2], good.split(b"\n", 1)[0] + b"\nnot a pickle"):
         tables.write_bytes(broken)
         assert _fresh_parser().parse("罚款 1..2", start="sanctions").data == "sanctions"
         rebuilt = tables.read_bytes()
-        assert rebuilt.split(b"\n", 1)[0] == good.split(b"\n", 1)[0] and len(rebuilt) > len(good) // 2
+        from engine import _cache  # the rebuilt file is authenticated under the user's key, and whole
+
+        assert _cache.read(tables.parent, tables.name) is not None and len(rebuilt) > len(good) // 2
         _fresh_parser()
         assert tables.read_bytes() == rebuilt  # the rebuilt file is read, not rebuilt again
 
@@ -495,7 +497,9 @@ def test_without_a_usable_cache_directory_the_tables_are_built_each_time(tmp_pat
     blocker = tmp_path / "not-a-directory"
     blocker.write_text("", encoding="utf-8")
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
-    assert syntax._tables_file("grammar") is False
+    from engine import _cache
+
+    assert not _cache.safe_directory(syntax._tables_file("grammar")[0])  # cannot be created: nothing is cached
     assert _fresh_parser().parse("罚款 1..2", start="sanctions").data == "sanctions"
     assert blocker.read_text(encoding="utf-8") == ""
 
