@@ -85,8 +85,10 @@ def count_records(path: str | Path) -> int:
 
 
 def _bad(index: int, message: str, code: str = "json") -> engine.ErrorRecord:
-    return engine.ErrorRecord(case_id=None, index=index, error="CaseError", message=message,
-                              problems=({"path": "", "message": message, "code": code},))
+    # the same record the in-process command writes for a broken line: a CaseError with an empty path
+    exc = engine.CaseError([engine.CaseProblem(path="", message=message, code=code)])
+    return engine.ErrorRecord(case_id=None, index=index, error="CaseError", message=str(exc),
+                              problems=tuple(p.model_dump() for p in exc.problems))
 
 
 def _drop_nulls(value: Any) -> Any:

@@ -38,6 +38,7 @@ commands:
   coverage   which rules, grades, list entries and provisions the feature files exercise;
              with --law: the share of each statute's penalty articles encoded or excluded
   law        an article of a shipped statute and the items that encode it
+  impact     what changes between two rulesets or versions on a case archive
 
 exit codes: 0 success, 1 a problem in the input (bad case, ruleset error), 2 a usage error.
 Run 'zhifa COMMAND --help' for the options of each command.
@@ -76,6 +77,9 @@ examples:
     ev.add_argument("--processes", "-p", type=int, default=1, metavar="N", help="worker processes for batches")
     ev.add_argument("--quote-law", action="store_true",
                     help="with --format text: append the cited article texts (法条原文) to each decision")
+    ev.add_argument("--scheduler", metavar="ADDRESS|local|none",
+                    help="with --ruleset: evaluate on a Dask cluster (its scheduler address, or 'local' for a "
+                         "LocalCluster); default local above 50,000 cases in a .jsonl/.parquet file (see engine.scale)")
 
     ck = sub.add_parser("check", help="parse and statically check rulesets",
                         formatter_class=argparse.RawDescriptionHelpFormatter, description="""\
@@ -139,6 +143,10 @@ examples:
     lw.add_argument("title", metavar="TITLE", help="full or short title, optionally with a version: 统计法（2024年修正）")
     lw.add_argument("article", metavar="ARTICLE", nargs="?", help="76, 七十六 or 第七十六条")
     lw.add_argument("--ruleset", "-r", metavar="NAME|PATH", help="only the items of this ruleset (and its parents)")
+
+    from engine import impact
+
+    impact.add_parser(sub, argparse.RawDescriptionHelpFormatter)
     return p
 
 
@@ -252,6 +260,10 @@ def _error_record(index: int, case: Any, exc: engine.EngineError) -> dict:
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from engine import scale
+
+    if scale.wanted(args):  # a Dask cluster (or --scheduler none): engine.scale streams the archive itself
+        return scale.evaluate_command(args)
     try:
         cases, shape = _read_cases(args.case)
     except (OSError, ValueError) as exc:
@@ -479,6 +491,12 @@ def _cmd_law(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_impact(args: argparse.Namespace) -> int:
+    from engine import impact
+
+    return impact.command(args)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``zhifa`` command; return its exit code."""
     parser = _parser()
@@ -488,7 +506,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     handler = {"evaluate": _cmd_evaluate, "check": _cmd_check, "items": _cmd_items, "areas": _cmd_areas,
                "rulesets": _cmd_rulesets, "schema": _cmd_schema, "coverage": _cmd_coverage,
-               "law": _cmd_law}[args.command]
+               "law": _cmd_law, "impact": _cmd_impact}[args.command]
     try:
         return handler(args)
     except engine.RulesetError as exc:

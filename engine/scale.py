@@ -35,7 +35,7 @@ import engine
 from engine.archive import MissingExtra, Record, count_records, is_parquet, parse_record, read_records
 
 __all__ = ["LOCAL_THRESHOLD", "PARTITION_SIZE", "Progress", "choose_scheduler", "client", "dask_available",
-           "evaluate_command", "evaluate_partition", "run", "worker_memory"]
+           "evaluate_command", "evaluate_partition", "read_input", "run", "wanted", "worker_memory"]
 
 #: cases per unit of work sent to a worker
 PARTITION_SIZE = 1_000
@@ -236,6 +236,20 @@ def read_input(path: str) -> tuple[Iterable[Record], str, int | None]:
     if isinstance(data, list):
         return data, "list", len(data)
     return [data], "object", 1
+
+
+def wanted(args: Any) -> bool:
+    """Whether ``zhifa evaluate`` runs through this module: ``--scheduler`` given, or (with ``--ruleset``) a
+    ``.jsonl``/``.parquet`` archive above `LOCAL_THRESHOLD` cases when Dask is installed."""
+    if getattr(args, "scheduler", None):
+        return True
+    path = getattr(args, "case", "-")
+    if not args.ruleset or path == "-" or not (is_parquet(path) or path.endswith((".jsonl", ".ndjson"))):
+        return False
+    try:
+        return choose_scheduler(None, count_records(path)) is not None
+    except (OSError, MissingExtra):
+        return False  # the ordinary path reports the problem
 
 
 def evaluate_command(args: Any) -> int:
