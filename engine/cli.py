@@ -42,6 +42,7 @@ commands:
              with --law: the share of each statute's penalty articles encoded or excluded
   law        an article of a shipped statute and the items that encode it
   serve      the HTTP service and the reviewer's page (needs the extra zhifa[serve])
+  impact     what changes between two rulesets or versions on a case archive
 
 exit codes: 0 success, 1 a problem in the input (bad case, ruleset error), 2 a usage error.
 Run 'zhifa COMMAND --help' for the options of each command.
@@ -80,6 +81,9 @@ examples:
     ev.add_argument("--processes", "-p", type=int, default=1, metavar="N", help="worker processes for batches")
     ev.add_argument("--quote-law", action="store_true",
                     help="with --format text: append the cited article texts (法条原文) to each decision")
+    ev.add_argument("--scheduler", metavar="ADDRESS|local|none",
+                    help="with --ruleset: evaluate on a Dask cluster (its scheduler address, or 'local' for a "
+                         "LocalCluster); default local above 50,000 cases in a .jsonl/.parquet file (see engine.scale)")
 
     ck = sub.add_parser("check", help="parse and statically check rulesets",
                         formatter_class=argparse.RawDescriptionHelpFormatter, description="""\
@@ -158,6 +162,10 @@ example:
     sv.add_argument("--workers", type=int, default=4, metavar="N", help="evaluation threads (default 4)")
     sv.add_argument("--timeout", type=float, default=10.0, metavar="S", help="seconds per single evaluation")
     sv.add_argument("--max-batch", type=int, default=10_000, metavar="N", help="cases per batch request")
+
+    from engine import impact
+
+    impact.add_parser(sub, argparse.RawDescriptionHelpFormatter)
     return p
 
 
@@ -360,6 +368,10 @@ def _decide(cases: Iterable[Any], fixed: engine.Ruleset | None, processes: int) 
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from engine import scale
+
+    if scale.wanted(args):  # a Dask cluster (or --scheduler none): engine.scale streams the archive itself
+        return scale.evaluate_command(args)
     try:
         cases, shape = _read_cases(args.case)
     except (OSError, ValueError) as exc:
@@ -582,6 +594,12 @@ def _cmd_law(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_impact(args: argparse.Namespace) -> int:
+    from engine import impact
+
+    return impact.command(args)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``zhifa`` command; return its exit code."""
     parser = _parser()
@@ -591,7 +609,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     handler = {"evaluate": _cmd_evaluate, "check": _cmd_check, "items": _cmd_items, "areas": _cmd_areas,
                "rulesets": _cmd_rulesets, "schema": _cmd_schema, "coverage": _cmd_coverage,
-               "law": _cmd_law, "serve": _cmd_serve}[args.command]
+               "law": _cmd_law, "serve": _cmd_serve, "impact": _cmd_impact}[args.command]
     try:
         return handler(args)
     except engine.RulesetError as exc:

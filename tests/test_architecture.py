@@ -22,6 +22,7 @@ LAYERS = {
     "batch": 9.5,  # batches of `evaluate`, in process or in worker processes
     "cli": 10,
     "__init__": 10,
+    "archive": 11, "impact": 11, "scale": 11,  # extensions on the public facade (see EXTENSIONS below)
 }
 
 
@@ -47,7 +48,7 @@ def test_modules_import_only_lower_layers():
         for imp in _imports(path):
             if imp.startswith("engine."):
                 other = imp.split(".")[1]
-                if me in ("cli", "__init__"):
+                if me in ("cli", "__init__") or me in EXTENSIONS:
                     continue
                 assert LAYERS[other] < LAYERS[me], f"{me} imports {other}"
 
@@ -59,3 +60,35 @@ def test_third_party_engines_behind_one_module_each():
             assert path.stem == "syntax", path
         if any(i.startswith("durable") for i in imports):
             assert path.stem == "_durable", path
+
+
+# Extensions built on the public facade: they import `engine` (the facade) and each other, never a core
+# module; no core module imports them (only the command line does). Their third-party engines stay behind one
+# module each: Dask in `scale`, pyarrow in `archive`.
+EXTENSIONS = {"archive", "impact", "scale"}
+
+
+def test_extensions_use_the_public_facade_only():
+    for name in EXTENSIONS:
+        for imp in _imports(ENGINE / f"{name}.py"):
+            if imp.startswith("engine."):
+                other = imp.split(".")[1]
+                assert other in EXTENSIONS, f"{name} imports the core module {other}: use the facade `engine`"
+
+
+def test_core_never_imports_extensions():
+    for path in ENGINE.glob("*.py"):
+        if path.stem in EXTENSIONS or path.stem == "cli":
+            continue
+        for imp in _imports(path):
+            if imp.startswith("engine."):
+                assert imp.split(".")[1] not in EXTENSIONS, f"{path.stem} imports {imp}"
+
+
+def test_optional_engines_behind_one_module_each():
+    for path in ENGINE.glob("*.py"):
+        imports = _imports(path)
+        if any(i.split(".")[0] in ("dask", "distributed") for i in imports):
+            assert path.stem == "scale", path
+        if any(i.split(".")[0] == "pyarrow" for i in imports):
+            assert path.stem == "archive", path
