@@ -29,6 +29,7 @@ Zhifa (执法) — decide who handles an administrative-penalty case in Zhejiang
 the penalty range the discretion benchmark allows, and which legal checks the decision needs.
 
 commands:
+  test       run feature files (场景文件) against the rulesets and report in Chinese, per scenario
   evaluate   evaluate case(s) and print the decision(s)
   check      parse and statically check ruleset files or directories
   items      list the enforcement-item catalogue of a ruleset
@@ -38,6 +39,7 @@ commands:
   coverage   which rules, grades, list entries and provisions the feature files exercise;
              with --law: the share of each statute's penalty articles encoded or excluded
   law        an article of a shipped statute and the items that encode it
+  params     list the parameters of a ruleset (thresholds, proportions) with their confirmed status
 
 exit codes: 0 success, 1 a problem in the input (bad case, ruleset error), 2 a usage error.
 Run 'zhifa COMMAND --help' for the options of each command.
@@ -123,6 +125,42 @@ examples:
                     help="the features directory (default: ./features, else the checkout's features/)")
     cv.add_argument("--log", default=None, metavar="FILE", help="read this evaluation log instead of running pytest")
     cv.add_argument("--markdown", default=None, metavar="FILE", help="also write a Markdown report to FILE")
+
+    ts = sub.add_parser("test", help="run feature files and report in Chinese, per scenario",
+                        formatter_class=argparse.RawDescriptionHelpFormatter, description="""\
+Run feature files (场景文件, Chinese Gherkin) against the embedded rulesets, or those of --rulesets DIR,
+without pytest. Each PATH is a .feature file or a folder of them (default: ./features). Prints, in
+Chinese, every scenario that does not pass: the file:line of the step, what was expected and what the
+engine decided (all rows of a 决定为： table at once); slips in the file (a full-width colon after a
+keyword, a missing '# language: zh-CN' line, an unknown tag or step, Chinese quotes) at file:line with the
+fix. Tags are declared in tags.txt next to the features. Exits 1 if a scenario failed or a file has a
+slip, 0 otherwise. See docs/features.md.
+
+examples:
+  zhifa test features/
+  zhifa test features/总则/第30条-未成年人.feature -v
+  zhifa test features/ --tag 行政处罚法第30条
+  zhifa test --steps
+""")
+    ts.add_argument("paths", nargs="*", metavar="PATH", help=".feature files or folders (default: ./features)")
+    ts.add_argument("--rulesets", metavar="DIR", help="look ruleset names up in DIR instead of the embedded rulesets")
+    ts.add_argument("-k", dest="keyword", metavar="WORD", help="only the scenarios whose name contains WORD")
+    ts.add_argument("--tag", "-t", metavar="TAG", help="only the scenarios with this tag (e.g. 行政处罚法第30条)")
+    ts.add_argument("--verbose", "-v", action="store_true", help="list the scenarios that passed too")
+    ts.add_argument("--log", metavar="FILE", help="append the evaluation log to FILE (for zhifa coverage --log)")
+    ts.add_argument("--steps", action="store_true", help="list every step a feature file may use, and exit")
+
+    pa = sub.add_parser("params", help="list the parameters of a ruleset with their confirmed status",
+                        formatter_class=argparse.RawDescriptionHelpFormatter, description="""\
+List the parameters (thresholds such as 较大数额罚款.个人, proportions such as 裁量.从轻从重幅度) in force in
+a ruleset's newest version: name, value, whether a source confirms it, the layer that sets it, and what
+it means. 'unconfirmed' marks a value no source confirms; one 'override parameter' changes it.
+
+example:
+  zhifa params --ruleset hangzhou/shangcheng
+""")
+    pa.add_argument("--ruleset", "-r", required=True, metavar="NAME|PATH")
+    pa.add_argument("--format", "-f", choices=("json", "text"), default="text")
 
     lw = sub.add_parser("law", help="an article of a shipped statute and the items that encode it",
                         formatter_class=argparse.RawDescriptionHelpFormatter, description="""\
@@ -479,6 +517,71 @@ def _cmd_law(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _param_rows(rs: Any) -> list[dict]:
+    """The parameters in force in the newest version of `rs`, with their status and layer."""
+    from datetime import date
+
+    prog = rs.program_at(date.fromisoformat(rs.version))
+    comp = prog.composite
+    rows = []
+    for name, prm in sorted(comp.parameters.items()):
+        v = prm.value
+        if prm.is_percent:
+            from decimal import Decimal
+
+            shown = f"{(Decimal(str(v)) * 100).normalize():f}%"
+        else:
+            shown = str(v)
+        rows.append({"name": name, "value": shown, "confirmed": not prm.meta.unconfirmed,
+                     "layer": comp.layer_of.get(f"parameters:{name}", ""), "description": prm.description or "",
+                     "sources": list(prm.meta.sources)})
+    return rows
+
+
+def _cmd_params(args: argparse.Namespace) -> int:
+    rs = engine.load_ruleset(args.ruleset)
+    rows = _param_rows(rs)
+    if args.format == "json":
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    print(f"# {rs.name}@{rs.version}: {len(rows)} parameters")
+    print("name\tvalue\tstatus\tlayer\tdescription")
+    for r in rows:
+        print(f"{r['name']}\t{r['value']}\t{'confirmed' if r['confirmed'] else 'unconfirmed'}\t{r['layer']}\t"
+              f"{r['description']}")
+    return EXIT_OK
+
+
+def _cmd_test(args: argparse.Namespace) -> int:
+    from engine.reviewer import runner
+    from engine.reviewer.library import KEYWORDS, known_steps
+
+    if args.steps:
+        for type_, pattern in known_steps():
+            print(f"{KEYWORDS[type_]} {pattern}")
+        return EXIT_OK
+    paths = args.paths or ["features"]
+    if not args.paths and not Path("features").is_dir():
+        print("zhifa test: 当前目录下没有 features 目录；请给出场景文件或目录，例如 zhifa test 我的场景/", file=sys.stderr)
+        return EXIT_USAGE
+    if args.rulesets and not Path(args.rulesets).is_dir():
+        print(f"zhifa test: --rulesets {args.rulesets}：没有这个目录", file=sys.stderr)
+        return EXIT_USAGE
+
+    def shown(fr: Any) -> None:
+        block = runner.render_file(fr, verbose=args.verbose)
+        if block:
+            print(block + "\n", flush=True)
+
+    run = runner.run_paths(paths, rulesets_root=args.rulesets, log=args.log, keyword=args.keyword, tag=args.tag,
+                           progress=shown)
+    for fr in run.files:  # problems found before any file ran (paths, tags.txt)
+        if not fr.path.endswith(".feature") and fr.problems:
+            print(runner.render_file(fr) + "\n")
+    print(runner.render_summary(run))
+    return EXIT_OK if run.ok else EXIT_INPUT
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``zhifa`` command; return its exit code."""
     parser = _parser()
@@ -488,7 +591,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     handler = {"evaluate": _cmd_evaluate, "check": _cmd_check, "items": _cmd_items, "areas": _cmd_areas,
                "rulesets": _cmd_rulesets, "schema": _cmd_schema, "coverage": _cmd_coverage,
-               "law": _cmd_law}[args.command]
+               "law": _cmd_law, "test": _cmd_test, "params": _cmd_params}[args.command]
     try:
         return handler(args)
     except engine.RulesetError as exc:

@@ -18,7 +18,7 @@ LAYERS = {
     "check": 6, "_durable": 6,
     "compiler": 7,
     "ruleset": 8,
-    "evaluate": 9, "coverage": 9,
+    "evaluate": 9, "reviewer": 9.2, "coverage": 9.5,
     "cli": 10,
     "__init__": 10,
 }

@@ -281,6 +281,8 @@ def _ev(world: World) -> Evaluation:
 def decided(world: World, datatable: list[list[str]]) -> None:
     """Check every row; report all rows that do not hold at once, each with its line."""
     ev = _ev(world)
+    if ev.decision is None and ev.notes:
+        fail_decision("决定为：表格", "案件被拒绝", ev)  # a value word slip explains it: say so once, not per row
     pairs = table_pairs(datatable)
     offset = len([r for r in datatable if r]) - len(pairs)
     mismatches: list[str] = []

@@ -171,7 +171,11 @@ def _parse(text: str, path: str) -> tuple[dict | None, list[Problem]]:
     for e in errors:
         loc = getattr(e, "location", None) or {}
         detail = str(e).split(": ", 1)[-1]
-        out.append(Problem(path, int(loc.get("line") or 1), f"Gherkin 无法解析这一行（{detail}）",
+        if "inconsistent cell count" in detail:
+            detail = "表格各行的格子数不一致，每行都要以竖线 | 开始和结束"
+        elif "got '" in detail:
+            detail = "这里不能写“" + detail.rsplit("got '", 1)[1].rstrip("'") + "”"
+        out.append(Problem(path, int(loc.get("line") or 1), f"Gherkin 无法解析这一行：{detail}",
                            "检查关键词（功能: 背景: 场景: 场景大纲: 例子:）后的英文冒号、缩进与表格的竖线"))
     return None, out
 
@@ -187,6 +191,13 @@ def _index(node: Any, out: dict[str, dict]) -> dict[str, dict]:
         for v in node:
             _index(v, out)
     return out
+
+
+def _tag_nodes(nodes: dict[str, dict]) -> list[dict]:
+    """The tags written in the file (feature, scenario and examples tags), in line order."""
+    tags = [n for n in nodes.values() if isinstance(n.get("name"), str) and n["name"].startswith("@")
+            and "keyword" not in n]
+    return sorted(tags, key=lambda t: (t["location"]["line"], t["location"]["column"]))
 
 
 def _step_slip(type_: str | None, text: str) -> WritingError:
@@ -237,16 +248,21 @@ def run_file(path: Path, *, display: str | None = None, tags: dict[str, str] | N
         return result
     doc["uri"] = shown
     nodes = _index(doc, {})
-    if tags is not None:
-        for node in nodes.values():
-            for t in node.get("tags", ()):
-                name = t["name"].lstrip("@")
-                if name not in tags:
-                    near = difflib.get_close_matches(name, list(tags), n=3, cutoff=0.4)
-                    result.problems.append(Problem(
-                        shown, t["location"]["line"], f"标签“@{name}”没有登记",
-                        (f"是不是：{'、'.join('@' + n for n in near)}？" if near else "")
-                        + f"新标签先写进 {TAGS_FILE}（每行“@标签  说明”）"))
+    if tags is None:
+        used = sorted({(t["location"]["line"], t["name"]) for t in _tag_nodes(nodes)})
+        if used:
+            result.problems.append(Problem(shown, used[0][0], f"没有找到 {TAGS_FILE}，标签 {used[0][1]} 等无处登记",
+                                           f"在场景目录（或其上级目录）中建 {TAGS_FILE}，每行“@标签  说明”"))
+    else:
+        for t in _tag_nodes(nodes):
+            name = t["name"].lstrip("@")
+            if name not in tags:
+                near = difflib.get_close_matches(name, list(tags), n=3, cutoff=0.4)
+                result.problems.append(Problem(
+                    shown, t["location"]["line"], f"标签“@{name}”没有登记",
+                    (f"是不是：{'、'.join('@' + n for n in near)}？" if near else "")
+                    + f"新标签先写进 {TAGS_FILE}（每行“@标签  说明”）"))
+    result.problems.sort(key=lambda p: p.line)
     try:
         pickles = Compiler().compile(doc)
     except Exception as exc:  # noqa: BLE001 - a malformed outline must not stop the other files
@@ -280,7 +296,24 @@ def run_file(path: Path, *, display: str | None = None, tags: dict[str, str] | N
     return result
 
 
+def _wording_slips(pickle: dict, nodes: dict[str, dict]) -> list[str]:
+    """Every step of the scenario no known step matches, with its line and fix (so all are reported at once)."""
+    out, last_type = [], None
+    for ps in pickle["steps"]:
+        ast_step = nodes.get(ps["astNodeIds"][0]) if ps.get("astNodeIds") else None
+        line = (ast_step or {}).get("location", {}).get("line", 0)
+        type_ = _TYPES.get(ps.get("type", ""), last_type)
+        last_type = type_
+        if match(type_ or "then", ps["text"].strip()) is None:
+            out.append(f"第 {line} 行  " + _step_slip(type_, ps["text"].strip()).message.replace("\n", "\n    "))
+    return out
+
+
 def _run_pickle(pickle: dict, nodes: dict[str, dict], world: World, sr: ScenarioResult) -> None:
+    slips = _wording_slips(pickle, nodes)
+    if len(slips) > 1:
+        sr.status, sr.message = "slip", f"场景中有 {len(slips)} 个步骤写错了：\n" + "\n".join(slips)
+        return
     last_type: str | None = None
     for ps in pickle["steps"]:
         ast_step = nodes.get(ps["astNodeIds"][0]) if ps.get("astNodeIds") else None
