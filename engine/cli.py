@@ -107,14 +107,15 @@ example:
 
     cv = sub.add_parser("coverage", help="which rules, grades, list entries and provisions the feature files exercise",
                         formatter_class=argparse.RawDescriptionHelpFormatter, description="""\
-Run the feature files (pytest tests/test_features.py, with the evaluation log switched on) and report
-which rules, benchmark grades and clauses, list entries, items, townships/zones, agencies and legal
-provisions of a ruleset the scenarios exercised, and which they did not. Needs pytest and pytest-bdd.
-With --log, read a log written earlier (ZHIFA_FEATURE_LOG=FILE pytest tests/test_features.py) instead.
-Exits 1 if a scenario failed (the report is still printed). See docs/features.md.
+Run the feature files (as zhifa test does, with the evaluation log switched on) and report which rules,
+benchmark grades and clauses, list entries, items, townships/zones, agencies and legal provisions of a
+ruleset the scenarios exercised, and which they did not. Only evaluations made under the ruleset (or a
+ruleset or draft that extends it) count. With --log, read a log written earlier (zhifa test --log FILE)
+instead. Exits 1 if a scenario failed (the report is still printed). See docs/features.md.
 
 examples:
   zhifa coverage --ruleset zhejiang
+  zhifa coverage --ruleset lishui/jinyun --html reports/coverage-jinyun.html
   zhifa coverage --ruleset hangzhou/shangcheng --markdown reports/coverage-shangcheng.md
 """)
     cv.add_argument("--ruleset", "-r", metavar="NAME|PATH", help="required unless --law (then: all rulesets)")
@@ -123,8 +124,9 @@ examples:
     cv.add_argument("--format", "-f", choices=("json", "text"), default="text", help="with --law: output format")
     cv.add_argument("--features", default=None, metavar="DIR",
                     help="the features directory (default: ./features, else the checkout's features/)")
-    cv.add_argument("--log", default=None, metavar="FILE", help="read this evaluation log instead of running pytest")
+    cv.add_argument("--log", default=None, metavar="FILE", help="read this evaluation log instead of running the features")
     cv.add_argument("--markdown", default=None, metavar="FILE", help="also write a Markdown report to FILE")
+    cv.add_argument("--html", default=None, metavar="FILE", help="also write an HTML report to FILE")
 
     ts = sub.add_parser("test", help="run feature files and report in Chinese, per scenario",
                         formatter_class=argparse.RawDescriptionHelpFormatter, description="""\
@@ -462,15 +464,10 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
     features = Path(args.features) if args.features else Path("features")
     if args.features is None and not features.is_dir():
         features = Path(__file__).resolve().parents[1] / "features"
-    if not features.is_dir():
-        print(f"zhifa coverage: no features directory at {features}", file=sys.stderr)
+    if not features.is_dir() and args.log is None:
+        print(f"zhifa coverage: no features directory at {features}; pass --features DIR", file=sys.stderr)
         return EXIT_USAGE
-    try:
-        report, code, summary = coverage.coverage_for(args.ruleset, features, args.log)
-    except FileNotFoundError as exc:
-        print(f"zhifa coverage: {exc}; run the suite with ZHIFA_FEATURE_LOG=FILE and pass --log FILE",
-              file=sys.stderr)
-        return EXIT_USAGE
+    report, code, summary = coverage.coverage_for(args.ruleset, features, args.log)
     if summary:
         print(f"feature run: {summary}", file=sys.stderr)
     print(coverage.render_text(report))
@@ -479,6 +476,11 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(coverage.render_markdown(report), encoding="utf-8")
         print(f"Markdown report: {out}", file=sys.stderr)
+    if args.html:
+        out = Path(args.html)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(coverage.render_html(report), encoding="utf-8")
+        print(f"HTML report: {out}", file=sys.stderr)
     return EXIT_OK if code == 0 else EXIT_INPUT
 
 

@@ -105,3 +105,14 @@ def test_project_tags_file_is_the_only_declaration():
     assert not run.problems, "\n".join(p.render() for f in run.files for p in f.problems)
     used = {t for f in run.files for s in f.scenarios for t in s.tags}
     assert used <= set(tags)
+
+
+def test_coverage_runs_the_features_in_process_and_writes_html(tmp_path, capsys):
+    """zhifa coverage needs neither pytest nor tests/test_features.py: it runs the features as zhifa test does."""
+    html = tmp_path / "cov.html"
+    code = main(["coverage", "--ruleset", "zhejiang", "--features", "features/总则", "--html", str(html)])
+    out = capsys.readouterr().out
+    assert code == 0 and "只计在本规则集或以它为上级的规则集" in out
+    page = html.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and "XZCF-30-MINOR" in page and "已覆盖" in page and "未覆盖" in page
+    assert "第30条-未成年人.feature" in page  # the scenarios that exercised an element are named
