@@ -66,9 +66,10 @@ Output: a JSON object, a JSON list, or JSON Lines, matching the input. A case th
 gives an error record in its place (never a gap), and the exit code is then 1.
 
 examples:
-  zhifa evaluate examples/shangcheng-kaixuan-stall.json
+  zhifa evaluate examples/binjiang-minor-aged-13.json
   zhifa evaluate --format text examples/binjiang-restaurant-fumes.json
   zhifa evaluate --ruleset hangzhou/shangcheng cases.jsonl > decisions.jsonl
+  zhifa evaluate examples/jinyun-first-minor-may-waive.json --output results.xlsx
 """)
     ev.add_argument("case", metavar="CASE.json|-", help="the case file, or - for standard input")
     ev.add_argument("--ruleset", "-r", metavar="NAME|PATH",
@@ -76,6 +77,9 @@ examples:
                          "by default, the embedded ruleset that declares the case's county")
     ev.add_argument("--format", "-f", choices=("json", "text"), default="json", help="output format (default json)")
     ev.add_argument("--processes", "-p", type=int, default=1, metavar="N", help="worker processes for batches")
+    ev.add_argument("--output", "-o", metavar="FILE",
+                    help="write the results to FILE instead of standard output; FILE.xlsx: an Excel workbook, one "
+                         "row per case with the decision's fields in columns (needs zhifa[excel])")
     ev.add_argument("--quote-law", action="store_true",
                     help="with --format text: append the cited article texts (法条原文) to each decision")
 
@@ -346,7 +350,16 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
             results.append(rec)
             texts.append(f"案件 {rec['case_id'] or '#' + str(i)}：无法评估——{rec['message']}")
         progress.step()
-    out = sys.stdout
+    if getattr(args, "output", None) and args.output.lower().endswith(".xlsx"):
+        from engine import excel
+
+        try:
+            excel.write_results(args.output, results)
+        except (excel.ExcelUnavailable, OSError) as exc:
+            print(f"zhifa evaluate: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        return EXIT_INPUT if failed else EXIT_OK
+    out = sys.stdout if not getattr(args, "output", None) else open(args.output, "w", encoding="utf-8")
     if args.format == "text":
         out.write("\n\n".join(texts) + "\n")
     elif shape == "object":
@@ -355,6 +368,8 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         out.write(json.dumps(results, ensure_ascii=False, indent=2) + "\n")
     else:
         out.writelines(_dump(r) + "\n" for r in results)
+    if out is not sys.stdout:
+        out.close()
     return EXIT_INPUT if failed else EXIT_OK
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 ENGINE = Path(__file__).resolve().parents[1] / "engine"
 
 LAYERS = {
-    "source": 0, "vocabulary": 0, "_version": 0,
+    "source": 0, "vocabulary": 0, "_version": 0, "excel": 0,
     "errors": 1,
     "places": 1.5,
     "model": 2, "case": 2, "decision": 2,
