@@ -68,7 +68,7 @@ gives an error record in its place (never a gap), and the exit code is then 1.
 examples:
   zhifa evaluate examples/binjiang-minor-aged-13.json
   zhifa evaluate --format text examples/binjiang-restaurant-fumes.json
-  zhifa evaluate --ruleset hangzhou/shangcheng cases.jsonl > decisions.jsonl
+  zhifa evaluate --ruleset jinhua/yiwu examples/yiwu-cases.jsonl > decisions.jsonl
   zhifa evaluate examples/jinyun-first-minor-may-waive.json --output results.xlsx
 """)
     ev.add_argument("case", metavar="CASE.json|-", help="the case file, or - for standard input")
@@ -435,7 +435,8 @@ def _cmd_items(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps([i.model_dump(mode="json") for i in rs.items], ensure_ascii=False, indent=2))
         return EXIT_OK
-    print(f"{rs.name}@{rs.version}: {len(rs.items)} items")
+    print(f"# {rs.name}@{rs.version}: {len(rs.items)} items")
+    print("code\tdomain\tcategory\tname\tstatutory fines\tbasis")
     for i in rs.items:
         fines = "；".join(f"{'个人' if p == 'individual' else '单位'} {s.fine.min}-{s.fine.max}"
                          + ("" if s.fine.basis == "yuan" else f"{'%' if s.fine.basis == 'percent' else '倍'} {s.fine.of}")
@@ -449,13 +450,16 @@ def _cmd_areas(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps([a.model_dump(mode="json") for a in rs.areas], ensure_ascii=False, indent=2))
         return EXIT_OK
+    print(f"# {rs.name}@{rs.version}: {len(rs.areas)} areas")
+    print("kind\tcode\tname\tparent\tmode\tempowered items")
     for a in rs.areas:
-        extra = f"\t{len(a.empowered_items)} empowered items" if a.mode == "empowered" else ""
-        print(f"{a.kind}\t{a.code or '-'}\t{a.name}\t{a.parent or ''}\t{a.mode}{extra}")
+        extra = str(len(a.empowered_items)) if a.mode == "empowered" else ""
+        print(f"{a.kind}\t{a.code or '-'}\t{a.name}\t{a.parent or ''}\t{a.mode}\t{extra}")
     return EXIT_OK
 
 
 def _cmd_rulesets(args: argparse.Namespace) -> int:
+    print("ruleset")
     for name in _embedded():
         print(name)
     return EXIT_OK
