@@ -32,6 +32,7 @@ Zhifa (执法) — decide who handles an administrative-penalty case in Zhejiang
 the penalty range the discretion benchmark allows, and which legal checks the decision needs.
 
 commands:
+  test       run feature files (场景文件) against the rulesets and report in Chinese, per scenario
   evaluate   evaluate case(s) and print the decision(s)
   check      parse and statically check ruleset files or directories
   items      list the enforcement-item catalogue of a ruleset
@@ -43,6 +44,7 @@ commands:
   law        an article of a shipped statute and the items that encode it
   serve      the HTTP service and the reviewer's page (needs the extra zhifa[serve])
   impact     what changes between two rulesets or versions on a case archive
+  params     list the parameters of a ruleset (thresholds, proportions) with their confirmed status
 
 exit codes: 0 success, 1 a problem in the input (bad case, ruleset error), 2 a usage error.
 Run 'zhifa COMMAND --help' for the options of each command.
@@ -69,9 +71,10 @@ Output: a JSON object, a JSON list, or JSON Lines, matching the input. A case th
 gives an error record in its place (never a gap), and the exit code is then 1.
 
 examples:
-  zhifa evaluate examples/shangcheng-kaixuan-stall.json
+  zhifa evaluate examples/binjiang-minor-aged-13.json
   zhifa evaluate --format text examples/binjiang-restaurant-fumes.json
-  zhifa evaluate --ruleset hangzhou/shangcheng cases.jsonl > decisions.jsonl
+  zhifa evaluate --ruleset jinhua/yiwu examples/yiwu-cases.jsonl > decisions.jsonl
+  zhifa evaluate examples/jinyun-first-minor-may-waive.json --output results.xlsx
 """)
     ev.add_argument("case", metavar="CASE.json|-", help="the case file, or - for standard input")
     ev.add_argument("--ruleset", "-r", metavar="NAME|PATH",
@@ -79,6 +82,9 @@ examples:
                          "by default, the embedded ruleset that declares the case's county")
     ev.add_argument("--format", "-f", choices=("json", "text"), default="json", help="output format (default json)")
     ev.add_argument("--processes", "-p", type=int, default=1, metavar="N", help="worker processes for batches")
+    ev.add_argument("--output", "-o", metavar="FILE",
+                    help="write the results to FILE instead of standard output; FILE.xlsx: an Excel workbook, one "
+                         "row per case with the decision's fields in columns (needs zhifa[excel])")
     ev.add_argument("--quote-law", action="store_true",
                     help="with --format text: append the cited article texts (法条原文) to each decision")
     ev.add_argument("--scheduler", metavar="ADDRESS|local|none",
@@ -113,14 +119,15 @@ example:
 
     cv = sub.add_parser("coverage", help="which rules, grades, list entries and provisions the feature files exercise",
                         formatter_class=argparse.RawDescriptionHelpFormatter, description="""\
-Run the feature files (pytest tests/test_features.py, with the evaluation log switched on) and report
-which rules, benchmark grades and clauses, list entries, items, townships/zones, agencies and legal
-provisions of a ruleset the scenarios exercised, and which they did not. Needs pytest and pytest-bdd.
-With --log, read a log written earlier (ZHIFA_FEATURE_LOG=FILE pytest tests/test_features.py) instead.
-Exits 1 if a scenario failed (the report is still printed). See docs/features.md.
+Run the feature files (as zhifa test does, with the evaluation log switched on) and report which rules,
+benchmark grades and clauses, list entries, items, townships/zones, agencies and legal provisions of a
+ruleset the scenarios exercised, and which they did not. Only evaluations made under the ruleset (or a
+ruleset or draft that extends it) count. With --log, read a log written earlier (zhifa test --log FILE)
+instead. Exits 1 if a scenario failed (the report is still printed). See docs/features.md.
 
 examples:
   zhifa coverage --ruleset zhejiang
+  zhifa coverage --ruleset lishui/jinyun --html reports/coverage-jinyun.html
   zhifa coverage --ruleset hangzhou/shangcheng --markdown reports/coverage-shangcheng.md
 """)
     cv.add_argument("--ruleset", "-r", metavar="NAME|PATH", help="required unless --law (then: all rulesets)")
@@ -129,8 +136,45 @@ examples:
     cv.add_argument("--format", "-f", choices=("json", "text"), default="text", help="with --law: output format")
     cv.add_argument("--features", default=None, metavar="DIR",
                     help="the features directory (default: ./features, else the checkout's features/)")
-    cv.add_argument("--log", default=None, metavar="FILE", help="read this evaluation log instead of running pytest")
+    cv.add_argument("--log", default=None, metavar="FILE", help="read this evaluation log instead of running the features")
     cv.add_argument("--markdown", default=None, metavar="FILE", help="also write a Markdown report to FILE")
+    cv.add_argument("--html", default=None, metavar="FILE", help="also write an HTML report to FILE")
+
+    ts = sub.add_parser("test", help="run feature files and report in Chinese, per scenario",
+                        formatter_class=argparse.RawDescriptionHelpFormatter, description="""\
+Run feature files (场景文件, Chinese Gherkin) against the embedded rulesets, or those of --rulesets DIR,
+without pytest. Each PATH is a .feature file or a folder of them (default: ./features). Prints, in
+Chinese, every scenario that does not pass: the file:line of the step, what was expected and what the
+engine decided (all rows of a 决定为： table at once); slips in the file (a full-width colon after a
+keyword, a missing '# language: zh-CN' line, an unknown tag or step, Chinese quotes) at file:line with the
+fix. Tags are declared in tags.txt next to the features. Exits 1 if a scenario failed or a file has a
+slip, 0 otherwise. See docs/features.md.
+
+examples:
+  zhifa test features/
+  zhifa test features/总则/第30条-未成年人.feature -v
+  zhifa test features/ --tag 行政处罚法第30条
+  zhifa test --steps
+""")
+    ts.add_argument("paths", nargs="*", metavar="PATH", help=".feature files or folders (default: ./features)")
+    ts.add_argument("--rulesets", metavar="DIR", help="look ruleset names up in DIR instead of the embedded rulesets")
+    ts.add_argument("-k", dest="keyword", metavar="WORD", help="only the scenarios whose name contains WORD")
+    ts.add_argument("--tag", "-t", metavar="TAG", help="only the scenarios with this tag (e.g. 行政处罚法第30条)")
+    ts.add_argument("--verbose", "-v", action="store_true", help="list the scenarios that passed too")
+    ts.add_argument("--log", metavar="FILE", help="append the evaluation log to FILE (for zhifa coverage --log)")
+    ts.add_argument("--steps", action="store_true", help="list every step a feature file may use, and exit")
+
+    pa = sub.add_parser("params", help="list the parameters of a ruleset with their confirmed status",
+                        formatter_class=argparse.RawDescriptionHelpFormatter, description="""\
+List the parameters (thresholds such as 较大数额罚款.个人, proportions such as 裁量.从轻从重幅度) in force in
+a ruleset's newest version: name, value, whether a source confirms it, the layer that sets it, and what
+it means. 'unconfirmed' marks a value no source confirms; one 'override parameter' changes it.
+
+example:
+  zhifa params --ruleset hangzhou/shangcheng
+""")
+    pa.add_argument("--ruleset", "-r", required=True, metavar="NAME|PATH")
+    pa.add_argument("--format", "-f", choices=("json", "text"), default="text")
 
     lw = sub.add_parser("law", help="an article of a shipped statute and the items that encode it",
                         formatter_class=argparse.RawDescriptionHelpFormatter, description="""\
@@ -378,8 +422,10 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         print(f"zhifa evaluate: {exc}", file=sys.stderr)
         return EXIT_INPUT
     fixed = engine.load_ruleset(args.ruleset) if args.ruleset else None
-    out = sys.stdout
-    if hasattr(out, "reconfigure"):
+    output = getattr(args, "output", None)
+    xlsx: list[dict] | None = [] if output and output.lower().endswith(".xlsx") else None  # a workbook at the end
+    out = open(output, "w", encoding="utf-8") if output and xlsx is None else sys.stdout
+    if out is sys.stdout and hasattr(out, "reconfigure"):
         # a lone surrogate (JSON "\\ud800") cannot be written as UTF-8: write it as the JSON escape it came as
         out.reconfigure(errors="backslashreplace")
     progress = _Progress()
@@ -398,7 +444,9 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
                     text = result.to_text()
                     if args.quote_law:
                         text += _quoted_law(result, fixed or engine.load_ruleset(result.ruleset.split("@")[0]))
-            if args.format == "text":
+            if xlsx is not None:
+                xlsx.append(rec)
+            elif args.format == "text":
                 out.write(("\n\n" if n > 1 else "") + text)
             elif shape == "object":
                 out.write(json.dumps(rec, ensure_ascii=False, indent=2) + "\n")
@@ -409,7 +457,15 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
                 out.write(_dump(rec) + "\n")
                 out.flush()  # each decided case is out as soon as it is decided
             progress.step()
-        if args.format == "text":
+        if xlsx is not None:
+            from engine import excel
+
+            try:
+                excel.write_results(output, xlsx)
+            except (excel.ExcelUnavailable, OSError) as exc:
+                print(f"zhifa evaluate: {exc}", file=sys.stderr)
+                return EXIT_USAGE
+        elif args.format == "text":
             out.write("\n")
         elif shape == "list":
             out.write("\n]\n" if n else "[]\n")
@@ -425,6 +481,9 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
               + (" (the JSON list is left unclosed)" if shape == "list" and args.format == "json" else ""),
               file=sys.stderr)
         return EXIT_INTERRUPTED
+    finally:
+        if out is not sys.stdout:
+            out.close()
     progress.end()
     return EXIT_INPUT if failed else EXIT_OK
 
@@ -495,7 +554,8 @@ def _cmd_items(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps([i.model_dump(mode="json") for i in rs.items], ensure_ascii=False, indent=2))
         return EXIT_OK
-    print(f"{rs.name}@{rs.version}: {len(rs.items)} items")
+    print(f"# {rs.name}@{rs.version}: {len(rs.items)} items")
+    print("code\tdomain\tcategory\tname\tstatutory fines\tbasis")
     for i in rs.items:
         fines = "；".join(f"{'个人' if p == 'individual' else '单位'} {s.fine.min}-{s.fine.max}"
                          + ("" if s.fine.basis == "yuan" else f"{'%' if s.fine.basis == 'percent' else '倍'} {s.fine.of}")
@@ -509,13 +569,16 @@ def _cmd_areas(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps([a.model_dump(mode="json") for a in rs.areas], ensure_ascii=False, indent=2))
         return EXIT_OK
+    print(f"# {rs.name}@{rs.version}: {len(rs.areas)} areas")
+    print("kind\tcode\tname\tparent\tmode\tempowered items")
     for a in rs.areas:
-        extra = f"\t{len(a.empowered_items)} empowered items" if a.mode == "empowered" else ""
-        print(f"{a.kind}\t{a.code or '-'}\t{a.name}\t{a.parent or ''}\t{a.mode}{extra}")
+        extra = str(len(a.empowered_items)) if a.mode == "empowered" else ""
+        print(f"{a.kind}\t{a.code or '-'}\t{a.name}\t{a.parent or ''}\t{a.mode}\t{extra}")
     return EXIT_OK
 
 
 def _cmd_rulesets(args: argparse.Namespace) -> int:
+    print("ruleset")
     for name in _embedded():
         print(name)
     return EXIT_OK
@@ -539,15 +602,10 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
     features = Path(args.features) if args.features else Path("features")
     if args.features is None and not features.is_dir():
         features = Path(__file__).resolve().parents[1] / "features"
-    if not features.is_dir():
-        print(f"zhifa coverage: no features directory at {features}", file=sys.stderr)
+    if not features.is_dir() and args.log is None:
+        print(f"zhifa coverage: no features directory at {features}; pass --features DIR", file=sys.stderr)
         return EXIT_USAGE
-    try:
-        report, code, summary = coverage.coverage_for(args.ruleset, features, args.log)
-    except FileNotFoundError as exc:
-        print(f"zhifa coverage: {exc}; run the suite with ZHIFA_FEATURE_LOG=FILE and pass --log FILE",
-              file=sys.stderr)
-        return EXIT_USAGE
+    report, code, summary = coverage.coverage_for(args.ruleset, features, args.log)
     if summary:
         print(f"feature run: {summary}", file=sys.stderr)
     print(coverage.render_text(report))
@@ -556,6 +614,11 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(coverage.render_markdown(report), encoding="utf-8")
         print(f"Markdown report: {out}", file=sys.stderr)
+    if args.html:
+        out = Path(args.html)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(coverage.render_html(report), encoding="utf-8")
+        print(f"HTML report: {out}", file=sys.stderr)
     return EXIT_OK if code == 0 else EXIT_INPUT
 
 
@@ -600,6 +663,71 @@ def _cmd_impact(args: argparse.Namespace) -> int:
     return impact.command(args)
 
 
+def _param_rows(rs: Any) -> list[dict]:
+    """The parameters in force in the newest version of `rs`, with their status and layer."""
+    from datetime import date
+
+    prog = rs.program_at(date.fromisoformat(rs.version))
+    comp = prog.composite
+    rows = []
+    for name, prm in sorted(comp.parameters.items()):
+        v = prm.value
+        if prm.is_percent:
+            from decimal import Decimal
+
+            shown = f"{(Decimal(str(v)) * 100).normalize():f}%"
+        else:
+            shown = str(v)
+        rows.append({"name": name, "value": shown, "confirmed": not prm.meta.unconfirmed,
+                     "layer": comp.layer_of.get(f"parameters:{name}", ""), "description": prm.description or "",
+                     "sources": list(prm.meta.sources)})
+    return rows
+
+
+def _cmd_params(args: argparse.Namespace) -> int:
+    rs = engine.load_ruleset(args.ruleset)
+    rows = _param_rows(rs)
+    if args.format == "json":
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    print(f"# {rs.name}@{rs.version}: {len(rows)} parameters")
+    print("name\tvalue\tstatus\tlayer\tdescription")
+    for r in rows:
+        print(f"{r['name']}\t{r['value']}\t{'confirmed' if r['confirmed'] else 'unconfirmed'}\t{r['layer']}\t"
+              f"{r['description']}")
+    return EXIT_OK
+
+
+def _cmd_test(args: argparse.Namespace) -> int:
+    from engine.reviewer import runner
+    from engine.reviewer.library import KEYWORDS, known_steps
+
+    if args.steps:
+        for type_, pattern in known_steps():
+            print(f"{KEYWORDS[type_]} {pattern}")
+        return EXIT_OK
+    paths = args.paths or ["features"]
+    if not args.paths and not Path("features").is_dir():
+        print("zhifa test: 当前目录下没有 features 目录；请给出场景文件或目录，例如 zhifa test 我的场景/", file=sys.stderr)
+        return EXIT_USAGE
+    if args.rulesets and not Path(args.rulesets).is_dir():
+        print(f"zhifa test: --rulesets {args.rulesets}：没有这个目录", file=sys.stderr)
+        return EXIT_USAGE
+
+    def shown(fr: Any) -> None:
+        block = runner.render_file(fr, verbose=args.verbose)
+        if block:
+            print(block + "\n", flush=True)
+
+    run = runner.run_paths(paths, rulesets_root=args.rulesets, log=args.log, keyword=args.keyword, tag=args.tag,
+                           progress=shown)
+    for fr in run.files:  # problems found before any file ran (paths, tags.txt)
+        if not fr.path.endswith(".feature") and fr.problems:
+            print(runner.render_file(fr) + "\n")
+    print(runner.render_summary(run))
+    return EXIT_OK if run.ok else EXIT_INPUT
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``zhifa`` command; return its exit code."""
     parser = _parser()
@@ -609,7 +737,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     handler = {"evaluate": _cmd_evaluate, "check": _cmd_check, "items": _cmd_items, "areas": _cmd_areas,
                "rulesets": _cmd_rulesets, "schema": _cmd_schema, "coverage": _cmd_coverage,
-               "law": _cmd_law, "serve": _cmd_serve, "impact": _cmd_impact}[args.command]
+               "law": _cmd_law, "serve": _cmd_serve, "impact": _cmd_impact,
+               "test": _cmd_test, "params": _cmd_params}[args.command]
     try:
         return handler(args)
     except engine.RulesetError as exc:

@@ -1,10 +1,11 @@
 """Feature coverage: which parts of a ruleset the reviewers' scenarios exercise, and which they do not.
 
-Owns the coverage report behind ``zhifa coverage``. The design is a log, not a second interpreter of
-the feature files: while pytest runs ``tests/test_features.py`` with ``ZHIFA_FEATURE_LOG=FILE`` set,
-the step library appends one JSON line per evaluated case (scenario, tags, ruleset, the case and the
-full `Decision`) and one per scenario result. This module reads that log and compares it with what the
-ruleset declares. What counts as exercised is read from the decisions themselves:
+Owns the coverage report behind ``zhifa coverage``. The design is a log: while the feature files run
+(``zhifa test --log FILE``, which `coverage_for` does in-process with the installed package; or pytest
+with ``ZHIFA_FEATURE_LOG=FILE`` set), the step library appends one JSON line per evaluated case
+(scenario, tags, ruleset, the case and the full `Decision`) and one per scenario result. This module
+reads that log and compares it with what the ruleset declares. What counts as exercised is read from
+the decisions themselves:
 
 - a **rule** when its id appears in a decision's explanation (a rule set aside by an exception
   counts too, marked so: its conditions held);
@@ -14,14 +15,18 @@ ruleset declares. What counts as exercised is read from the decisions themselves
 - an **item**, a **township or zone** and an **agency** when a decision is about, in or by it;
 - a **provision** (a ``basis`` citation of a rule or an item) when an exercised rule or item cites it.
 
-A decision counts for an element only if the element's layer is in the chain of the ruleset the
-scenario used (a scenario on ``hangzhou/shangcheng`` exercises the province's rules, not another
-county's). Elements of every dated version are listed, with the versions they exist in.
-Imports `ruleset`, `loader`, `compiler`, `errors`; never pytest (``run_features`` starts it as a process).
+Which evaluations count: only those **under the reported ruleset**, i.e. whose ruleset is it or one
+that extends it (a draft included). So ``lishui/jinyun``'s report counts only scenarios run on
+缙云 (its province rules are not "covered" by another county's scenarios), while ``zhejiang``'s counts
+every county's scenarios, since each of them runs the province's rules. Within those, an element
+counts only if its layer is in the evaluation's chain. Elements of every dated version are listed,
+with the versions they exist in. Imports `ruleset`, `loader`, `errors` and `reviewer` (to run the
+features); never pytest (``run_features`` starts it as a process, for a checkout's own suite).
 """
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import subprocess
@@ -37,7 +42,8 @@ from engine.errors import RulesetError
 from engine.loader import load_chain
 from engine.ruleset import Ruleset, load_ruleset
 
-__all__ = ["Element", "Report", "build_report", "coverage_for", "read_log", "render_markdown", "render_text",
+__all__ = ["Element", "Report", "build_report", "coverage_for", "read_log", "render_html", "render_markdown",
+           "render_text",
            "run_features"]
 
 LOG_ENV = "ZHIFA_FEATURE_LOG"
@@ -257,6 +263,9 @@ def build_report(ruleset: str | Path | Ruleset, records: list[dict], *, search: 
         if rec.get("kind") != "evaluation" or not rec.get("decision"):
             continue
         layers = lineage.of_record(rec)
+        if rs.name not in layers:  # not evaluated under this ruleset: says nothing about its coverage
+            unrelated += 1
+            continue
         label = f"{rec.get('feature', '?')}: {rec.get('scenario', rec.get('test', '?'))}"
         failed = results.get(rec.get("test", ""), "passed") in ("failed", "error")
         hits = _hits(rec, by_kind, layers)
@@ -330,8 +339,9 @@ def _pct(done: int, total: int) -> str:
 def render_text(report: Report) -> str:
     """A plain-text summary: the counts per kind, then every element not exercised."""
     lines = [f"规则集 {report.ruleset}（版本 {'、'.join(report.versions)}）的场景覆盖",
-             f"计入的评估：{report.evaluations} 次（其中直接使用本规则集的 {report.direct} 次），来自 {report.scenarios} 个场景"
-             + (f"；另有 {report.unrelated} 次评估没有用到本规则集的任何内容" if report.unrelated else "")]
+             f"计入的评估：{report.evaluations} 次，来自 {report.scenarios} 个场景——只计在本规则集或以它为上级的规则集"
+             f"（含草稿）下作出的评估；其中直接使用本规则集的 {report.direct} 次"
+             + (f"；另有 {report.unrelated} 次评估不在本规则集下作出或没有用到它的内容，不计入" if report.unrelated else "")]
     if report.results:
         lines.append("场景运行结果：" + "、".join(f"{k} {v}" for k, v in sorted(report.results.items())))
     for kind, title in KIND_TITLES.items():
@@ -354,9 +364,9 @@ def render_markdown(report: Report) -> str:
     """A Markdown report for reviewers: a summary table, then one table per kind with the scenarios."""
     out = [f"# 场景覆盖报告：{report.ruleset}", "",
            f"- 规则集版本：{'、'.join(report.versions)}",
-           f"- 计入的评估：{report.evaluations} 次，来自 {report.scenarios} 个场景；其中直接使用本规则集的 "
-           f"{report.direct} 次，其余来自以本规则集为上级的规则集（含草稿）"
-           + (f"（另有 {report.unrelated} 次评估没有用到本规则集的任何内容，不计入）" if report.unrelated else "")]
+           f"- 计入的评估：{report.evaluations} 次，来自 {report.scenarios} 个场景——只计在本规则集或以它为上级的"
+           f"规则集（含草稿）下作出的评估；其中直接使用本规则集的 {report.direct} 次"
+           + (f"（另有 {report.unrelated} 次评估不在本规则集下作出或没有用到它的内容，不计入）" if report.unrelated else "")]
     if report.results:
         out.append("- 场景运行结果：" + "、".join(f"{k} {v}" for k, v in sorted(report.results.items())))
     out += ["", "“已覆盖”指至少一个场景的决定用到了它（见 docs/features.md 的“覆盖报告”一节）。"
@@ -387,14 +397,67 @@ def render_markdown(report: Report) -> str:
     return "\n".join(out) + "\n"
 
 
-def coverage_for(ruleset: str, features: str | Path, log: str | Path | None = None) -> tuple[Report, int, str]:
-    """Run the features (or read `log`) and build the report; return it with pytest's exit code and summary."""
+def _e(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def render_html(report: Report) -> str:
+    """A self-contained HTML page a reviewer can open: the summary, then per kind what is and is not exercised."""
+    rows = "".join(f"<tr><td>{_e(title)}</td><td>{_e(_pct(*report.counts(kind)))}</td></tr>"
+                   for kind, title in KIND_TITLES.items() if report.elements.get(kind))
+    parts = [f"""<!DOCTYPE html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>场景覆盖报告：{_e(report.ruleset)}</title>
+<style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse;margin:1em 0}}
+td,th{{border:1px solid #ccc;padding:.3em .6em;vertical-align:top;text-align:left}}
+tr.no td:first-child{{color:#b00}}tr.yes td:first-child{{color:#070}}.fail{{color:#b00}}</style></head><body>
+<h1>场景覆盖报告：{_e(report.ruleset)}</h1>
+<p>规则集版本：{_e('、'.join(report.versions))}</p>
+<p>计入的评估：{report.evaluations} 次，来自 {report.scenarios} 个场景。只计在本规则集或以它为上级的规则集（含草稿）下
+作出的评估；其中直接使用本规则集的 {report.direct} 次。"""
+             + (f"另有 {report.unrelated} 次评估不在本规则集下作出或没有用到它的内容，不计入。" if report.unrelated else "")
+             + "</p>"
+             + (f"<p>场景运行结果：{_e('、'.join(f'{k} {v}' for k, v in sorted(report.results.items())))}</p>"
+                if report.results else "")
+             + f"<table><tr><th>类别</th><th>已覆盖</th></tr>{rows}</table>"]
+    for kind, title in KIND_TITLES.items():
+        els = report.elements.get(kind)
+        if not els:
+            continue
+        done, total = report.counts(kind)
+        parts.append(f"<h2>{_e(title)}（已覆盖 {_e(_pct(done, total))}）</h2><table><tr><th></th><th>编号</th><th>说明</th>"
+                     "<th>所在层</th><th>版本</th><th>覆盖场景</th></tr>")
+        for e in sorted(els, key=lambda x: (x.exercised, x.layer, x.key)):
+            scen = "<br>".join(f"<span class=\"fail\">{_e(s)} ✗</span>" if s in e.failing else _e(s)
+                               for s in e.scenarios[:5])
+            if len(e.scenarios) > 5:
+                scen += f"<br>……共 {len(e.scenarios)} 个场景"
+            title_ = e.title if e.title != e.key else ""
+            if e.note:
+                title_ = f"{title_}（{e.note}）" if title_ else e.note
+            parts.append(f"<tr class=\"{'yes' if e.exercised else 'no'}\"><td>{'已覆盖' if e.exercised else '未覆盖'}</td>"
+                         f"<td>{_e(e.key)}</td><td>{_e(title_)}</td><td>{_e(e.layer)}</td><td>{_e('、'.join(e.versions))}</td>"
+                         f"<td>{scen}</td></tr>")
+        parts.append("</table>")
+    parts.append("</body></html>\n")
+    return "\n".join(parts)
+
+
+def coverage_for(ruleset: str, features: str | Path, log: str | Path | None = None, *,
+                 rulesets_root: str | None = None) -> tuple[Report, int, str]:
+    """Run the features with ``zhifa test``'s runner (or read `log`) and build the report.
+
+    Returns the report, 0 if every scenario passed (1 otherwise), and the run's summary line.
+    """
     features = Path(features)
-    search = [features.resolve().parent / "tests" / "fixtures"]
+    search = [d / "tests" / "fixtures" for d in (Path.cwd(), *features.resolve().parents)
+              if (d / "tests" / "fixtures").is_dir()]
     if log is not None:
         return build_report(ruleset, read_log(log), search=search), 0, ""
+    from engine.reviewer import runner
+
     with tempfile.TemporaryDirectory(prefix="zhifa-coverage-") as tmp:
         path = Path(tmp) / "features.jsonl"
         path.touch()
-        code, summary = run_features(features, path)
-        return build_report(ruleset, read_log(path), search=search), code, summary
+        run = runner.run_paths([features], rulesets_root=rulesets_root, log=path)
+        report = build_report(ruleset, read_log(path), search=search)
+        return report, 0 if run.ok else 1, runner.render_summary(run)

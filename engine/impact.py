@@ -646,11 +646,12 @@ Each side (--from, --to) is a date (the --ruleset pinned to the version in force
 every case), NAME@DATE, or a ruleset name or path (its versions chosen by each case's dates).
 
 examples:
-  zhifa impact --ruleset hangzhou/shangcheng --from 2024-06-30 --to 2024-07-01 cases-2024.jsonl
-  zhifa impact --from hangzhou/shangcheng --to drafts/shangcheng cases.parquet --format html -o impact.html
-  zhifa impact --from hangzhou/shangcheng@2024-07-01 --to hangzhou/binjiang@2024-07-01 cases.jsonl
-  zhifa impact ... --scheduler local           # a Dask LocalCluster (the default above 50,000 cases)
-  zhifa impact ... --scheduler tcp://10.0.0.5:8786
+  zhifa impact --ruleset hangzhou/shangcheng --from 2024-06-30 --to 2024-07-01 examples/shangcheng-cases.jsonl
+  zhifa impact --from hangzhou/shangcheng --to docs/examples/zj-sr-12-draft.rules examples/shangcheng-cases.jsonl --format html -o impact.html
+  zhifa impact --from hangzhou/shangcheng@2024-07-01 --to hangzhou/binjiang@2024-07-01 examples/shangcheng-cases.jsonl
+
+On a Dask cluster add --scheduler local (a LocalCluster; the default above 50,000 cases) or
+--scheduler tcp://HOST:8786 (an existing cluster); archives may also be Parquet (.parquet).
 """)
     ip.add_argument("archive", metavar="ARCHIVE", help="cases: .jsonl / .ndjson (JSON Lines), .parquet, or - (stdin)")
     ip.add_argument("--ruleset", "-r", metavar="NAME|PATH", help="the ruleset a date side pins")

@@ -2,7 +2,9 @@
 
 Owns the on-disk layout: a ruleset named ``a/b`` is the directory ``<root>/a/b`` holding one ``.rules``
 file per dated version; its header says which ruleset it ``extends``. A table referenced by
-``catalogue "x.csv"`` is read from the ruleset's own directory and never from outside it.
+``catalogue "x.csv"`` (or ``"x.xlsx"``, an Excel workbook: its first sheet, read with openpyxl, the
+optional extra ``zhifa[excel]``) is read from the ruleset's own directory and never from outside it.
+Problems in a workbook are placed at ``file.xlsx[sheet]:row:column``, as a CSV's at ``file:line:column``.
 Imports `syntax`, `model`, `errors`.
 """
 
@@ -21,10 +23,11 @@ from pathlib import Path, PurePosixPath
 from engine import _cache
 from engine import model as m
 from engine.errors import Diagnostic, RulesetError, close_names, suggest
-from engine.source import Span
+from engine.source import CELL, Span
 from engine.syntax import parse_layer, parse_sanctions, prime_cells
 
-__all__ = ["LayerFile", "default_root", "load_chain", "CATALOGUE_COLUMNS", "CATALOGUE_HEADINGS"]
+__all__ = ["LayerFile", "default_root", "load_chain", "read_catalogue", "read_catalogue_xlsx", "xlsx_rows",
+           "CATALOGUE_COLUMNS", "CATALOGUE_HEADINGS"]
 
 CATALOGUE_COLUMNS = ("code", "name", "domain", "category", "basis", "individual", "organisation", "all",
                      "requires", "source", "continues")
@@ -332,12 +335,15 @@ def _with_catalogues(layer: m.Layer, directory: Path, diags: list[Diagnostic], t
         rel = Path(decl.path)
         target = (directory / rel).resolve()
         base = directory.resolve()
-        if rel.is_absolute() or base not in target.parents or target.suffix.lower() not in (".csv", ".tsv"):
-            diags.append(_err("catalogue-path", f"catalogue '{decl.path}' must be a .csv or .tsv file inside the "
-                                                f"ruleset's own directory", decl.span))
+        if rel.is_absolute() or base not in target.parents or target.suffix.lower() not in (".csv", ".tsv", ".xlsx"):
+            diags.append(_err("catalogue-path", f"catalogue '{decl.path}' must be a .csv, .tsv or .xlsx file inside "
+                                                f"the ruleset's own directory", decl.span))
             continue
         if not _is_file(target):
             diags.append(_err("catalogue-missing", f"catalogue '{decl.path}' does not exist", decl.span))
+            continue
+        if target.suffix.lower() == ".xlsx":
+            _xlsx_catalogue(target, decl, diags, extra)
             continue
         try:
             text = _read(target)
@@ -363,6 +369,137 @@ def _with_catalogues(layer: m.Layer, directory: Path, diags: list[Diagnostic], t
     return layer.model_copy(update={"declarations": layer.declarations + tuple(extra)})
 
 
+def _xlsx_catalogue(target: Path, decl: m.CatalogueRef, diags: list[Diagnostic], extra: list[m.Item]) -> None:
+    name = display_path(target)
+    try:
+        data = target.read_bytes()
+    except OSError as exc:
+        diags.append(_err("catalogue-missing", f"catalogue '{decl.path}' cannot be read: {exc}", decl.span))
+        return
+    if len(data) > _MAX_FILE_BYTES:
+        diags.append(_err("file-too-large", f"the file is larger than {_MAX_FILE_BYTES >> 20} MiB", Span(source=name)))
+        return
+    found: list[Diagnostic] = []
+
+    def read() -> tuple[m.Item, ...]:
+        items = tuple(read_catalogue_xlsx(data, name, found))
+        if found:
+            raise RulesetError(found)  # a table with problems is never cached
+        return items
+
+    try:
+        # the cache key is the workbook's hash: a .xlsx is a zip, never text
+        extra.extend(_cached(name, "xlsx:" + hashlib.sha256(data).hexdigest(), read))
+    except RulesetError:
+        diags.extend(found or [_err("catalogue-row", "the workbook cannot be read", Span(source=name))])
+
+
+def _xlsx_text(value: object) -> str:
+    """A workbook cell as the text a CSV export would hold: whole numbers without '.0', dates as ISO dates."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if hasattr(value, "isoformat"):
+        text = value.isoformat()
+        return text[:10] if text.endswith("T00:00:00") else text
+    return str(value)
+
+
+def xlsx_rows(data: bytes, source: str) -> tuple[str, list[tuple[int, list[str]]]]:
+    """The first sheet of a workbook: its display source (``file.xlsx[sheet]``) and its non-empty rows, numbered.
+
+    Raises:
+        RulesetError: openpyxl is missing (the extra ``zhifa[excel]``) or the file is not a workbook.
+    """
+    try:
+        import openpyxl
+    except ImportError:
+        raise RulesetError([_err("excel-missing", "reading .xlsx tables needs openpyxl", Span(source=source),
+                                 "pip install 'zhifa[excel]', or save the sheet as CSV UTF-8")]) from None
+    try:
+        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a damaged or foreign file
+        raise RulesetError([_err("catalogue-row", f"the file is not an Excel workbook (.xlsx): {exc}",
+                                 Span(source=source))]) from None
+    try:
+        ws = wb.worksheets[0]
+        where = f"{source}[{ws.title}]"
+        rows = []
+        for n, row in enumerate(ws.iter_rows(values_only=True), 1):
+            cells = [_xlsx_text(v) for v in row]
+            while cells and not cells[-1].strip():
+                cells.pop()
+            if cells:
+                rows.append((n, cells))
+        return where, rows
+    finally:
+        wb.close()
+
+
+def read_catalogue_xlsx(data: bytes, source: str, diags: list[Diagnostic]) -> list[m.Item]:
+    """Read an item table from the first sheet of a workbook; problems are placed at ``file.xlsx[sheet]:row:col``."""
+    try:
+        where, rows = xlsx_rows(data, source)
+    except RulesetError as err:
+        diags.extend(err.diagnostics)
+        return []
+    if not rows:
+        diags.append(_err("catalogue-empty", "the catalogue table is empty", Span(source=where)))
+        return []
+    if len(rows) > MAX_ROWS + 1 or len(rows[0][1]) > MAX_COLUMNS:  # the same limits as a CSV table
+        diags.append(_err("too-large", f"the sheet has {len(rows) - 1:,} rows and {len(rows[0][1])} columns; at most "
+                                       f"{MAX_ROWS:,} rows and {MAX_COLUMNS} columns are read", Span(source=where),
+                          "split the catalogue into several tables"))
+        return []
+    (head_line, headings), body = rows[0], rows[1:]
+    width = len(headings)
+    # Cells are placed _XCOL apart, so that a position inside a cell (a bad word in a penalty text) still
+    # tells which cell it is in; each problem is then moved to the cell's own column, named as Excel names it.
+    numbered = [(line, cells + [""] * (width - len(cells)) if len(cells) < width else cells,
+                 [k * _XCOL for k in range(1, max(len(cells), width) + 1)]) for line, cells in body]
+    found: list[Diagnostic] = []
+    items = _catalogue_rows(headings, [k * _XCOL for k in range(1, width + 1)], numbered, where, found, head_line)
+    for d in found:
+        col = max(d.span.column // _XCOL, 1)
+        span = d.span._replace(column=col, end_line=None, end_column=None)
+        diags.append(d.model_copy(update={"span": span, "message": f"{d.message} (cell {_letters(col)}{span.line})"}))
+    return [_to_cells(item) for item in items]
+
+
+def _to_cells(node):
+    """`node` with every span inside a workbook moved to its cell's column (problems found later, by the checker,
+    then point at the cell too)."""
+    if isinstance(node, Span):
+        if node.source == CELL:  # a position inside a cell's text: the cell's own column is what a workbook shows
+            return node._replace(line=1, column=1, end_line=None, end_column=None)
+        return node._replace(column=node.column // _XCOL, end_line=None, end_column=None) \
+            if node.column >= _XCOL else node
+    if isinstance(node, tuple):
+        new = tuple(_to_cells(x) for x in node)
+        if all(a is b for a, b in zip(new, node)):
+            return node
+        return type(node)(*new) if hasattr(node, "_fields") else new
+    if isinstance(node, m.Node):
+        changes = {k: v2 for k, v in node.__dict__.items() if (v2 := _to_cells(v)) is not v}
+        return node.model_copy(update=changes) if changes else node
+    return node
+
+
+_XCOL = 100_000
+
+
+def _letters(column: int) -> str:
+    """Excel's name of a 1-based column: 1 → A, 27 → AA."""
+    out = ""
+    while column:
+        column, r = divmod(column - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
 def _cell_columns(row: list[str], raw: str) -> list[int]:
     """The 1-based column where each cell's stripped text starts in the row's first physical line `raw`: quotes
     (a doubled quote inside) and leading blanks counted. Exact for a row on one line; a cell after a line break
@@ -379,14 +516,15 @@ def _cell_span(source: str, line: int, column: int, text: str) -> Span:
     return Span(source=source, line=line, column=column, end_line=line, end_column=column + len(text))
 
 
-def _header(headings: list[str], raw: str, source: str, diags: list[Diagnostic]) -> list[str] | None:
+def _header(headings: list[str], starts: list[int], source: str, diags: list[Diagnostic],
+            line: int = 1) -> list[str] | None:
     """The column names of a table's header row (Chinese headings mapped to their names), or None after
     reporting every unknown, repeated or missing column."""
     header = [CATALOGUE_HEADINGS.get(h.strip(), h.strip()) for h in headings]
     known = list(CATALOGUE_COLUMNS) + list(CATALOGUE_HEADINGS)
     problems = []
-    for i, (name, column) in enumerate(zip(header, _cell_columns(headings, raw))):
-        at = _cell_span(source, 1, column, headings[i].strip())
+    for i, (name, column) in enumerate(zip(header, starts)):
+        at = _cell_span(source, line, column, headings[i].strip())
         if name not in CATALOGUE_COLUMNS:
             problems.append(_err("catalogue-header", f"unknown column '{name}'", at, suggest(name, known) or
                                  f"columns: {', '.join(CATALOGUE_COLUMNS)} (or {', '.join(CATALOGUE_HEADINGS)})"))
@@ -394,7 +532,7 @@ def _header(headings: list[str], raw: str, source: str, diags: list[Diagnostic])
             problems.append(_err("catalogue-header", f"column '{name}' appears twice", at))
     for name in _REQUIRED:
         if name not in header:
-            problems.append(_err("catalogue-header", f"the table has no '{name}' column", Span(source=source, line=1),
+            problems.append(_err("catalogue-header", f"the table has no '{name}' column", Span(source=source, line=line),
                                  f"required columns: {', '.join(_REQUIRED)}"))
     diags.extend(problems)
     return None if problems else header
@@ -439,24 +577,32 @@ def read_catalogue(text: str, source: str, diags: list[Diagnostic]) -> list[m.It
         diags.append(_err("too-large", f"the header has {len(headings):,} columns; at most {MAX_COLUMNS} are read",
                           Span(source=source, line=1), f"columns: {', '.join(CATALOGUE_COLUMNS)}"))
         return []
-    header = _header(headings, lines[0] if reader.line_num == 1 else "", source, diags)
-    if header is None:
-        return []
-    items = []
-    numbered: list[tuple[int, list[str]]] = []  # the line each row starts on, its cells
+    header_starts = _cell_columns(headings, lines[0] if reader.line_num == 1 else "")
+    numbered: list[tuple[int, list[str], list[int]]] = []  # the line each row starts on, its cells, their columns
     rows = iter(reader)
     while True:
         first = reader.line_num + 1
         try:
-            numbered.append((first, next(rows)))
+            row = next(rows)
+            numbered.append((first, row, _cell_columns(row, lines[first - 1])))
         except StopIteration:
             break
         except csv.Error as exc:  # e.g. a cell larger than the csv module's field limit
             diags.append(_err("catalogue-row", f"the table cannot be read: {exc}",
                               Span(source=source, line=max(reader.line_num, 1), column=1)))
             break
+    return _catalogue_rows(headings, header_starts, numbered, source, diags)
+
+
+def _catalogue_rows(headings: list[str], header_starts: list[int], numbered: list[tuple[int, list[str], list[int]]],
+                    source: str, diags: list[Diagnostic], header_line: int = 1) -> list[m.Item]:
+    """The items of a table's rows (CSV or workbook), each row given with its line and the column of each cell."""
+    header = _header(headings, header_starts, source, diags, header_line)
+    if header is None:
+        return []
+    items = []
     penalty_columns = [i for i, h in enumerate(header) if h in ("individual", "organisation", "all")]
-    prime_cells(row[i].strip() for _, row in numbered for i in penalty_columns if i < len(row))
+    prime_cells(row[i].strip() for _, row, _s in numbered for i in penalty_columns if i < len(row))
     col = {h: i for i, h in enumerate(header)}
     parties = [(party, col[party]) for party in ("individual", "organisation", "all") if party in col]
     required = [col[c] for c in _REQUIRED]
@@ -464,7 +610,7 @@ def read_catalogue(text: str, source: str, diags: list[Diagnostic]) -> list[m.It
     i_category, i_requires, i_source = col.get("category"), col.get("requires"), col.get("source")
     i_continues = col.get("continues")
     metas: dict[str, m.Meta] = {"": m.Meta()}  # rows citing the same source share one (immutable) Meta
-    for line, row in numbered:
+    for line, row, starts in numbered:
         cells = [c.strip() for c in row]
         if not any(cells):
             continue
@@ -472,7 +618,6 @@ def read_catalogue(text: str, source: str, diags: list[Diagnostic]) -> list[m.It
             diags.append(_err("catalogue-row", f"row has {len(row)} cells, the header has {len(header)}",
                               Span(source=source, line=line, column=1)))
             continue
-        starts = _cell_columns(row, lines[line - 1])
         long = next((i for i, c in enumerate(cells) if len(c) > MAX_CELL), None)
         if long is not None:
             diags.append(_err("too-large", f"a cell of {len(cells[long]):,} characters; at most {MAX_CELL:,} are "

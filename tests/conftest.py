@@ -1,3 +1,3 @@
 """Shared pytest configuration: the feature suite's step library is loaded as plugins (see tests/steps/)."""
 
-pytest_plugins = ["tests.steps.hooks", "tests.steps.rulesets", "tests.steps.cases", "tests.steps.decisions"]
+pytest_plugins = ["tests.steps.hooks", "tests.steps.library"]

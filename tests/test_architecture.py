@@ -8,7 +8,7 @@ from pathlib import Path
 ENGINE = Path(__file__).resolve().parents[1] / "engine"
 
 LAYERS = {
-    "source": 0, "vocabulary": 0, "_version": 0, "_cache": 0,
+    "source": 0, "vocabulary": 0, "_version": 0, "_cache": 0, "excel": 0,
     "errors": 1, "numbers": 1,
     "places": 1.5,
     "model": 2, "case": 2, "decision": 2,
@@ -18,7 +18,7 @@ LAYERS = {
     "check": 6, "_durable": 6,
     "compiler": 7,
     "ruleset": 8,
-    "evaluate": 9, "coverage": 9, "browse": 9,
+    "evaluate": 9, "browse": 9, "reviewer": 9.2, "coverage": 9.5,
     "batch": 9.5,  # batches of `evaluate`, in process or in worker processes
     "cli": 10,
     "__init__": 10,

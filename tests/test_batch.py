@@ -338,3 +338,40 @@ def test_cli_json_lines_split_only_at_newlines(tmp_path, rs):
     path.write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in inputs), encoding="utf-8")
     proc = run_cli("evaluate", "--ruleset", str(FIXTURE), str(path))
     check_cli_records([json.loads(x) for x in proc.stdout.split("\n") if x], inputs, rs)
+
+
+def test_evaluate_output_xlsx_is_a_workbook_a_reviewer_can_filter(tmp_path):
+    """One row per case in input order, the decision's fields in columns, questions and assumptions included."""
+    openpyxl = pytest.importorskip("openpyxl")
+    import json as _json
+
+    from engine.cli import main as _main
+
+    root = Path(__file__).resolve().parents[1]
+    cases = [_json.loads((root / "examples" / n).read_text(encoding="utf-8"))
+             for n in ("binjiang-minor-aged-13.json", "jinyun-first-minor-may-waive.json")]
+    cases.append({"case_id": "坏案件", "item": "ZJ-NOPE"})
+    src = tmp_path / "cases.json"
+    src.write_text(_json.dumps(cases, ensure_ascii=False), encoding="utf-8")
+    out = tmp_path / "results.xlsx"
+    assert _main(["evaluate", str(src), "--output", str(out)]) == 1  # one case cannot be evaluated
+    ws = openpyxl.load_workbook(out).active
+    rows = list(ws.iter_rows(values_only=True))
+    head = list(rows[0])
+    for col in ("案件编号", "办案主体", "处理结果", "罚款下限", "罚款上限", "标记", "待查明的事实", "推定前提", "错误"):
+        assert col in head
+    assert len(rows) == 4 and ws.auto_filter.ref and ws.freeze_panes == "A2"
+    by_id = {r[head.index("案件编号")]: dict(zip(head, r)) for r in rows[1:]}
+    first = by_id[cases[0]["case_id"]]
+    assert first["处理结果"] and first["办案主体"] and first["推定前提"]
+    assert by_id["坏案件"]["错误"] and by_id["坏案件"]["处理结果"] is None
+    import engine as _engine
+
+    for c in cases[:2]:  # each decision's questions are in its row, one per line
+        d = _engine.evaluate(c, _engine.load_ruleset(_main_ruleset(c)))
+        cell = by_id[c["case_id"]]["待查明的事实"] or ""
+        assert [q.field for q in d.questions] == [ln.split("：", 1)[0] for ln in cell.split("\n") if ln]
+
+
+def _main_ruleset(case: dict) -> str:
+    return {"滨江区": "hangzhou/binjiang", "缙云县": "lishui/jinyun"}[case["place"]["county"]]

@@ -15,7 +15,7 @@ import pytest
 import engine
 from engine.case import Circumstances
 from engine.vocabulary import BUILTIN, CIRCUMSTANCES
-from tests.steps.vocabulary import CASE_FIELDS
+from engine.reviewer.vocabulary import CASE_FIELDS
 
 
 def test_circumstances_are_declared_once():

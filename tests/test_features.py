@@ -48,8 +48,14 @@ def test_coverage_counts_what_a_logged_decision_used(tmp_path):
     assert covered["item"] == {"ZJ-SR-12"} and covered["area"] == {"甲县/东街道"}
     assert "《行政处罚法》第三十条" in covered["provision"]
     assert report.evaluations == 1 and report.direct == 1 and report.results == {"passed": 1}
-    # the same decision says nothing about a ruleset outside its chain
+    # the same decision says nothing about a ruleset it was not made under: 缙云's report does not count a
+    # test county's scenario as exercising the province rules 缙云 shares (issue 20: it showed 100%) ...
     other = coverage.build_report("lishui/jinyun", coverage.read_log(log))
-    assert "XZCF-30-MINOR" in {e.key for e in other.elements["rule"] if e.exercised}  # province rule: shared
+    assert "XZCF-30-MINOR" not in {e.key for e in other.elements["rule"] if e.exercised}
+    assert other.evaluations == 0 and other.unrelated == 1
     assert not any(e.exercised for e in other.elements.get("area", []))
+    # ... while the province's report does: the test county extends it, so the decision ran its rules
+    province = coverage.build_report("zhejiang", coverage.read_log(log))
+    assert "XZCF-30-MINOR" in {e.key for e in province.elements["rule"] if e.exercised}
+    assert province.evaluations == 1 and province.direct == 0
     assert "未覆盖" in coverage.render_markdown(report) and "规则集 testcity/testcounty" in coverage.render_text(report)

@@ -76,7 +76,8 @@ def test_iso_dates_and_date_values_are_read(rs):
 
 
 # ── case ids that cannot be shown as they are ─────────────────────────────────
-@pytest.mark.parametrize("cid", ["A\x00B", "A\u202eB", "A\u2066B", "A\u200fB", "\ud800", "A\x1b[31mB", "A\x85B"])
+@pytest.mark.parametrize("cid", ["A\x00B", "A\u202eB", "A\u2066B", "A\u200fB", "\ud800", "A\x1b[31mB", "A\x85B"],
+                         ids=["nul", "rlo", "lri", "rlm", "surrogate", "ansi", "nel"])  # ids: the raw text cannot be a test id
 def test_an_unreadable_case_id_is_refused_at_case_id_and_never_echoed(rs, cid):
     with pytest.raises(engine.CaseError) as err:
         engine.evaluate(good(1, case_id=cid), rs)

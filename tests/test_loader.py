@@ -153,3 +153,61 @@ def test_a_table_saved_in_a_chinese_legacy_encoding_is_refused_with_a_hint(tmp_p
         engine.load_ruleset(d, cache=False)
     [err] = info.value.errors
     assert err.code == "encoding" and err.span.source.endswith("items.csv") and "CSV UTF-8" in err.hint
+
+
+def _workbook(path, rows, sheet="执法事项"):
+    """A real .xlsx made with openpyxl, as a government office would send it."""
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = sheet
+    for row in rows:
+        ws.append(row)
+    wb.save(path)
+
+
+def test_a_catalogue_may_be_an_excel_workbook(tmp_path):
+    d = _catalogue(tmp_path, "", "items.xlsx")
+    _workbook(d / "items.xlsx", [["事项编码", "事项名称", "执法领域", "类别", "法律依据", "个人", "单位"],
+                                 ["X-1", "事项一", "市容环境卫生", "comprehensive", "《测试》第一条；《测试》第二条",
+                                  "罚款 100..200", "罚款 500..1000"],
+                                 [None, None, None, None, None, None, None],  # a blank row, as Excel leaves them
+                                 ["X-2", 2024.0, "市容环境卫生", "comprehensive", "《测试》第三条", "警告", None]])
+    rs = engine.load_ruleset(d, cache=False)
+    item = rs.item("X-1")
+    assert (item.name, item.basis) == ("事项一", ("《测试》第一条", "《测试》第二条"))
+    assert set(item.statutory) == {"individual", "organisation"}
+    assert rs.item("X-2").name == "2024"  # a number typed into a cell reads as a CSV export would show it
+
+
+def test_problems_in_a_workbook_name_the_sheet_row_and_column(tmp_path):
+    d = _catalogue(tmp_path, "", "items.xlsx")
+    _workbook(d / "items.xlsx", [["code", "name", "domian", "basis", "all"],
+                                 ["X-1", "事项一", "市容环境卫生", "《测试》第一条", "罚款 1..2"]])
+    with pytest.raises(engine.RulesetError) as info:
+        engine.load_ruleset(d, cache=False)
+    found = [(e.span.source.rsplit("/", 1)[-1], e.span.line, e.span.column, e.message) for e in info.value.errors]
+    assert ("items.xlsx[执法事项]", 1, 3, "unknown column 'domian' (cell C1)") in found
+    _workbook(d / "items.xlsx", [["code", "name", "domain", "basis", "all"],
+                                 ["X-1", "事项一", "市容环境卫生", "《测试》第一条", "罚款 1..2"],
+                                 ["X-2", "事项二", "市容环境卫生", "《测试》第二条", "警告, 罚没 100..200"]])
+    with pytest.raises(engine.RulesetError) as info:
+        engine.load_ruleset(d, cache=False)
+    [err] = info.value.errors
+    assert (err.code, err.span.source.rsplit("/", 1)[-1], err.span.line, err.span.column) == \
+        ("unknown-sanction", "items.xlsx[执法事项]", 3, 5)
+    # found by the checker after loading: at the cell's own column (E), not at a character offset inside it
+    _workbook(d / "items.xlsx", [["code", "name", "domain", "basis", "all"],
+                                 ["X-3", None, "市容环境卫生", "《测试》第三条", "警告"]])
+    with pytest.raises(engine.RulesetError) as info:
+        engine.load_ruleset(d, cache=False)
+    [err] = info.value.errors
+    assert (err.code, err.span.line, err.span.column) == ("catalogue-row", 2, 2) and "(cell B2)" in err.message
+
+
+def test_a_file_named_xlsx_that_is_not_a_workbook_is_refused(tmp_path):
+    d = _catalogue(tmp_path, "code,name\n", "items.xlsx")
+    with pytest.raises(engine.RulesetError) as info:
+        engine.load_ruleset(d, cache=False)
+    [err] = info.value.errors
+    assert err.span.source.endswith("items.xlsx") and "not an Excel workbook" in err.message

@@ -127,7 +127,9 @@ def test_zhifa_areas_shows_the_codes(capsys):
     assert main(["areas", "--ruleset", "lishui/jinyun"]) == 0
     out = capsys.readouterr().out
     assert "township\t331122101\t壶镇镇\t缙云县\tempowered" in out
-    assert out.startswith("county\t331122\t缙云县")
+    # a title line and a header row (issue 20), then the county first
+    assert out.splitlines()[1] == "kind\tcode\tname\tparent\tmode\tempowered items"
+    assert out.splitlines()[2].startswith("county\t331122\t缙云县")
 
 
 # ── the DSL `code` clause ───────────────────────────────────────────────────────────────────────

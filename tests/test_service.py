@@ -94,7 +94,7 @@ def test_a_case_error_is_422_with_field_paths(server):
     (b'{"case_id": "x", "item": "ZJ-SR-16", "place": {"county": "\xe4\xb8\x8a\xe5\x9f\x8e\xe5\x8c\xba"}, '
      b'"occurred_on": "2023-01-01", "decided_on": "2023-01-01", "party": {"kind": "individual"}, '
      b'"facts": {"\xe9\x9d\xa2\xe7\xa7\xaf": 1e999999}}', 422, "CaseError"),
-])
+], ids=lambda v: f"body{len(v)}" if isinstance(v, bytes) else None)
 def test_malformed_requests_get_structured_errors(server, raw, status, error):
     got, headers, body = server.request("POST", "/api/evaluate", raw)
     assert got == status, body[:300]

@@ -3,7 +3,8 @@
 Everything a feature file may write in Chinese (field names, outcomes, routes, flags ...) is listed
 here once, so the steps, the docs (``docs/features.md``) and the error messages agree. The English
 contract values are accepted as well, so a reviewer can copy them from a JSON decision.
-Imports only the public `engine` API.
+Imports only the public `engine` API; never pytest (the pytest-bdd suite wraps these steps, see
+``tests/steps/``).
 """
 
 from __future__ import annotations
@@ -12,9 +13,6 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, Callable
-
-import pytest
-from pytest_bdd.parsers import StepParser
 
 import engine
 
@@ -77,15 +75,15 @@ def code_of(table: dict[str, str], word: str, what: str) -> str:
     """Translate a reviewer's word (Chinese label or contract code) into the contract code.
 
     Raises:
-        pytest.fail: the word is neither, with the accepted words.
+        WritingError: the word is neither, with the accepted words.
     """
     word = word.strip()
     if word in table:
         return table[word]
     if word in table.values():
         return word
-    pytest.fail(f"不认识的{what}“{word}”；可写：{'、'.join(table)}（或对应的代码 {'、'.join(dict.fromkeys(table.values()))}）",
-                pytrace=False)
+    raise WritingError(f"不认识的{what}“{word}”；可写：{'、'.join(table)}（或对应的代码 "
+                       f"{'、'.join(dict.fromkeys(table.values()))}）")
 
 
 def label_of(table: dict[str, str], code: str | None) -> str:
@@ -97,7 +95,7 @@ def label_of(table: dict[str, str], code: str | None) -> str:
 
 
 # ── step wording ────────────────────────────────────────────────────────────
-class Words(StepParser):
+class Words:
     """A step pattern as the reviewer reads it: each ``{占位}`` is a value, named by `names` in order.
 
     The placeholder's text documents what to write (``"{给予处罚/不予处罚/可以不予处罚/超过时效}"``) and
@@ -109,7 +107,7 @@ class Words(StepParser):
     """
 
     def __init__(self, display: str, *names: str) -> None:
-        super().__init__(display)
+        self.name = display
         parts = re.split(r"\{[^}]*\}", display)
         if len(parts) - 1 != len(names):
             raise ValueError(f"{display!r}: {len(parts) - 1} placeholders, {len(names)} names")
@@ -178,8 +176,8 @@ def path_of(field: str) -> str:
         return "facts." + f[3:]
     if f.startswith("facts.") or f in CASE_FIELDS.values():
         return f
-    pytest.fail(f"不认识的案件字段“{f}”；可写：{'、'.join(CASE_FIELDS)}、事实.<事实名>（或合同中的路径，如 party.age）",
-                pytrace=False)
+    raise WritingError(f"不认识的案件字段“{f}”；可写：{'、'.join(CASE_FIELDS)}、事实.<事实名>"
+                       "（或合同中的路径，如 party.age）")
 
 
 def set_field(case: dict, field: str, text: str) -> None:
@@ -211,19 +209,67 @@ def table_pairs(datatable: list[list[str]]) -> list[tuple[str, str]]:
     out = []
     for r in rows:
         if len(r) != 2:
-            pytest.fail(f"表格每行应有两列（字段 | 值），这一行有 {len(r)} 列：{' | '.join(r)}", pytrace=False)
+            raise WritingError(f"表格每行应有两列（字段 | 值），这一行有 {len(r)} 列：{' | '.join(r)}")
         out.append((r[0].strip(), r[1].strip()))
     return out
 
 
 # ── results and failure messages ────────────────────────────────────────────
+class StepFailure(Exception):
+    """A step did not hold. `message` is the Chinese text the reviewer reads (no traceback)."""
+
+    kind = "不符"
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class Mismatch(StepFailure):
+    """The engine decided otherwise than the feature file expects.
+
+    Attributes:
+        expected, actual: one line each; `body` is the engine's decision (``to_text()``) or its error.
+    """
+
+    def __init__(self, expected: str, actual: str, body: str = ""):
+        self.expected, self.actual, self.body = expected, actual, body
+        super().__init__(f"预期：{expected}\n实际：{actual}" + (f"\n\n——引擎的决定——\n{body}" if body else ""))
+
+
+class WritingError(StepFailure):
+    """The feature file is written wrongly (an unknown word, a malformed value): the reviewer's slip."""
+
+    kind = "写法错误"
+
+
+def unknown_word(path: str, text: str) -> str | None:
+    """A note when `text` is not one of the words a reviewer may write for the enumerated case field `path`.
+
+    The value still goes to the engine (input-validation scenarios send bad values on purpose); the note
+    explains a later failure that the engine's rejection would otherwise leave unexplained.
+    """
+    t = text.strip()
+    table = {"party.kind": PARTY_KINDS, "party.capacity": CAPACITIES, "circumstances.harm": HARMS}.get(path)
+    if table is None and path.startswith("circumstances."):
+        table = {k: v for k, v in YES_NO.items() if k in ("是", "否")}
+    if table is None or t in table or t in table.values() or t in ("空", "null"):
+        return None
+    codes = "、".join(str(v).lower() for v in dict.fromkeys(table.values()))
+    return f"“{t}”不是可写的值（{path}）；可写：{'、'.join(table)}（或 {codes}）"
+
+
 @dataclass
 class Evaluation:
-    """The result of evaluating one case: the decision, or the engine error that rejected the case."""
+    """The result of evaluating one case: the decision, or the engine error that rejected the case.
+
+    `notes` are the value words of the case the vocabulary did not know (`unknown_word`), with their lines.
+    """
 
     case: dict
     decision: engine.Decision | None = None
     error: engine.EngineError | None = None
+    notes: tuple[str, ...] = ()
 
 
 def describe_error(exc: BaseException) -> str:
@@ -236,16 +282,29 @@ def describe_error(exc: BaseException) -> str:
     return f"{type(exc).__name__}：{exc}"
 
 
-def fail_decision(expected: str, actual: str, ev: Evaluation) -> None:
-    """Fail the step with what was expected, what the engine decided (``to_text()``) and the reasoning."""
+def decision_text(ev: Evaluation) -> str:
+    """What the engine decided, for a failure message: ``to_text()`` with the reasoning, or the error."""
     if ev.decision is None:
-        body = describe_error(ev.error) if ev.error else "（没有评估结果）"
-    else:
-        d = ev.decision
-        body = d.to_text()
-        if not all(s.text in body for s in d.explanation):  # to_text() normally ends with the reasoning
-            body += "\n理由：\n" + "\n".join(f"  {s.rule}：{s.text}（{s.basis}）" for s in d.explanation)
-    pytest.fail(f"预期：{expected}\n实际：{actual}\n\n——引擎的决定——\n{body}", pytrace=False)
+        return describe_error(ev.error) if ev.error else "（没有评估结果）"
+    d = ev.decision
+    body = d.to_text()
+    if not all(s.text in body for s in d.explanation):  # to_text() normally ends with the reasoning
+        body += "\n理由：\n" + "\n".join(f"  {s.rule}：{s.text}（{s.basis}）" for s in d.explanation)
+    return body
+
+
+def fail_decision(expected: str, actual: str, ev: Evaluation) -> None:
+    """Fail the step with what was expected, what the engine decided (``to_text()``) and the reasoning.
+
+    Raises:
+        Mismatch: always.
+        WritingError: the case was rejected and it holds value words the vocabulary does not know, so the
+            likelier cause is the feature file, not the engine.
+    """
+    if ev.decision is None and ev.notes:
+        raise WritingError("案件中有写错的值，引擎因此拒绝了案件：\n" + "\n".join(f"  {n}" for n in ev.notes)
+                           + f"\n（若是有意检验输入校验，请写 那么 案件被拒绝，问题字段为 \"…\"）\n\n{decision_text(ev)}")
+    raise Mismatch(expected, actual, decision_text(ev))
 
 
 def decision_of(ev: Evaluation, expected: str) -> engine.Decision:

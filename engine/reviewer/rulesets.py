@@ -5,6 +5,10 @@ effective date, exactly as ``rulesets/`` is laid out. So a scenario may paste se
 of one draft (art. 37 scenarios), or a city draft and a county draft that extends it; a draft may also
 ``extends`` any embedded ruleset (``"zhejiang"``, ``"hangzhou"`` ...). The ruleset loaded is the one of
 the last draft pasted. Uses only ``engine.load_ruleset`` and ``engine.RulesetError``.
+
+A ruleset path in a step (``tests/fixtures/testcity/testcounty``) is looked up in the current directory
+and in the directories above the feature file; a draft may extend the test fixtures
+(``tests/fixtures/testcity``) when such a directory is found there.
 """
 
 from __future__ import annotations
@@ -13,13 +17,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pytest
-from pytest_bdd import given, then, when
-
 import engine
-from tests.steps.vocabulary import Words, describe_error
-
-REPO = Path(__file__).resolve().parents[2]
+from engine.reviewer.library import World, given, then, when
+from engine.reviewer.vocabulary import Mismatch, Words, WritingError, describe_error
 
 _NAME = re.compile(r'^\s*ruleset\s+"([^"]+)"', re.M)
 _EXTENDS = re.compile(r'^\s*ruleset\s+"[^"]+"[^\n]*?\bextends\s+"([^"]+)"', re.M)
@@ -38,6 +38,8 @@ class RulesetSource:
 
     target: str | None = None
     draft_root: Path | None = None
+    fixtures: Path | None = None
+    root: str | None = None
     layers: list[dict] = field(default_factory=list)
     _loaded: engine.Ruleset | None = None
     _error: engine.RulesetError | None = None
@@ -50,7 +52,7 @@ class RulesetSource:
     def try_load(self) -> tuple[engine.Ruleset | None, engine.RulesetError | None]:
         """Load once; return the ruleset or the `RulesetError`."""
         if self.target is None:
-            pytest.fail("场景没有选择规则集：请先写 假如 规则集 \"名称\" 或 假如 规则集草稿：（附规则文本）", pytrace=False)
+            raise WritingError("场景没有选择规则集：请先写 假如 规则集 \"名称\" 或 假如 规则集草稿：（附规则文本）")
         if not self._tried:
             self._tried = True
             key = self._draft_key()
@@ -59,7 +61,7 @@ class RulesetSource:
                 return self._loaded, None
             try:
                 # a draft lives in this scenario's temporary directory: never in the engine's cache
-                self._loaded = engine.load_ruleset(self.target, cache=not self.is_draft)
+                self._loaded = engine.load_ruleset(self.target, self.root, cache=not self.is_draft)
             except engine.RulesetError as exc:
                 self._error = exc
             else:
@@ -72,15 +74,20 @@ class RulesetSource:
         if not self.is_draft:
             return None
         root = self.draft_root
+        linked = _fixture_names(self.fixtures)
         return tuple(sorted((str(p.relative_to(root)), p.read_text(encoding="utf-8"))  # type: ignore[arg-type]
-                            for p in root.rglob("*.rules") if not p.relative_to(root).parts[0] in _FIXTURES)) + (
+                            for p in root.rglob("*.rules") if p.relative_to(root).parts[0] not in linked)) + (
             str(self.target and Path(self.target).relative_to(root)),)
 
     def load(self) -> engine.Ruleset:
-        """The loaded ruleset; fail the step, in Chinese, if it does not load."""
+        """The loaded ruleset.
+
+        Raises:
+            Mismatch: it does not load (the message says why, in Chinese).
+        """
         rs, err = self.try_load()
         if rs is None:
-            pytest.fail(f"规则集“{self.display}”无法加载，场景无法继续：\n{describe_error(err)}", pytrace=False)
+            raise Mismatch("规则集可以加载", f"规则集“{self.display}”无法加载，场景无法继续", describe_error(err))
         return rs
 
     @property
@@ -103,44 +110,60 @@ class LoadResult:
     error: engine.RulesetError | None
 
 
-@pytest.fixture
-def ruleset_source() -> RulesetSource:
-    """No ruleset chosen yet (the given steps below replace this fixture)."""
-    return RulesetSource()
-
-
-def _resolve(name: str) -> str:
-    """A name under rulesets/ stays a name; a path in the repository (tests/fixtures/...) becomes absolute."""
-    p = REPO / name
-    if "/" in name and p.exists() and not (REPO / "rulesets" / name).exists():
-        return str(p)
+def _resolve(name: str, bases: list[Path]) -> str:
+    """A name of an embedded ruleset stays a name; a path found in one of `bases` becomes absolute."""
+    if "/" not in name:
+        return name
+    for base in bases:
+        p = base / name
+        if p.exists() and not (base / "rulesets" / name).exists():
+            return str(p.resolve())
     return name
 
 
-_FIXTURES = ("testcity",)  # tests/fixtures/* a draft may extend
+def fixtures_dir(bases: list[Path]) -> Path | None:
+    """The test fixtures (``tests/fixtures``) a draft may extend, if one of `bases` holds them."""
+    for base in bases:
+        if (base / "tests" / "fixtures").is_dir():
+            return (base / "tests" / "fixtures").resolve()
+    return None
 
 
-def _new_draft(root: Path) -> RulesetSource:
+def _fixture_names(fixtures: Path | None) -> tuple[str, ...]:
+    if fixtures is None:
+        return ()
+    return tuple(sorted(p.name for p in fixtures.iterdir() if p.is_dir() and any(p.rglob("*.rules"))))
+
+
+def _new_draft(root: Path, fixtures: Path | None, rulesets_root: str | None = None) -> RulesetSource:
     """An empty draft tree; the test fixtures are linked in, so a draft may ``extends "testcity/testcounty"``."""
     root.mkdir(parents=True)
-    for name in _FIXTURES:
-        (root / name).symlink_to(REPO / "tests" / "fixtures" / name, target_is_directory=True)
-    return RulesetSource(draft_root=root)
+    for name in _fixture_names(fixtures):
+        (root / name).symlink_to(fixtures / name, target_is_directory=True)  # type: ignore[operator]
+    return RulesetSource(draft_root=root, fixtures=fixtures, root=rulesets_root)
 
 
-@given(Words('规则集 "{名称或路径}"', "name"), target_fixture="ruleset_source")
-def _(name: str) -> RulesetSource:
-    return RulesetSource(target=_resolve(name))
+def _source(world: World) -> RulesetSource:
+    if world.ruleset_source is None:
+        world.ruleset_source = RulesetSource(root=world.rulesets_root)
+    return world.ruleset_source
 
 
-@given("规则集草稿：", target_fixture="ruleset_source")
-def _(docstring: str, ruleset_source: RulesetSource, tmp_path: Path) -> RulesetSource:
-    src = ruleset_source if ruleset_source.is_draft else _new_draft(tmp_path / "rulesets")
+@given(Words('规则集 "{名称或路径}"', "name"))
+def choose(world: World, name: str) -> None:
+    world.ruleset_source = RulesetSource(target=_resolve(name, world.bases), root=world.rulesets_root)
+
+
+@given("规则集草稿：", arg="docstring")
+def paste_draft(world: World, docstring: str) -> None:
+    current = _source(world)
+    src = current if current.is_draft else _new_draft(world.tmp_path() / "rulesets", fixtures_dir(world.bases),
+                                                               world.rulesets_root)
     text = docstring if docstring.endswith("\n") else docstring + "\n"
     name_m, ext_m, eff_m = _NAME.search(text), _EXTENDS.search(text), _EFFECTIVE.search(text)
     name = name_m.group(1) if name_m and ".." not in name_m.group(1) else "草稿"
-    if name.split("/")[0] in _FIXTURES:
-        pytest.fail(f"草稿不能与测试夹具同名（“{name}”）：请给草稿另起名字", pytrace=False)
+    if name.split("/")[0] in _fixture_names(src.fixtures):
+        raise WritingError(f"草稿不能与测试夹具同名（“{name}”）：请给草稿另起名字")
     directory = src.draft_root / name  # type: ignore[operator]
     directory.mkdir(parents=True, exist_ok=True)
     stem = eff_m.group(1) if eff_m else "draft"
@@ -151,26 +174,29 @@ def _(docstring: str, ruleset_source: RulesetSource, tmp_path: Path) -> RulesetS
     src.target = str(directory)
     src.layers.append({"name": name, "extends": ext_m.group(1) if ext_m else None})
     src._tried, src._loaded, src._error = False, None, None
-    return src
+    world.ruleset_source = src
 
 
-@when("加载该规则集", target_fixture="load_result")
-def _(ruleset_source: RulesetSource) -> LoadResult:
-    rs, err = ruleset_source.try_load()
-    return LoadResult(ruleset_source, rs, err)
+@when("加载该规则集")
+def load(world: World) -> None:
+    source = _source(world)
+    rs, err = source.try_load()
+    world.load_result = LoadResult(source, rs, err)
 
 
 @then("规则集加载成功")
-def _(load_result: LoadResult) -> None:
-    if load_result.error is not None:
-        pytest.fail(f"预期：规则集加载成功\n实际：{describe_error(load_result.error)}", pytrace=False)
+def loaded(world: World) -> None:
+    result: LoadResult = world.need("load_result")
+    if result.error is not None:
+        raise Mismatch("规则集加载成功", describe_error(result.error))
 
 
-def _failed(load_result: LoadResult, expected: str) -> engine.RulesetError:
+def _failed(world: World, expected: str) -> engine.RulesetError:
+    load_result: LoadResult = world.need("load_result")
     if load_result.error is None:
         rs = load_result.ruleset
-        pytest.fail(f"预期：{expected}\n实际：规则集加载成功（{rs.name}@{rs.version}，"  # type: ignore[union-attr]
-                    f"{len(rs.warnings)} 条警告）", pytrace=False)  # type: ignore[union-attr]
+        raise Mismatch(expected, f"规则集加载成功（{rs.name}@{rs.version}，"  # type: ignore[union-attr]
+                       f"{len(rs.warnings)} 条警告）")  # type: ignore[union-attr]
     return load_result.error
 
 
@@ -179,23 +205,23 @@ def _diagnostic_list(err: engine.RulesetError) -> str:
 
 
 @then(Words('规则集加载失败，错误代码为 "{错误代码}"，位于第 {行号} 行', "code", "line"), converters={"line": int})
-def _(load_result: LoadResult, code: str, line: int) -> None:
+def failed_at(world: World, code: str, line: int) -> None:
     expected = f"规则集加载失败，错误代码为“{code}”，位于第 {line} 行"
-    err = _failed(load_result, expected)
+    err = _failed(world, expected)
     if not any(d.code == code and d.span.line == line for d in err.errors):
-        pytest.fail(f"预期：{expected}\n实际：加载失败，但错误为：\n{_diagnostic_list(err)}\n\n{err}", pytrace=False)
+        raise Mismatch(expected, f"加载失败，但错误为：\n{_diagnostic_list(err)}", str(err))
 
 
 @then(Words('规则集加载失败，错误代码为 "{错误代码}"', "code"))
-def _(load_result: LoadResult, code: str) -> None:
+def failed_with(world: World, code: str) -> None:
     expected = f"规则集加载失败，错误代码为“{code}”"
-    err = _failed(load_result, expected)
+    err = _failed(world, expected)
     if not any(d.code == code for d in err.errors):
-        pytest.fail(f"预期：{expected}\n实际：加载失败，但错误为：\n{_diagnostic_list(err)}\n\n{err}", pytrace=False)
+        raise Mismatch(expected, f"加载失败，但错误为：\n{_diagnostic_list(err)}", str(err))
 
 
 @then(Words('加载错误信息包含 "{文字}"', "text"))
-def _(load_result: LoadResult, text: str) -> None:
-    err = _failed(load_result, f"规则集加载失败，错误信息包含“{text}”")
+def failed_saying(world: World, text: str) -> None:
+    err = _failed(world, f"规则集加载失败，错误信息包含“{text}”")
     if text not in str(err):
-        pytest.fail(f"预期：加载错误信息包含“{text}”\n实际：\n{err}", pytrace=False)
+        raise Mismatch(f"加载错误信息包含“{text}”", f"\n{err}")

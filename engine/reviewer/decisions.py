@@ -3,7 +3,7 @@
 Every check exists twice with one implementation: as its own step (那么 处理结果为 "不予处罚") and as a
 row of the table step 那么 决定为： (处理结果 | 不予处罚), which suits scenario outlines. A failing
 check tells the reviewer, in Chinese, what was expected, what the engine decided (``to_text()``) and
-its reasoning.
+its reasoning. The table reports every row that does not hold at once, each with its line.
 """
 
 from __future__ import annotations
@@ -12,12 +12,11 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Callable
 
-import pytest
-from pytest_bdd import then
-
-from tests.steps.vocabulary import (ADJUSTMENTS, CATEGORIES, FLAGS, KINDS, LEVELS, OUTCOMES, PROCEDURES, REJECTED,
-                                    ROUTES, Evaluation, Words, check, code_of, decision_of, describe_error, fail_decision,
-                                    label_of, path_of, table_pairs)
+from engine.reviewer.library import World, row_line, then
+from engine.reviewer.vocabulary import (ADJUSTMENTS, CATEGORIES, FLAGS, KINDS, LEVELS, OUTCOMES, PROCEDURES, REJECTED,
+                                        ROUTES, Evaluation, Mismatch, StepFailure, Words, WritingError, check, code_of,
+                                        decision_of, decision_text, describe_error, fail_decision, label_of, path_of,
+                                        table_pairs)
 
 
 def _flag_code(word: str) -> str:
@@ -26,7 +25,7 @@ def _flag_code(word: str) -> str:
         return FLAGS[w]
     if w in FLAGS.values() or re.fullmatch(r"[A-Z][A-Z0-9_]*", w):
         return w
-    pytest.fail(f"不认识的标记“{w}”；可写代码（如 LEGAL_REVIEW）或中文名：{'、'.join(FLAGS)}", pytrace=False)
+    raise WritingError(f"不认识的标记“{w}”；可写代码（如 LEGAL_REVIEW）或中文名：{'、'.join(FLAGS)}")
 
 
 def _flags_text(d) -> str:
@@ -47,7 +46,7 @@ def _money(text: str) -> Decimal:
     try:
         return Decimal(text.replace(",", "").strip())
     except InvalidOperation:
-        pytest.fail(f"罚款金额“{text}”不是数字", pytrace=False)
+        raise WritingError(f"罚款金额“{text}”不是数字") from None
 
 
 # ── the checks ──────────────────────────────────────────────────────────────
@@ -116,7 +115,7 @@ def check_fine(ev: Evaluation, v: str) -> None:
         return
     m = re.fullmatch(r"\s*([\d.,]+)\s*至\s*([\d.,]+)\s*元?\s*", v)
     if not m:
-        pytest.fail(f"罚款应写成“500 至 600 元”或“不罚款”，而不是“{v}”", pytrace=False)
+        raise WritingError(f"罚款应写成“500 至 600 元”或“不罚款”，而不是“{v}”")
     lo, hi = _money(m.group(1)), _money(m.group(2))
     check(fine is not None and Decimal(fine.min) == lo and Decimal(fine.max) == hi,
           f"罚款 {m.group(1)} 至 {m.group(2)} 元", got, ev)
@@ -274,20 +273,45 @@ CHECKS: dict[str, Callable[[Evaluation, str], None]] = {
 
 
 # ── the steps ───────────────────────────────────────────────────────────────
-@then("决定为：")
-def _(datatable: list[list[str]], evaluation: Evaluation) -> None:
-    for key, value in table_pairs(datatable):
+def _ev(world: World) -> Evaluation:
+    return world.need("evaluation")
+
+
+@then("决定为：", arg="datatable")
+def decided(world: World, datatable: list[list[str]]) -> None:
+    """Check every row; report all rows that do not hold at once, each with its line."""
+    ev = _ev(world)
+    if ev.decision is None and ev.notes:
+        fail_decision("决定为：表格", "案件被拒绝", ev)  # a value word slip explains it: say so once, not per row
+    pairs = table_pairs(datatable)
+    offset = len([r for r in datatable if r]) - len(pairs)
+    mismatches: list[str] = []
+    slips: list[str] = []
+    for i, (key, value) in enumerate(pairs):
+        where = row_line(world, i + offset)
+        prefix = f"{where}  " if where else ""
         if key not in CHECKS:
-            pytest.fail(f"不认识的检查项“{key}”；可写：{'、'.join(CHECKS)}", pytrace=False)
+            slips.append(f"{prefix}不认识的检查项“{key}”；可写：{'、'.join(CHECKS)}")
+            continue
         if value in ("", "-", "—"):
             continue  # an empty cell in an outline's table: nothing to check
-        CHECKS[key](evaluation, value)
+        try:
+            CHECKS[key](ev, value)
+        except Mismatch as exc:
+            mismatches.append(f"{prefix}{key}\n    预期：{exc.expected}\n    实际：{exc.actual}")
+        except StepFailure as exc:
+            slips.append(f"{prefix}{exc.message.split(chr(10) + chr(10))[0]}")
+    if slips:
+        raise WritingError("决定为：表格中有写错的行：\n" + "\n".join(f"  {m}" for m in slips)
+                           + (f"\n（另有 {len(mismatches)} 项与引擎的决定不符）" if mismatches else ""))
+    if mismatches:
+        n, total = len(mismatches), len([p for p in pairs if p[1] not in ("", "-", "—")])
+        raise Mismatch(f"决定为：表格中的 {total} 项", f"{n} 项不符：\n" + "\n".join(f"  {m}" for m in mismatches),
+                       decision_text(ev))
 
 
 def _one(pattern: str, fn: Callable[[Evaluation, str], None]) -> None:
-    @then(Words(pattern, "v"), stacklevel=2)
-    def _(evaluation: Evaluation, v: str) -> None:
-        fn(evaluation, v)
+    then(Words(pattern, "v"))(lambda world, v: fn(_ev(world), v))
 
 
 _one('办案主体为 "{机关}"', check_agency)
@@ -318,13 +342,14 @@ _one('事项类别为 "{综合/专业/部门}"', check_category)
 
 
 @then("不移送任何机关")
-def _(evaluation: Evaluation) -> None:
-    check_no_transfer(evaluation)
+def no_transfer(world: World) -> None:
+    check_no_transfer(_ev(world))
 
 
 @then("不得给予处罚")
-def _(evaluation: Evaluation) -> None:
+def no_penalty_allowed(world: World) -> None:
     """Either the case is rejected (CaseError) or the outcome proposes no penalty."""
+    evaluation = _ev(world)
     d = evaluation.decision
     if d is not None and d.outcome in ("penalty", "may_waive"):
         fail_decision("不得给予处罚（案件被拒绝，或处理结果为不予处罚、超过时效）",
@@ -332,51 +357,54 @@ def _(evaluation: Evaluation) -> None:
 
 
 @then("不罚款")
-def _(evaluation: Evaluation) -> None:
-    check_fine(evaluation, "不罚款")
+def no_fine(world: World) -> None:
+    check_fine(_ev(world), "不罚款")
 
 
 @then("没有处罚内容")
-def _(evaluation: Evaluation) -> None:
-    check_no_penalty_content(evaluation)
+def no_penalty_content(world: World) -> None:
+    check_no_penalty_content(_ev(world))
 
 
 @then("适用简易程序")
-def _(evaluation: Evaluation) -> None:
-    check_procedure(evaluation, "简易程序")
+def simplified(world: World) -> None:
+    check_procedure(_ev(world), "简易程序")
 
 
 @then("适用普通程序")
-def _(evaluation: Evaluation) -> None:
-    check_procedure(evaluation, "普通程序")
+def ordinary(world: World) -> None:
+    check_procedure(_ev(world), "普通程序")
 
 
 @then(Words('标记 "{标记}" 的理由包含 "{文字}"', "flag", "text"))
-def _(evaluation: Evaluation, flag: str, text: str) -> None:
-    check_flag_reason(evaluation, flag, text)
+def flag_reason(world: World, flag: str, text: str) -> None:
+    check_flag_reason(_ev(world), flag, text)
 
 
 # ── rejected cases ──────────────────────────────────────────────────────────
 def _rejected(ev: Evaluation, path: str) -> None:
     expected = f"案件被拒绝（CaseError），问题字段为“{path}”"
     if ev.error is None:
-        fail_decision(expected, "案件被接受并作出了决定", ev)
+        raise Mismatch(expected, "案件被接受并作出了决定", decision_text(ev))
     if not hasattr(ev.error, "problems"):
-        fail_decision(expected, f"引擎报错但不是 CaseError：{describe_error(ev.error)}", ev)
+        raise Mismatch(expected, f"引擎报错但不是 CaseError：{describe_error(ev.error)}")
     paths = [p.path for p in ev.error.problems]  # type: ignore[union-attr]
-    check(path in paths, expected, f"问题字段为：{'、'.join(paths) or '（无）'}", ev)
+    if path not in paths:
+        raise Mismatch(expected, f"问题字段为：{'、'.join(paths) or '（无）'}", decision_text(ev))
 
 
 @then(Words('案件被拒绝，问题字段为 "{字段路径}"', "path"))
-def _(evaluation: Evaluation, path: str) -> None:
-    _rejected(evaluation, path)
+def rejected(world: World, path: str) -> None:
+    _rejected(_ev(world), path)
 
 
 @then(Words('拒绝信息包含 "{文字}"', "text"))
-def _(evaluation: Evaluation, text: str) -> None:
+def rejected_saying(world: World, text: str) -> None:
+    evaluation = _ev(world)
     if evaluation.error is None:
-        fail_decision(f"案件被拒绝，信息包含“{text}”", "案件被接受并作出了决定", evaluation)
-    check(text in str(evaluation.error), f"拒绝信息包含“{text}”", str(evaluation.error), evaluation)
+        raise Mismatch(f"案件被拒绝，信息包含“{text}”", "案件被接受并作出了决定", decision_text(evaluation))
+    if text not in str(evaluation.error):
+        raise Mismatch(f"拒绝信息包含“{text}”", str(evaluation.error))
 
 
 # ── batches ─────────────────────────────────────────────────────────────────
@@ -385,17 +413,19 @@ def _summary(ev: Evaluation) -> str:
 
 
 @then(Words('批量结果依次为 "{结果、结果……}"', "v"))
-def _(batch: list[Evaluation], v: str) -> None:
+def batch_outcomes(world: World, v: str) -> None:
+    batch = world.need("batch")
     want = _words(v)
     got = [_summary(e) for e in batch]
     if want != got:
         detail = "\n".join(f"  {i}. {_summary(e)}" + (f"——{describe_error(e.error)}" if e.error else "")
                            for i, e in enumerate(batch, 1))
-        pytest.fail(f"预期：批量结果依次为 {'、'.join(want)}\n实际：{'、'.join(got)}\n{detail}", pytrace=False)
+        raise Mismatch(f"批量结果依次为 {'、'.join(want)}", f"{'、'.join(got)}\n{detail}")
 
 
 @then(Words('批量第 {序号} 个案件被拒绝，问题字段为 "{字段路径}"', "n", "path"), converters={"n": int})
-def _(batch: list[Evaluation], n: int, path: str) -> None:
+def batch_rejected(world: World, n: int, path: str) -> None:
+    batch = world.need("batch")
     if not 1 <= n <= len(batch):
-        pytest.fail(f"批量结果只有 {len(batch)} 个，没有第 {n} 个", pytrace=False)
+        raise WritingError(f"批量结果只有 {len(batch)} 个，没有第 {n} 个")
     _rejected(batch[n - 1], path)
