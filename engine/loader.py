@@ -20,9 +20,10 @@ from pathlib import Path, PurePosixPath
 from engine import model as m
 from engine.errors import Diagnostic, RulesetError, suggest
 from engine.source import Span
-from engine.syntax import parse_layer, parse_sanctions, prime_cells
+from engine.syntax import parse_cell_as, parse_layer, parse_sanctions, prime_cells
 
-__all__ = ["LayerFile", "default_root", "load_chain", "CATALOGUE_COLUMNS", "CATALOGUE_HEADINGS"]
+__all__ = ["LayerFile", "default_root", "load_chain", "read_benchmarks", "BENCHMARK_COLUMNS", "BENCHMARK_HEADINGS",
+           "CATALOGUE_COLUMNS", "CATALOGUE_HEADINGS"]
 
 CATALOGUE_COLUMNS = ("code", "name", "domain", "category", "basis", "individual", "organisation", "all",
                      "requires", "source", "continues")
@@ -31,6 +32,15 @@ CATALOGUE_HEADINGS = {"事项编码": "code", "事项名称": "name", "执法领
                       "法律依据": "basis", "个人": "individual", "单位": "organisation", "全部": "all",
                       "前提条件": "requires", "来源": "source", "接续事项": "continues"}
 _REQUIRED = ("code", "name", "domain", "basis")
+BENCHMARK_COLUMNS = ("code", "grade", "when", "individual", "organisation", "sole_trader", "all", "measure", "outcome",
+                     "source", "unconfirmed", "note")
+# the columns of a county's 裁量基准 compilation (序号 and other columns it keeps are not read: drop them)
+BENCHMARK_HEADINGS = {"事项编码": "code", "阶次": "grade", "适用条件": "when", "个人": "individual", "单位": "organisation",
+                      "个体工商户": "sole_trader", "全部": "all", "措施": "measure", "处理": "outcome",
+                      "裁量基准来源": "source", "来源": "source", "待确认": "unconfirmed", "备注": "note"}
+_OUTCOME_WORDS = {"不予处罚": "no_penalty", "不予行政处罚": "no_penalty", "可以不予处罚": "may_waive",
+                  "可以不予行政处罚": "may_waive", "警告": "warning", "仅警告": "warning"}
+_OTHERWISE = ("", "otherwise", "否则", "其他")
 _MAX_FILE_BYTES = 32 * 1024 * 1024
 _EXCEL_HINT = "; in Excel: 另存为 → “CSV UTF-8（逗号分隔）”"
 
@@ -293,7 +303,7 @@ def load_chain(target: str | Path, root: Path | None = None) -> tuple[list[Layer
 
 
 def _with_catalogues(layer: m.Layer, directory: Path, diags: list[Diagnostic], texts: dict[str, str]) -> m.Layer:
-    extra: list[m.Item] = []
+    extra: list = []
     for decl in layer.declarations:
         if not isinstance(decl, m.CatalogueRef):
             continue
@@ -316,8 +326,8 @@ def _with_catalogues(layer: m.Layer, directory: Path, diags: list[Diagnostic], t
         texts[name] = text
         found: list[Diagnostic] = []
 
-        def read(text=text, name=name, found=found):
-            items = tuple(read_catalogue(text, name, found))
+        def read(text=text, name=name, found=found, kind=decl.kind):
+            items = tuple((read_catalogue if kind == "items" else read_benchmarks)(text, name, found))
             if found:
                 raise RulesetError(found)  # a table with problems is never cached
             return items
@@ -470,3 +480,125 @@ def read_catalogue(text: str, source: str, diags: list[Diagnostic]) -> list[m.It
             continues=tuple(x.strip() for x in cells[i_continues].split(";") if x.strip()) if i_continues is not None
             else ()))
     return items
+
+
+def read_benchmarks(text: str, source: str, diags: list[Diagnostic]) -> list[m.Benchmark]:
+    """Read a benchmark table (``benchmarks "x.csv"``): one row per grade, the rows of one item in order from the
+    lightest grade to the heaviest; append problems to `diags`, each at its line and column (inside a cell too).
+
+    Columns (English or the Chinese headings of `BENCHMARK_HEADINGS`): ``code``, ``grade``, ``when`` (a condition
+    in the language; empty or 否则 for the closing grade), one column per party kind (``individual``,
+    ``organisation``, ``sole_trader``, ``all``: an amount such as ``200..500`` or ``1..1.5 times 货值``, or
+    ``warning``), ``measure`` (``补种树木 1..2 times 盗伐株数``), ``outcome`` (不予处罚 / 可以不予处罚 / 警告 and a
+    reason), ``source`` (the benchmark document), ``unconfirmed`` (是 / yes) and ``note``.
+    """
+    if "\x00" in text:
+        i = text.index("\x00")
+        diags.append(_err("benchmark-row", "the table contains a NUL character",
+                          Span(source=source, line=text.count("\n", 0, i) + 1, column=i - text.rfind("\n", 0, i))))
+        return []
+    lines = text.split("\n")
+    delim = "\t" if lines[0].count("\t") > lines[0].count(",") else ","
+    reader = csv.reader(io.StringIO(text), delimiter=delim)
+    try:
+        headings = next(reader)
+    except (StopIteration, csv.Error) as exc:
+        diags.append(_err("benchmark-empty" if isinstance(exc, StopIteration) else "benchmark-row",
+                          "the benchmark table is empty" if isinstance(exc, StopIteration) else
+                          f"the table cannot be read: {exc}", Span(source=source)))
+        return []
+    header = [BENCHMARK_HEADINGS.get(h.strip(), h.strip()) for h in headings]
+    problems = []
+    for i, (name, column) in enumerate(zip(header, _cell_columns(headings, lines[0]))):
+        at = _cell_span(source, 1, column, headings[i].strip())
+        if name not in BENCHMARK_COLUMNS:
+            problems.append(_err("benchmark-header", f"unknown column '{name}'", at,
+                                 suggest(name, list(BENCHMARK_COLUMNS) + list(BENCHMARK_HEADINGS)) or
+                                 f"columns: {', '.join(BENCHMARK_COLUMNS)} (or {', '.join(BENCHMARK_HEADINGS)})"))
+        elif name in header[:i]:
+            problems.append(_err("benchmark-header", f"column '{name}' appears twice", at))
+    for name in ("code", "grade"):
+        if name not in header:
+            problems.append(_err("benchmark-header", f"the table has no '{name}' column", Span(source=source, line=1)))
+    if problems:
+        diags.extend(problems)
+        return []
+    col = {h: i for i, h in enumerate(header)}
+    grades: dict[str, list[m.Grade]] = {}
+    firsts: dict[str, Span] = {}
+    sources: dict[str, list[str]] = {}
+    notes: dict[str, list[str]] = {}
+    unconfirmed: dict[str, bool] = {}
+    rows = iter(reader)
+    while True:
+        line = reader.line_num + 1
+        try:
+            row = next(rows)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            diags.append(_err("benchmark-row", f"the table cannot be read: {exc}", Span(source=source, line=line)))
+            break
+        cells = [c.strip() for c in row]
+        if not any(cells):
+            continue
+        if len(row) != len(header):
+            diags.append(_err("benchmark-row", f"row has {len(row)} cells, the header has {len(header)}",
+                              Span(source=source, line=line, column=1)))
+            continue
+        starts = _cell_columns(row, lines[line - 1])
+        cell = lambda name: cells[col[name]] if name in col else ""  # noqa: E731
+        where = lambda name: _cell_span(source, line, starts[col[name]], cells[col[name]])  # noqa: E731
+        code, name = cell("code"), cell("grade")
+        if not code or not name:
+            missing = "code" if not code else "grade"
+            diags.append(_err("benchmark-row", f"empty required cell '{missing}'",
+                              Span(source=source, line=line, column=starts[col[missing]])))
+            continue
+        try:
+            when = None if cell("when") in _OTHERWISE else \
+                parse_cell_as(cell("when"), "cond_cell", source, line, starts[col["when"]])
+            bodies: list = []
+            for party in ("individual", "organisation", "sole_trader", "all"):
+                if cell(party):
+                    for b in parse_cell_as(cell(party), "grade_cell", source, line, starts[col[party]]):
+                        if isinstance(b, (m.GradeRange, m.GradeOutcome)) and b.party == "all":
+                            b = b.model_copy(update={"party": party})
+                        bodies.append(b)
+            if cell("measure"):
+                c0 = starts[col["measure"]]
+                # read as the language's `measure NAME amount`, the keyword placed just before the cell
+                text = "measure " + cell("measure")
+                bodies += parse_cell_as(text, "grade_cell", source, line, max(c0 - 8, 1)) if c0 > 8 else \
+                    parse_cell_as(text, "grade_cell", source, line, 1)
+        except RulesetError as err:
+            diags.extend(err.diagnostics)
+            continue
+        outcome = cell("outcome")
+        if outcome:
+            word, _, reason = outcome.partition(" ")
+            kind = _OUTCOME_WORDS.get(word, word if word in ("no_penalty", "may_waive", "warning") else None)
+            if kind is None:
+                diags.append(_err("benchmark-row", f"unknown outcome '{word}'", where("outcome"),
+                                  f"one of: {', '.join(_OUTCOME_WORDS)} (or no_penalty, may_waive, warning)"))
+                continue
+            bodies.append(m.GradeOutcome(outcome=kind, reason=reason.strip().strip('"“”') or None, span=where("outcome")))
+        if not bodies:
+            diags.append(_err("benchmark-row", f"grade '{name}' sets nothing: give a range, a measure or an outcome",
+                              where("grade")))
+            continue
+        span = where("grade")
+        grades.setdefault(code, []).append(m.Grade(
+            name=name, when=when, ranges=tuple(b for b in bodies if isinstance(b, m.GradeRange)),
+            measures=tuple(b for b in bodies if isinstance(b, m.GradeMeasure)),
+            outcomes=tuple(b for b in bodies if isinstance(b, m.GradeOutcome)), span=span))
+        firsts.setdefault(code, where("code"))
+        if cell("source") and cell("source") not in sources.setdefault(code, []):
+            sources[code].append(cell("source"))
+        if cell("note"):
+            notes.setdefault(code, []).append(f"{name}：{cell('note')}")
+        unconfirmed[code] = unconfirmed.get(code, False) or cell("unconfirmed").lower() in ("是", "yes", "true", "y")
+    return [m.Benchmark(item=m.Ref(name=code, span=firsts[code]), grades=tuple(gs),
+                        meta=m.Meta(sources=tuple(sources.get(code, ())), notes=tuple(notes.get(code, ())),
+                                    unconfirmed=unconfirmed[code]), span=firsts[code])
+            for code, gs in grades.items()]

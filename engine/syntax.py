@@ -25,10 +25,12 @@ from engine import model as m
 from engine.errors import Diagnostic, EngineError, RulesetError
 from engine.source import CELL, Span
 
-__all__ = ["SYNTAX_ERRORS", "grammar_path", "parse_layer", "parse_sanctions", "prime_cells"]
+__all__ = ["SYNTAX_ERRORS", "grammar_path", "parse_cell_as", "parse_layer", "parse_sanctions", "prime_cells"]
 
 PARTIES = {"individual": "individual", "个人": "individual", "organisation": "organisation", "单位": "organisation",
            "all": "all", "全部": "all"}
+# a benchmark grade may also name 个体工商户 (统计法 art. 41/44 第三款); a statutory penalty clause may not
+GRADE_PARTIES = {**PARTIES, "sole_trader": "sole_trader", "个体工商户": "sole_trader"}
 
 # What authors really get wrong, as (code, message, malformed examples). The same table drives the
 # messages (lark's match_examples) and tests/test_syntax.py.
@@ -98,7 +100,7 @@ def _lark() -> lark.Lark:
     # One parser for all entry points, its tables kept between processes: building them from the grammar
     # takes longer than parsing a 5,000-item catalogue's penalty texts.
     grammar = grammar_path().read_text(encoding="utf-8")
-    return lark.Lark(grammar, parser="lalr", start=["start", "sanctions", "sanctions_batch"],
+    return lark.Lark(grammar, parser="lalr", start=["start", "sanctions", "sanctions_batch", "cond_cell", "grade_cell"],
                      propagate_positions=True, maybe_placeholders=True, cache=_tables_file(grammar))
 
 
@@ -462,6 +464,9 @@ class _ToModel(Transformer):
         return ("requires", tuple(self._ref(t) for t in c))
 
     def penalty(self, meta, c):
+        if str(c[0]) not in PARTIES:
+            self._bad(c[0], f"a statutory penalty is given for 个人, 单位 or 全部; '{c[0]}' belongs in a benchmark grade",
+                      "a 个体工商户 is a 个人 in the penalty clause: write penalty 个人: ...")
         return m.PenaltyClause(party=PARTIES[str(c[0])], sanctions=c[1], span=self._sp(meta))
 
     def sanctions(self, meta, c):
@@ -503,23 +508,60 @@ class _ToModel(Transformer):
     def catalogue(self, meta, c):
         return m.CatalogueRef(path=_string(c[0]), span=self._sp(c[0]))
 
+    def benchmark_table(self, meta, c):
+        return m.CatalogueRef(path=_string(c[0]), kind="benchmarks", span=self._sp(c[0]))
+
     # benchmarks and lists ----------------------------------------------------
     def benchmark(self, meta, c):
         ov, code, *clauses = c
         return m.Benchmark(item=code, grades=tuple(x for x in clauses if isinstance(x, m.Grade)),
                            adjustments=tuple(x for x in clauses if isinstance(x, m.BenchAdjust)),
+                           factors=tuple(x for x in clauses if isinstance(x, m.Factor)),
                            meta=self._meta(clauses), override=bool(ov), span=code.span)
 
     def grade(self, meta, c):
-        name, when, *ranges = c
-        return m.Grade(name=str(name), when=when, ranges=tuple(ranges), span=self._sp(name))
+        name, when, *bodies = c
+        return m.Grade(name=str(name), when=when, ranges=tuple(b for b in bodies if isinstance(b, m.GradeRange)),
+                       measures=tuple(b for b in bodies if isinstance(b, m.GradeMeasure)),
+                       outcomes=tuple(b for b in bodies if isinstance(b, m.GradeOutcome)), span=self._sp(name))
+
+    def grade_cell(self, meta, c):
+        return tuple(c)
+
+    def cond_cell(self, meta, c):
+        return c[0]
+
+    def grade_measure(self, meta, c):
+        return m.GradeMeasure(name=self._ref(c[0]), amount=c[1], span=self._sp(meta))
+
+    def grade_outcome(self, meta, c):
+        party, outcome, reason = c
+        if outcome != "warning" and party is not None:
+            self._bad(party, f"'{outcome}' applies to the whole grade, not to one kind of party",
+                      "write it without the party, or give the other parties their own grade")
+        return m.GradeOutcome(party=GRADE_PARTIES[str(party)] if party else "all", outcome=outcome,
+                              reason=_string(reason) if reason else None, span=self._sp(meta))
+
+    def o_warning(self, meta, c):
+        return "warning"
+
+    def o_no_penalty(self, meta, c):
+        return "no_penalty"
+
+    def o_may_waive(self, meta, c):
+        return "may_waive"
+
+    def factor(self, meta, c):
+        name, label, when, pct = c
+        return m.Factor(name=str(name), label=_string(label) if label else None, when=when, percent=self._pct(pct),
+                        span=self._sp(name))
 
     def grade_when(self, meta, c):
         return c[0] if c else None
 
     def grade_range(self, meta, c):
         party, amount = c
-        return m.GradeRange(party=PARTIES[str(party)] if party else "all", amount=amount, span=self._sp(meta))
+        return m.GradeRange(party=GRADE_PARTIES[str(party)] if party else "all", amount=amount, span=self._sp(meta))
 
     def heavier(self, meta, c):
         return m.BenchAdjust(direction="heavier", when=c[0], reason=_string(c[1]) if c[1] else None, span=self._sp(meta))
@@ -603,6 +645,9 @@ class _ToModel(Transformer):
 
     def missing(self, meta, c):
         return m.Presence(kind="missing", fact=self._ref(c[0]), span=self._sp(meta))
+
+    def undeterminable(self, meta, c):
+        return m.Presence(kind="undeterminable", fact=self._ref(c[0]), span=self._sp(meta))
 
     def membership(self, meta, c):
         return m.Membership(fact=self._ref(c[0]), values=tuple(c[1:]), span=self._sp(meta))
@@ -759,6 +804,17 @@ def parse_sanctions(text: str, at: Span) -> tuple[m.Sanction, ...]:
     except RulesetError as err:
         d = err.diagnostics[0]
         raise RulesetError([d.model_copy(update={"span": d.span.inside(at)})]) from None
+
+
+def parse_cell_as(text: str, start: str, source: str, line: int, column: int):
+    """Parse one table cell with the grammar rule `start` (``cond_cell``: a condition; ``grade_cell``: a grade's
+    ranges, measures and outcomes), its positions those of the table (`source`, `line`, `column` of the cell).
+
+    Raises:
+        RulesetError: the cell does not parse, at its place in the table.
+    """
+    # padding the text to the cell's place gives every node its position in the file, with no span rewriting
+    return _parse("\n" * (line - 1) + " " * (column - 1) + text, source, start)
 
 
 _CELLS: dict[str, tuple[m.Sanction, ...]] = {}

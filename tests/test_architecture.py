@@ -17,7 +17,7 @@ LAYERS = {
     "compose": 5, "law": 5,
     "check": 6, "_durable": 6,
     "compiler": 7,
-    "ruleset": 8,
+    "ruleset": 8, "benchmark": 8,
     "evaluate": 9, "coverage": 9,
     "cli": 10,
     "__init__": 10,
