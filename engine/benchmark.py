@@ -13,12 +13,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Mapping
+from typing import Mapping
 
 from engine import model as m
 from engine.check import paths_of
 from engine.compiler import CBenchmark, CGrade
 from engine.decision import ScaledMeasure, Step
+from engine.vocabulary import BUILTIN
 
 __all__ = ["BenchResult", "assess", "describe", "fact_label", "party_keys", "place_by_factors"]
 
@@ -42,7 +43,7 @@ def _unit(comp, name: str) -> str:
         return ""
     if decl.type == "money":
         return "元"
-    found = re.search(r"（([^（）]{1,6})）$", decl.description or "")
+    found = re.search(r"（([^（）]{1,3})）$", decl.description or "")
     return found.group(1) if found else ""
 
 
@@ -50,7 +51,7 @@ def fact_label(comp, name: str) -> str:
     """A fact's name as a reviewer reads it: the description without its unit, else the name."""
     decl = comp.facts.get(name)
     desc = (decl.description if decl else None) or name
-    return re.sub(r"（[^（）]{1,6}）$", "", desc)
+    return re.sub(r"（[^（）]{1,3}）$", "", desc)
 
 
 def describe(amount: m.Amount, comp=None) -> str:
@@ -90,30 +91,40 @@ class BenchResult:
     open_paths: list[str] = field(default_factory=list)  # case fields that would change the grade's column
 
 
-def _why(g: CGrade, facts: Mapping, comp) -> str:
-    """The facts the grade's condition read, with their values as stated."""
+_YEARS = {"1": "一", "2": "二", "3": "三"}
+
+
+def _fact_words(path: str, facts: Mapping, comp) -> str | None:
+    """One stated fact in a reviewer's words (面积为3平方米, 违法所得无法确定, 二年内未因同一违法行为受过行政处罚)."""
+    if path.startswith("facts.") and path in facts:
+        name, v = path[len("facts."):], facts[path]
+        shown = ("是" if v else "否") if isinstance(v, bool) else f"{v}{_unit(comp, name)}" \
+            if isinstance(v, (int, float)) else f"“{v}”"
+        return f"{fact_label(comp, name)}为{shown}"
+    if path.startswith("undeterminable.") and facts.get(path):
+        return f"{fact_label(comp, path[len('undeterminable.'):])}无法确定"
+    if path.startswith("history.prior_") and path in facts:
+        n = _YEARS.get(path[len("history.prior_"):-1], path[len("history.prior_"):-1])
+        k = facts[path]
+        return f"{n}年内因同一违法行为受过{k}次行政处罚" if k else f"{n}年内未因同一违法行为受过行政处罚"
+    if path == "party.sole_trader" and path in facts:
+        return "当事人为个体工商户" if facts[path] else "当事人不是个体工商户"
+    if path.startswith("circumstances.") and path in facts:
+        t = BUILTIN.get(path)
+        v = facts[path]
+        if isinstance(v, bool):  # a circumstance defaults to false: only one the case states as true is a reason
+            return (t.description if t else path) if v else None
+        return f"{t.description if t else path}为{v}"
+    return None
+
+
+def _why(g: CGrade, facts: Mapping, comp, bench: CBenchmark) -> str:
+    """The stated facts the grade's condition read (for a closing grade: those of the grades before it)."""
+    conds = [g.cond] if g.cond is not None else [x.cond for x in bench.grades if x.cond is not None]
+    paths = sorted(set().union(*(paths_of(c) for c in conds))) if conds else []
+    parts = [w for w in (_fact_words(p, facts, comp) for p in paths) if w]
     if g.cond is None:
-        return "不属于前列各阶次"
-    parts = []
-    for path in sorted(paths_of(g.cond)):
-        if path.startswith("facts."):
-            name = path[len("facts."):]
-            if path in facts:
-                v = facts[path]
-                shown = ("是" if v else "否") if isinstance(v, bool) else f"{v}{_unit(comp, name)}" \
-                    if isinstance(v, (int, float)) else f"“{v}”"
-                parts.append(f"{fact_label(comp, name)}为{shown}")
-        elif path.startswith("undeterminable."):
-            if facts.get(path):
-                parts.append(f"{fact_label(comp, path[len('undeterminable.'):])}无法确定")
-        elif path.startswith("history.prior_"):
-            if path in facts:
-                parts.append(f"{path[len('history.prior_'):-1]}年内因同一违法行为受过{facts[path]}次行政处罚")
-        elif path == "party.sole_trader" and path in facts:
-            parts.append("当事人为个体工商户" if facts[path] else "当事人不是个体工商户")
-        elif path.startswith("circumstances.") and facts.get(path) is True:
-            parts.append({"circumstances.first_offence": "初次违法", "circumstances.corrected": "及时改正"}
-                         .get(path, path))
+        return "不属于前列各阶次" + (f"：{'，'.join(parts)}" if parts else "")
     return "，".join(parts) or "符合该阶次的适用条件"
 
 
@@ -130,7 +141,7 @@ def assess(bench: CBenchmark, code: str, kind: str, sole_trader: bool | None, fa
             out.steps.append(Step(rule=rid, basis=src,
                                   text="案件事实不足以确定裁量基准阶次（缺少相关事实），按法定幅度裁量并说明理由"))
     else:
-        why = _why(g, facts, comp)
+        why = _why(g, facts, comp, bench)
         amount = next((g.ranges[k] for k in keys if k in g.ranges), None)
         outcome = next((g.outcomes[k] for k in keys if k in g.outcomes), None)
         who = next((k for k in keys if k in g.ranges or k in g.outcomes), keys[-1])
@@ -207,7 +218,7 @@ def _measure(gm: m.GradeMeasure, typed: Mapping, comp, grade: str) -> ScaledMeas
                          text=text + f"，本案{label}{_dec(q)}{unit}，即{_dec(lo)}{unit}至{_dec(hi)}{unit}")
 
 
-def place_by_factors(bench: CBenchmark, code: str, facts: Mapping, lo: Decimal, hi: Decimal
+def place_by_factors(bench: CBenchmark, code: str, facts: Mapping, lo: Decimal, hi: Decimal, comp
                      ) -> tuple[Decimal, list[Step], list[tuple[str, str, str]]]:
     """The 裁量百分值 model: each factor adds the percentage of its first level that holds; the sum places the
     fine at ``lo + (hi − lo) × sum``. A factor whose facts the case leaves open counts 0 % and is listed as
@@ -220,12 +231,13 @@ def place_by_factors(bench: CBenchmark, code: str, facts: Mapping, lo: Decimal, 
         hit = next(((pct, cond) for test, pct, cond in f.levels if test(facts)), None)
         if hit is not None:
             total += hit[0]
-            steps.append(Step(rule=rid, basis=src, text=f"裁量因子“{f.label}”：{_cond_words(hit[1], facts)}，"
+            steps.append(Step(rule=rid, basis=src, text=f"裁量因子“{f.label}”：{_cond_words(hit[1], facts, comp)}，"
                                                         f"计{_pct(hit[0])}"))
             continue
         open_ = sorted({p for _, _, cond in f.levels if cond for p in paths_of(cond) if p not in facts})
         if open_:
-            steps.append(Step(rule=rid, basis=src, text=f"裁量因子“{f.label}”：案件未载明（{'、'.join(open_)}），按0%计"))
+            words = "、".join(fact_label(comp, p.split(".", 1)[-1]) if p.startswith("facts.") else p for p in open_)
+            steps.append(Step(rule=rid, basis=src, text=f"裁量因子“{f.label}”：案件未载明{words}，按0%计"))
             assumed.append((f"裁量因子“{f.label}”按0%计算：案件未载明", rid, src))
         else:
             steps.append(Step(rule=rid, basis=src, text=f"裁量因子“{f.label}”：不属所列情形，计0%"))
@@ -236,14 +248,9 @@ def place_by_factors(bench: CBenchmark, code: str, facts: Mapping, lo: Decimal, 
     return point, steps, assumed
 
 
-def _cond_words(cond: tuple | None, facts: Mapping) -> str:
-    """The stated values a factor level read, in short Chinese."""
+def _cond_words(cond: tuple | None, facts: Mapping, comp) -> str:
+    """The stated values a factor level read, in a reviewer's words."""
     if not cond:
         return "符合"
-    parts = []
-    for path in sorted(paths_of(cond)):
-        if path in facts:
-            v: Any = facts[path]
-            shown = ("是" if v else "否") if isinstance(v, bool) else str(v)
-            parts.append(f"{path.split('.', 1)[-1]}为{shown}")
+    parts = [w for w in (_fact_words(p, facts, comp) for p in sorted(paths_of(cond))) if w]
     return "，".join(parts) or "符合"

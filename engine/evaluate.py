@@ -449,8 +449,9 @@ def _assess(c: Case, prog: Program, facts: dict, typed: dict) -> _Assessment:
         if grade_amount is not None:
             lo, hi = _yuan(grade_amount, typed, code)
         if bench is not None and bench.factors and bres is not None and bres.outcome is None:
-            lo, fsteps, fassumed = bench_.place_by_factors(bench, code, facts, max(lo, stat_lo), min(hi, stat_hi))
-            hi = lo
+            lo, fsteps, fassumed = bench_.place_by_factors(bench, code, facts, max(lo, stat_lo), min(hi, stat_hi),
+                                                           prog.composite)
+            hi, a.graded = lo, True  # the factor model places the fine: the benchmark decided it
             a.steps += fsteps
             a.assumed += fassumed
         a.fine = (lo, hi)
