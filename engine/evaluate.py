@@ -1153,7 +1153,10 @@ def _questions(c: Case, ruleset: Ruleset, run: _Run) -> tuple[Question, ...]:
         values = _values(path, comp, conds)
         q = _probe(c, ruleset, run, path, values, base)
         if q is not None:
-            out.append(Question(field=path, provision="；".join(dict.fromkeys(provisions)), why=_why(path, comp), answers=q))
+            # the case field a handler fills in: the amount (or "无法确定") and the history, not the derived paths
+            shown = ("facts." + path[len("undeterminable."):] if path.startswith("undeterminable.") else
+                     "history" if path.startswith("history.") else path)
+            out.append(Question(field=shown, provision="；".join(dict.fromkeys(provisions)), why=_why(path, comp), answers=q))
     if run.conditional and c.proposed_fine is None and chosen.fine is not None:
         values = [(x, None) for x in _proposal_points(chosen, home)]
         q = _probe(c, ruleset, run, "proposed_fine", values, base)
