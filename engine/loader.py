@@ -20,7 +20,7 @@ from pathlib import Path, PurePosixPath
 from engine import model as m
 from engine.errors import Diagnostic, RulesetError, suggest
 from engine.source import Span
-from engine.syntax import parse_cell_as, parse_layer, parse_sanctions, prime_cells
+from engine.syntax import parse_cells_as, parse_layer, parse_sanctions, prime_cells
 
 __all__ = ["LayerFile", "default_root", "load_chain", "read_benchmarks", "BENCHMARK_COLUMNS", "BENCHMARK_HEADINGS",
            "CATALOGUE_COLUMNS", "CATALOGUE_HEADINGS"]
@@ -529,16 +529,34 @@ def read_benchmarks(text: str, source: str, diags: list[Diagnostic]) -> list[m.B
     sources: dict[str, list[str]] = {}
     notes: dict[str, list[str]] = {}
     unconfirmed: dict[str, bool] = {}
+    numbered: list[tuple[int, list[str]]] = []
     rows = iter(reader)
     while True:
         line = reader.line_num + 1
         try:
-            row = next(rows)
+            numbered.append((line, next(rows)))
         except StopIteration:
             break
         except csv.Error as exc:
             diags.append(_err("benchmark-row", f"the table cannot be read: {exc}", Span(source=source, line=line)))
             break
+    # every condition and every grade cell of the table parsed in two parser calls (see syntax.parse_cells_as)
+    wanted: dict[str, list[tuple[str, int, int]]] = {"cond_cell": [], "grade_cell": []}
+    for line, row in numbered:
+        if len(row) != len(header):
+            continue
+        starts = _cell_columns(row, lines[line - 1])
+        for name in ("when", "individual", "organisation", "sole_trader", "all", "measure"):
+            text = row[col[name]].strip() if name in col else ""
+            if not text or (name == "when" and text in _OTHERWISE):
+                continue
+            if name == "measure":  # read as the language's `measure NAME amount`, the keyword just before the cell
+                wanted["grade_cell"].append(("measure " + text, line, starts[col[name]] - 8))
+            else:
+                wanted["cond_cell" if name == "when" else "grade_cell"].append((text, line, starts[col[name]]))
+    parsed = {(start, line, column): result for start, cells in wanted.items()
+              for (_, line, column), result in zip(cells, parse_cells_as(cells, start, source))}
+    for line, row in numbered:
         cells = [c.strip() for c in row]
         if not any(cells):
             continue
@@ -555,22 +573,24 @@ def read_benchmarks(text: str, source: str, diags: list[Diagnostic]) -> list[m.B
             diags.append(_err("benchmark-row", f"empty required cell '{missing}'",
                               Span(source=source, line=line, column=starts[col[missing]])))
             continue
+
+        def got(start: str, column: int):
+            result = parsed[(start, line, column)]
+            if isinstance(result, RulesetError):
+                raise result
+            return result
+
         try:
-            when = None if cell("when") in _OTHERWISE else \
-                parse_cell_as(cell("when"), "cond_cell", source, line, starts[col["when"]])
+            when = None if cell("when") in _OTHERWISE else got("cond_cell", starts[col["when"]])
             bodies: list = []
             for party in ("individual", "organisation", "sole_trader", "all"):
                 if cell(party):
-                    for b in parse_cell_as(cell(party), "grade_cell", source, line, starts[col[party]]):
+                    for b in got("grade_cell", starts[col[party]]):
                         if isinstance(b, (m.GradeRange, m.GradeOutcome)) and b.party == "all":
                             b = b.model_copy(update={"party": party})
                         bodies.append(b)
             if cell("measure"):
-                c0 = starts[col["measure"]]
-                # read as the language's `measure NAME amount`, the keyword placed just before the cell
-                text = "measure " + cell("measure")
-                bodies += parse_cell_as(text, "grade_cell", source, line, max(c0 - 8, 1)) if c0 > 8 else \
-                    parse_cell_as(text, "grade_cell", source, line, 1)
+                bodies += got("grade_cell", starts[col["measure"]] - 8)
         except RulesetError as err:
             diags.extend(err.diagnostics)
             continue

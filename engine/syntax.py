@@ -25,7 +25,7 @@ from engine import model as m
 from engine.errors import Diagnostic, EngineError, RulesetError
 from engine.source import CELL, Span
 
-__all__ = ["SYNTAX_ERRORS", "grammar_path", "parse_cell_as", "parse_layer", "parse_sanctions", "prime_cells"]
+__all__ = ["SYNTAX_ERRORS", "grammar_path", "parse_cell_as", "parse_cells_as", "parse_layer", "parse_sanctions", "prime_cells"]
 
 PARTIES = {"individual": "individual", "个人": "individual", "organisation": "organisation", "单位": "organisation",
            "all": "all", "全部": "all"}
@@ -100,7 +100,7 @@ def _lark() -> lark.Lark:
     # One parser for all entry points, its tables kept between processes: building them from the grammar
     # takes longer than parsing a 5,000-item catalogue's penalty texts.
     grammar = grammar_path().read_text(encoding="utf-8")
-    return lark.Lark(grammar, parser="lalr", start=["start", "sanctions", "sanctions_batch", "cond_cell", "grade_cell"],
+    return lark.Lark(grammar, parser="lalr", start=["start", "sanctions", "sanctions_batch", "cond_cell", "grade_cell", "cond_batch", "grade_batch"],
                      propagate_positions=True, maybe_placeholders=True, cache=_tables_file(grammar))
 
 
@@ -154,17 +154,23 @@ _SINGLE_AREA_CLAUSES = {"parent": "in", "mode": "mode", "zone_type": "type", "bo
 class _ToModel(Transformer):
     """Shape-only: build IR nodes, attach spans, convert token text. No name resolution."""
 
-    def __init__(self, source: str, one_line: bool = False):
+    def __init__(self, source: str, one_line: bool = False, at: tuple[int, int] | dict | None = None):
         super().__init__(visit_tokens=False)  # tokens are converted by the rule that holds them
         # lark re-wraps a v_args method on every attribute lookup (one per tree node); wrap each one once.
         for name in _RULE_METHODS:
             setattr(self, name, getattr(self, name))
         self.src = source
         self.one_line = one_line
+        self.at = at  # a table cell's (line, column): every position is moved there
 
     # helpers -----------------------------------------------------------------
     def _sp(self, x) -> Span:
-        return _span(self.src, x, self.one_line)
+        if self.at is None:
+            return _span(self.src, x, self.one_line)
+        if isinstance(self.at, dict):  # a batch of cells: each line of the batch is one cell of the table
+            sp = _span(self.src, x)
+            return _at(sp, self.at.get(sp.line, (sp.line, 1)))
+        return _at(_span(self.src, x, True), self.at)
 
     def _ref(self, tok: Token) -> m.Ref:
         return m.Ref(name=str(tok), span=self._sp(tok))
@@ -531,6 +537,12 @@ class _ToModel(Transformer):
     def cond_cell(self, meta, c):
         return c[0]
 
+    def grade_batch(self, meta, c):
+        return tuple(c)
+
+    def cond_batch(self, meta, c):
+        return tuple(c)
+
     def grade_measure(self, meta, c):
         return m.GradeMeasure(name=self._ref(c[0]), amount=c[1], span=self._sp(meta))
 
@@ -744,13 +756,20 @@ def _too_deep(tree: lark.Tree, text: str, source: str) -> RulesetError | None:
     return None
 
 
-def _parse(text: str, source: str, start: str, one_line: bool = False):
+def _at(sp: Span, at: tuple[int, int]) -> Span:
+    """A span measured on a one-line cell, moved to the cell's place (`at` = line, column) in its table."""
+    shift = at[1] - 1
+    return sp._replace(line=at[0], end_line=at[0], column=(sp.column or 1) + shift,
+                       end_column=sp.end_column + shift if sp.end_column else None)
+
+
+def _parse(text: str, source: str, start: str, one_line: bool = False, at: tuple[int, int] | dict | None = None):
     try:
         tree = _lark().parse(text, start=start)
         deep = _too_deep(tree, text, source)
         if deep is not None:
             raise deep
-        return _ToModel(source, one_line).transform(tree)
+        return _ToModel(source, one_line, at).transform(tree)
     except UnexpectedInput as exc:
         raise _syntax_error(text, source, exc, start) from None
     except VisitError as exc:
@@ -813,8 +832,36 @@ def parse_cell_as(text: str, start: str, source: str, line: int, column: int):
     Raises:
         RulesetError: the cell does not parse, at its place in the table.
     """
-    # padding the text to the cell's place gives every node its position in the file, with no span rewriting
-    return _parse("\n" * (line - 1) + " " * (column - 1) + text, source, start)
+    try:
+        return _parse(text, source, start, at=(line, column))
+    except RulesetError as err:  # a syntax error is measured on the cell's text: move it to the cell's place
+        raise RulesetError([d.model_copy(update={"span": _at(d.span, (line, column))}) if d.span.line == 1 else d
+                            for d in err.diagnostics]) from None
+
+
+def parse_cells_as(cells: list[tuple[str, int, int]], start: str, source: str) -> list:
+    """Parse many table cells (text, line, column) with `start` (``cond_cell`` or ``grade_cell``) in one parser call
+    (a call costs more than the parsing of one cell). A batch with any problem is parsed again cell by cell: a cell
+    that does not parse gets, in its place in the result, the `RulesetError` positioned at its place in the table.
+    """
+    plain = [i for i, (t, _, _) in enumerate(cells) if "\n" not in t and "§" not in t]
+    out: list = [None] * len(cells)
+    if len(plain) > 1:
+        at = {2 * k + 1: (cells[i][1], cells[i][2]) for k, i in enumerate(plain)}
+        try:
+            batch = _parse("\n§§\n".join(cells[i][0] for i in plain), source, start.replace("_cell", "_batch"), at=at)
+        except RulesetError:
+            batch = None
+        if batch is not None and len(batch) == len(plain):
+            for i, result in zip(plain, batch):
+                out[i] = result
+    for i, (text, line, column) in enumerate(cells):
+        if out[i] is None:
+            try:
+                out[i] = parse_cell_as(text, start, source, line, column)
+            except RulesetError as err:
+                out[i] = err
+    return out
 
 
 _CELLS: dict[str, tuple[m.Sanction, ...]] = {}
