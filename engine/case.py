@@ -20,7 +20,7 @@ from engine.errors import CaseError, CaseProblem
 from engine.places import PlaceCodeError, resolve_names
 from engine.numbers import clip, parse_money
 
-__all__ = ["Case", "Circumstances", "Party", "Place", "parse_case", "unreadable"]
+__all__ = ["Case", "Circumstances", "Party", "Place", "PriorViolation", "parse_case", "unreadable"]
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 # Characters a case_id may not hold: it is echoed into decisions, error records and text a person reads, where
@@ -75,6 +75,9 @@ class Party(_Strict):
     kind: Literal["individual", "organisation"]
     age: int | None = Field(None, ge=0, le=150, description="周岁，按行为发生日")
     capacity: Literal["full", "limited", "none"] = "full"
+    # 个体工商户: a party kind of its own in some articles (统计法 art. 41/44 第三款); for the rest of the law it is
+    # an individual (kind individual), so existing cases need not say it
+    sole_trader: StrictBool | None = Field(None, description="个体工商户（kind 为 individual 时）；null = 未载明")
 
     @field_validator("age", mode="before")
     @classmethod
@@ -99,6 +102,21 @@ class Circumstances(_Strict):
     harm: Literal["none", "minor", "serious"] | None = Field(None, description="危害后果；null = 未认定")
 
 
+class PriorViolation(_Strict):
+    """A violation of the party penalised before this act (for "一年内再次发生" and the like)."""
+
+    item: str | None = Field(None, min_length=1, max_length=100,
+                             description="事项编码；null = 与本案同一事项")
+    decided_on: date = Field(description="作出行政处罚决定的日期（被查处）")
+
+    @field_validator("decided_on", mode="before")
+    @classmethod
+    def _date_as_text(cls, v: Any) -> Any:
+        if isinstance(v, (bool, int, float, Decimal)):
+            raise ValueError("write a date as text YYYY-MM-DD, not as a number")
+        return v
+
+
 class Case(_Strict):
     """One case to evaluate (see the public contract for each field's meaning)."""
 
@@ -115,6 +133,8 @@ class Case(_Strict):
     facts: dict[str, FactValue] = Field(default_factory=dict)
     measures: tuple[str, ...] = ()
     proposed_fine: Decimal | None = Field(None, description="拟罚款金额（元，十进制字符串）；给出时按拟罚款判断听证、法制审核等门槛")
+    history: tuple[PriorViolation, ...] | None = Field(
+        None, description="当事人此前受到行政处罚的违法行为；[] = 载明没有，null = 未载明（裁量基准读它时成为待查明的事实）")
 
     @field_validator("proposed_fine", mode="before")
     @classmethod

@@ -137,6 +137,14 @@ class Resolver:
             return None
         path = cond.fact.name
         if isinstance(cond, m.Presence):
+            if cond.kind == "undeterminable":
+                if not path.startswith("facts.") or ptype.type not in ("money", "number", "integer"):
+                    self.diags.append(Diagnostic(code="type-mismatch", span=cond.span,
+                                                 message=f"only a declared amount can be stated undeterminable; "
+                                                         f"'{path}' is {ptype.type}"))
+                    return None
+                # the case states "无法确定" for the amount: a fact of its own, never the amount's absence
+                return ("cmp", "undeterminable." + path[len("facts."):], "==", True)
             return (cond.kind, path)
         if isinstance(cond, m.Membership):
             vals = [self._value(v, ptype, path) for v in cond.values]
@@ -379,33 +387,7 @@ def check(comp: Composite, merge_diags: list[Diagnostic] = (), resolver: Resolve
         if not bm.meta.sources:
             err("missing-source", f"benchmark of '{bm.item.name}' names no source document", bm.span,
                 'add: source "文件名 文号"')
-        fines = statutory.get(item.code, {})
-        for i, g in enumerate(bm.grades):
-            if g.when is None and i != len(bm.grades) - 1:
-                err("otherwise-not-last", f"grade '{g.name}' uses 'otherwise' but is not the last grade", g.span)
-            if g.when is not None:
-                res.resolve(g.when)
-            for gr in g.ranges:
-                stat = fines.get(gr.party) or fines.get("all")
-                parties = ["individual", "organisation"] if gr.party == "all" else [gr.party]
-                for p in parties:
-                    stat = fines.get(p) or fines.get("all")
-                    if stat is None:
-                        err("grade-no-fine", f"grade '{g.name}' sets a fine for {p}, but the item has no fine for {p}",
-                            gr.span)
-                        continue
-                    a, s = gr.amount, stat.amount
-                    if a.kind != s.kind or (a.of and s.of and a.of.name != s.of.name):
-                        err("grade-kind", f"grade '{g.name}' is a {a.kind} amount but the statute gives a {s.kind} "
-                                          f"amount", gr.span)
-                    elif a.low < s.low or a.high > s.high:
-                        err("grade-outside-statute", f"grade '{g.name}' allows {_fmt(a)} for {p}, outside the "
-                                                     f"statutory {_fmt(s)}", gr.span,
-                            f"the cited article allows {_fmt(s)}")
-        _check_monotone(bm, err)
-        _check_intervals(bm, res, err, warn)
-        for adj in bm.adjustments:
-            res.resolve(adj.when)
+        _check_benchmark(bm, item, statutory.get(item.code, {}), comp, res, err, warn, known)
 
     # penalty lists ------------------------------------------------------------
     for pl in comp.penalty_lists.values():
@@ -554,17 +536,126 @@ def _fmt(a: m.Amount) -> str:
     return f"{a.low}..{a.high} times {a.of.name if a.of else '?'}"
 
 
-def _check_monotone(bm: m.Benchmark, err) -> None:
-    by_party: dict[str, list[tuple[str, m.GradeRange]]] = {}
-    for g in bm.grades:
+_OUTCOME_RANK = {"no_penalty": 0, "may_waive": 1, "warning": 2}
+_OUTCOME_WORDS = {"no_penalty": "不予处罚", "may_waive": "可以不予处罚", "warning": "仅警告"}
+
+
+def _parties(p: str) -> list[str]:
+    return ["individual", "organisation"] if p == "all" else [p]
+
+
+def _check_benchmark(bm: m.Benchmark, item: m.Item, fines: dict, comp: Composite, res: "Resolver", err, warn,
+                     known) -> None:
+    """A benchmark's grades (ranges inside the statute, warnings the article provides, scaled measures of declared
+    quantities, lightest first), its factors (percentages within 100 %), and every condition's facts."""
+    kinds = {c.party: {s.name.name for s in c.sanctions} for c in item.penalties}
+    for i, g in enumerate(bm.grades):
+        if g.when is None and i != len(bm.grades) - 1:
+            err("otherwise-not-last", f"grade '{g.name}' uses 'otherwise' but is not the last grade", g.span)
+        if g.when is not None:
+            res.resolve(g.when)
+            _missing_as_fact(g.when, f"grade '{g.name}'", warn)
+        whole = [o for o in g.outcomes if o.outcome != "warning"]
+        if whole and (g.ranges or g.measures or len(g.outcomes) > 1):
+            err("grade-mixed", f"grade '{g.name}' is '{whole[0].outcome}' and cannot also set ranges, measures or "
+                               f"warnings", whole[0].span, "a grade either imposes nothing or sets what it imposes")
+        for o in g.outcomes:
+            if o.outcome != "warning":
+                continue
+            for p in _parties(o.party):
+                stat = kinds.get("individual" if p == "sole_trader" else p) or kinds.get("all")
+                if stat is not None and "警告" not in stat:
+                    err("grade-no-warning", f"grade '{g.name}' gives a warning only, but the cited article provides no "
+                                            f"警告 for {p}", o.span, "a benchmark cannot add a penalty kind (art. 38)")
         for gr in g.ranges:
-            for p in (["individual", "organisation"] if gr.party == "all" else [gr.party]):
-                by_party.setdefault(p, []).append((g.name, gr))
+            for p in _parties(gr.party):
+                stat = fines.get("individual" if p == "sole_trader" else p) or fines.get("all")
+                if stat is None:
+                    err("grade-no-fine", f"grade '{g.name}' sets a fine for {p}, but the item has no fine for {p}",
+                        gr.span)
+                    continue
+                a, s = gr.amount, stat.amount
+                if a.kind != s.kind or (a.of and s.of and a.of.name != s.of.name):
+                    err("grade-kind", f"grade '{g.name}' is a {a.kind} amount but the statute gives a {s.kind} "
+                                      f"amount", gr.span)
+                elif a.low < s.low or a.high > s.high:
+                    err("grade-outside-statute", f"grade '{g.name}' allows {_fmt(a)} for {p}, outside the "
+                                                 f"statutory {_fmt(s)}", gr.span,
+                        f"the cited article allows {_fmt(s)}")
+        for gm in g.measures:
+            if known(gm.name, comp.sanctions, "sanction") and comp.sanctions[gm.name.name].is_fine:
+                err("grade-measure-fine", f"'{gm.name.name}' is a fine: give it as the grade's range", gm.name.span)
+            if gm.amount.kind == "percent":
+                err("grade-measure-kind", f"measure '{gm.name.name}' scales as a multiple of a quantity "
+                                          f"(1..2 times 株数) or as a count (10..20)", gm.amount.span)
+            if gm.amount.of is not None:
+                f = comp.facts.get(gm.amount.of.name)
+                if f is None:
+                    err("unknown-fact", f"unknown fact '{gm.amount.of.name}'", gm.amount.of.span,
+                        suggest(gm.amount.of.name, comp.facts))
+                elif f.type not in ("money", "number", "integer"):
+                    err("type-mismatch", f"a measure can only scale with a quantity; '{f.name}' is {f.type}",
+                        gm.amount.of.span)
+    _check_monotone(bm, err)
+    _check_intervals(bm, res, err, warn)
+    for adj in bm.adjustments:
+        res.resolve(adj.when)
+        _missing_as_fact(adj.when, f"'{adj.direction}'", warn)
+    if bm.factors:
+        if not fines:
+            err("factor-no-fine", f"benchmark of '{bm.item.name}' has factors but the item has no fine to place",
+                bm.factors[0].span)
+        top: dict[str, m.Factor] = {}
+        for f in bm.factors:
+            res.resolve(f.when)
+            _missing_as_fact(f.when, f"factor '{f.name}'", warn)
+            if f.name not in top or f.percent > top[f.name].percent:
+                top[f.name] = f
+        total = sum((f.percent for f in top.values()), Decimal(0))
+        if total > 1:
+            err("factor-over-100", f"the factors of '{bm.item.name}' can add up to {total * 100:g}% "
+                                   f"({' + '.join(f'{f.name} {f.percent * 100:g}%' for f in top.values())}), "
+                                   f"more than 100%", bm.factors[0].span,
+                "the 裁量百分值 of all factors together places the fine within the range: at most 100%")
+
+
+def _missing_as_fact(cond, what: str, warn) -> None:
+    """`is missing` in a benchmark reads the absence of a fact as a legal state: warn, with the stated form."""
+    if isinstance(cond, (m.AllOf, m.AnyOf)):
+        for t in cond.terms:
+            _missing_as_fact(t, what, warn)
+    elif isinstance(cond, m.Presence) and cond.kind == "missing" and cond.fact.name.startswith("facts."):
+        warn("missing-as-fact", f"{what} reads '{cond.fact.name} is missing' as a fact: a case that simply "
+                                f"does not say would be graded as if it were so", cond.span,
+             f"state it: '{cond.fact.name} is undeterminable' (the case gives \"无法确定\"), or a declared yes/no fact")
+
+
+def _check_monotone(bm: m.Benchmark, err) -> None:
+    """Grades run from the lightest to the heaviest, per party kind: 不予处罚, 可以不予处罚, 警告, then fines that
+    never get lower; each scaled measure never gets smaller."""
+    by_party: dict[str, list[tuple[str, int, m.Amount | None, object]]] = {}
+    measures: dict[str, list[tuple[str, m.GradeMeasure]]] = {}
+    for g in bm.grades:
+        for o in g.outcomes:
+            for p in (_parties(o.party) if o.outcome == "warning" else ["individual", "organisation", "sole_trader"]):
+                by_party.setdefault(p, []).append((g.name, _OUTCOME_RANK[o.outcome], None, o))
+        for gr in g.ranges:
+            for p in _parties(gr.party):
+                by_party.setdefault(p, []).append((g.name, 3, gr.amount, gr))
+        for gm in g.measures:
+            measures.setdefault(gm.name.name, []).append((g.name, gm))
     for p, seq in by_party.items():
+        for (n1, r1, a, _), (n2, r2, b, node) in zip(seq, seq[1:]):
+            if r2 < r1 or (a is not None and b is not None and (b.low < a.low or b.high < a.high)):
+                shown = lambda r, x: _fmt(x) if x is not None else _OUTCOME_WORDS[[k for k, v in _OUTCOME_RANK.items() if v == r][0]]  # noqa: E731
+                err("grade-not-monotone", f"grade '{n2}' ({shown(r2, b)}) is lighter than the grade before it, "
+                                          f"'{n1}' ({shown(r1, a)}), for {p}", node.span,
+                    "list grades from the lightest to the heaviest")
+    for name, seq in measures.items():
         for (n1, a), (n2, b) in zip(seq, seq[1:]):
             if b.amount.low < a.amount.low or b.amount.high < a.amount.high:
-                err("grade-not-monotone", f"grade '{n2}' ({_fmt(b.amount)}) is lighter than the grade before it, "
-                                          f"'{n1}' ({_fmt(a.amount)}), for {p}", b.span,
+                err("grade-not-monotone", f"grade '{n2}' scales '{name}' less ({_fmt(b.amount)}) than the grade "
+                                          f"before it, '{n1}' ({_fmt(a.amount)})", b.span,
                     "list grades from the lightest to the heaviest")
 
 

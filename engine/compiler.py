@@ -20,7 +20,7 @@ from engine.compose import Composite
 from engine.errors import Diagnostic, RulesetError
 from engine.vocabulary import phase_of
 
-__all__ = ["Program", "compile_composite", "predicate"]
+__all__ = ["CBenchmark", "CFactor", "CGrade", "Program", "compile_composite", "predicate"]
 
 _OPS: dict[str, Callable] = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
                              ">": operator.gt, ">=": operator.ge}
@@ -88,9 +88,20 @@ class CGrade:
 
     name: str
     test: Callable[[Mapping], bool]
-    ranges: Mapping[str, m.Amount]  # party → amount ("individual"/"organisation")
+    ranges: Mapping[str, m.Amount]  # party → amount ("individual"/"organisation"/"sole_trader")
     otherwise: bool
     cond: tuple | None = None  # resolved condition, for the open-question analysis
+    measures: tuple[m.GradeMeasure, ...] = ()  # non-fine measures that scale with the grade
+    outcomes: Mapping[str, m.GradeOutcome] = field(default_factory=dict)  # party → warning / no_penalty / may_waive
+
+
+@dataclass(frozen=True)
+class CFactor:
+    """One factor of the 裁量百分值 model: its levels in order, each (test, percentage, resolved condition)."""
+
+    name: str
+    label: str
+    levels: tuple[tuple[Callable[[Mapping], bool], object, tuple | None], ...]
 
 
 @dataclass(frozen=True)
@@ -104,6 +115,7 @@ class CBenchmark:
     unconfirmed: bool
     conds: tuple[tuple, ...] = ()  # every resolved condition of the grades and adjustments
     notes: tuple[str, ...] = ()
+    factors: tuple[CFactor, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -236,17 +248,28 @@ def compile_composite(comp: Composite, texts: Mapping[str, str] | None = None,
     for code, bm in comp.benchmarks.items():
         grades = []
         for g in bm.grades:
-            ranges = {}
+            ranges, outcomes = {}, {}
             for gr in g.ranges:
                 for p in (["individual", "organisation"] if gr.party == "all" else [gr.party]):
                     ranges[p] = gr.amount
+            for o in g.outcomes:
+                for p in (["individual", "organisation"] if o.party == "all" else [o.party]):
+                    outcomes[p] = o
             gcond = res.resolve(g.when) if g.when else None
             grades.append(CGrade(g.name, predicate(gcond) if g.when else (lambda f: True), ranges,
-                                 g.when is None, gcond))
+                                 g.when is None, gcond, g.measures, outcomes))
         adjust = tuple((a.direction, predicate(res.resolve(a.when)), a.reason) for a in bm.adjustments)
-        conds = tuple(c for c in [g.cond for g in grades] + [res.resolve(a.when) for a in bm.adjustments] if c)
+        factors: dict[str, list] = {}
+        labels: dict[str, str] = {}
+        for f in bm.factors:
+            fcond = res.resolve(f.when)
+            factors.setdefault(f.name, []).append((predicate(fcond), f.percent, fcond))
+            labels.setdefault(f.name, f.label or f.name)
+        cfactors = tuple(CFactor(n, labels[n], tuple(levels)) for n, levels in factors.items())
+        conds = tuple(c for c in [g.cond for g in grades] + [res.resolve(a.when) for a in bm.adjustments]
+                      + [lv[2] for cf in cfactors for lv in cf.levels] if c)
         benchmarks[code] = CBenchmark(code, tuple(grades), adjust, bm.meta.sources, bm.meta.unconfirmed, conds,
-                                      bm.meta.notes)
+                                      bm.meta.notes, cfactors)
     entries: dict[str, list[CEntry]] = {}
     for pl in comp.penalty_lists.values():
         for e in pl.entries:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_serializer
 
 __all__ = ["Answer", "Assumption", "Decision", "DecisionItem", "ErrorRecord", "Fine", "Flag", "Handler", "Penalty",
-           "Question", "Step", "Transfer"]
+           "Question", "ScaledMeasure", "Step", "Transfer"]
 
 OUTCOME_LABELS = {"penalty": "给予行政处罚", "no_penalty": "不予行政处罚", "may_waive": "可以不予行政处罚",
                   "time_barred": "超过追责时效，不再给予行政处罚"}
@@ -67,6 +67,16 @@ class Fine(_Out):
     max: str
 
 
+class ScaledMeasure(_Out):
+    """A non-fine measure the benchmark grade scales (补种盗伐株数一倍以上二倍以下的树木): its legal name, the
+    range as computed for the case (decimal strings; null when the quantity it scales is not stated) and the text."""
+
+    name: str
+    min: str | None
+    max: str | None
+    text: str
+
+
 class Penalty(_Out):
     """The penalty range the benchmark and the law allow."""
 
@@ -74,6 +84,15 @@ class Penalty(_Out):
     adjustment: Literal["none", "lighter", "reduced", "heavier"]
     kinds: tuple[str, ...]
     fine: Fine | None
+    measures: tuple[ScaledMeasure, ...] = ()  # 0.3: only in the JSON when the grade scales a measure
+
+    @model_serializer(mode="wrap")
+    def _drop_empty_measures(self, handler):
+        # an addition of 0.3: a decision without scaled measures keeps the JSON of 0.2 exactly
+        out = handler(self)
+        if isinstance(out, dict) and not out.get("measures"):
+            out.pop("measures", None)
+        return out
 
 
 class Flag(_Out):
@@ -157,6 +176,7 @@ class Decision(_Out):
             p = self.penalty
             lines.append(f"处罚幅度：{fine_text(p.fine)}；处罚种类：{'、'.join(p.kinds) or '无'}；"
                          f"裁量阶次：{p.grade or '未分阶次'}；调整：{ADJUSTMENT_LABELS[p.adjustment]}")
+            lines.extend(f"裁量措施：{sm.text}" for sm in p.measures)
             lines.append(f"程序：{'简易程序（当场处罚）' if self.procedure == 'simplified' else '普通程序'}")
         for t in self.transfers:
             lines.append(f"移送：{t.to}——{t.reason}（{t.basis}）")

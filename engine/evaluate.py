@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
-from typing import Any, Mapping
+from datetime import date, timedelta
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, InvalidOperation
+from typing import Any, Iterable, Mapping
 
+from engine import benchmark as bench_
 from engine import model as m
 from engine._durable import MatcherError
-from engine.case import Case, parse_case
+from engine.case import Case, PriorViolation, parse_case
 from engine.check import list_items, paths_of, scalar
 from engine.compiler import CRule, Program, predicate
 from engine.decision import (ADJUSTMENT_LABELS, OUTCOME_LABELS, Answer, Assumption, Decision, DecisionItem, ErrorRecord,
@@ -29,6 +30,9 @@ from engine.ruleset import Ruleset
 from engine.vocabulary import CIRCUMSTANCES
 
 __all__ = ["evaluate"]
+
+# how a case states that an amount cannot be determined (违法所得无法确定): a stated fact, never a missing one
+UNDETERMINABLE = ("无法确定", "undeterminable")
 
 LAW = "《中华人民共和国行政处罚法》"
 _CENT = Decimal("0.01")
@@ -83,6 +87,8 @@ class _Assessment:
     fixed: bool = False
     reduced_ceiling: Decimal | None = None  # 减轻: the statutory minimum, which the fine must stay below
     assumed: list[tuple[str, str, str]] = field(default_factory=list)  # (what, rule, source) taken as given
+    measures: list = field(default_factory=list)  # the benchmark grade's scaled measures (decision.ScaledMeasure)
+    open_paths: list[str] = field(default_factory=list)  # case fields the benchmark's party column turns on
 
     def severity(self) -> tuple:
         if self.outcome in ("no_penalty", "time_barred") or not self.has_penalty:
@@ -108,6 +114,16 @@ def _validate(c: Case, prog: Program) -> tuple[dict, list[CaseProblem]]:
         problems.append(_problem("party.age", "an age is given for an organisation; only individuals have an age"))
     if c.party.kind == "organisation" and c.party.capacity != "full":
         problems.append(_problem("party.capacity", "capacity applies to individuals only"))
+    if c.party.kind == "organisation" and c.party.sole_trader:
+        problems.append(_problem("party.sole_trader", "a 个体工商户 is given as party.kind individual with "
+                                                      "sole_trader true, not as an organisation"))
+    for i, prior in enumerate(c.history or ()):
+        if prior.item is not None and prior.item not in prog.items and _successor(prog, prior.item) is None:
+            problems.append(_problem(f"history.{i}.item", f"unknown item {prior.item!r}", "unknown_item"))
+        if prior.decided_on >= c.occurred_on:
+            problems.append(_problem(f"history.{i}.decided_on", f"the prior violation was decided on {prior.decided_on}, "
+                                                              f"not before this act (occurred_on {c.occurred_on})",
+                                     "date_order"))
     typed: dict[str, Any] = {}
     for name, value in c.facts.items():
         decl = comp.facts.get(name)
@@ -118,6 +134,10 @@ def _validate(c: Case, prog: Program) -> tuple[dict, list[CaseProblem]]:
                                                                          else ""), "unknown_fact"))
             continue
         t = decl.type
+        if t in ("money", "number", "integer") and isinstance(value, str) and value.strip() in UNDETERMINABLE:
+            # a stated fact ("违法所得无法确定"), not an amount: conditions read it as `facts.X is undeterminable`
+            typed[f"undeterminable.{name}"] = True
+            continue
         if t in ("money", "number", "integer"):
             if isinstance(value, bool):
                 problems.append(_problem(path, f"{name!r} is {t}, not yes/no", "type"))
@@ -176,6 +196,11 @@ def _base_facts(c: Case, prog: Program, typed: dict) -> dict:
     f: dict[str, Any] = {"party.kind": c.party.kind, "party.capacity": c.party.capacity}
     if c.party.age is not None:
         f["party.age"] = c.party.age
+    if c.party.sole_trader is not None:
+        f["party.sole_trader"] = c.party.sole_trader
+    if c.history is not None:
+        for n in (1, 2, 3):
+            f[f"history.prior_{n}y"] = prior_count(c, n)
     circ = c.circumstances
     for k in CIRCUMSTANCES:
         f[f"circumstances.{k}"] = getattr(circ, k)
@@ -200,7 +225,25 @@ def _base_facts(c: Case, prog: Program, typed: dict) -> dict:
         f[f"measures.{s}"] = s in measures
     for k, v in typed.items():
         f[k] = scalar(v)
+        if k.startswith("facts.") and not isinstance(v, (bool, str)):
+            f.setdefault("undeterminable." + k[len("facts."):], False)  # an amount stated is a determined one
     return f
+
+
+def prior_count(c: Case, years: int) -> int:
+    """Prior violations of the case's item (a history entry without `item` is the same item) penalised within
+    `years` years before the act: decided on or after the same day `years` years earlier, before `occurred_on`.
+
+    Examples:
+        >>> from engine.case import parse_case
+        >>> c = parse_case({"case_id": "x", "item": "I", "place": {"county": "甲县"}, "occurred_on": "2024-05-01",
+        ...     "decided_on": "2024-06-01", "party": {"kind": "individual"},
+        ...     "history": [{"decided_on": "2023-05-01"}, {"decided_on": "2023-04-30"}, {"item": "J", "decided_on": "2024-01-01"}]})
+        >>> prior_count(c, 1), prior_count(c, 2)
+        (1, 2)
+    """
+    start = _add_years(c.occurred_on, -years)
+    return sum(1 for p in c.history or () if (p.item is None or p.item == c.item) and start <= p.decided_on < c.occurred_on)
 
 
 # ── jurisdiction ─────────────────────────────────────────────────────────────
@@ -289,6 +332,11 @@ def _yuan(amount: m.Amount, typed: dict, code: str) -> tuple[Decimal, Decimal]:
     if amount.kind == "range":
         return amount.low, amount.high
     q = typed.get(f"facts.{amount.of.name}")  # type: ignore[union-attr]
+    if q is None and typed.get(f"undeterminable.{amount.of.name}"):  # type: ignore[union-attr]
+        raise CaseError([_problem(f"facts.{amount.of.name}",  # type: ignore[union-attr]
+                                  f"the case states {amount.of.name!r} 无法确定, but item {code} computes its fine from "  # type: ignore[union-attr]
+                                  f"it: the item (or benchmark grade) for an undeterminable amount applies",
+                                  "undeterminable_amount")])
     if q is None:
         raise CaseError([_problem(f"facts.{amount.of.name}",  # type: ignore[union-attr]
                                   f"item {code} computes its fine from {amount.of.name!r}; declare it in facts",
@@ -344,6 +392,11 @@ def _assess(c: Case, prog: Program, facts: dict, typed: dict) -> _Assessment:
             a.steps.append(Step(rule="REQUIRES", basis=item_basis,
                                 text=f"法定罚则以“{desc}”为前提；案件未载明，按具备该前提计算（见推定前提与待查明事实）"))
             a.assumed.append((f"按具备“{desc}”的前提计算罚则：案件未载明", "REQUIRES", item_basis))
+    bench = prog.benchmarks.get(code)
+    bres = bench_.assess(bench, code, c.party.kind, c.party.sole_trader, facts, typed, prog.composite) if bench else None
+    if bres is not None and bres.outcome is not None:  # a grade that gives 不予处罚 / 可以不予处罚 is an outcome
+        outcomes.append((bres.outcome, f"BENCH:{code}"))
+        a.steps += bres.steps
     if outcomes:
         a.outcome = min(outcomes, key=lambda o: _ORDER[o[0]])[0]
     if a.outcome in ("no_penalty", "time_barred"):
@@ -362,30 +415,15 @@ def _assess(c: Case, prog: Program, facts: dict, typed: dict) -> _Assessment:
         return a
     a.kinds = tuple(s.name.name for s in sanctions)
     fine_s = next((s for s in sanctions if prog.composite.sanctions[s.name.name].is_fine and s.amount), None)
-    bench = prog.benchmarks.get(code)
     grade_amount = None
-    if bench:
-        for g in bench.grades:
-            if g.test(facts):
-                grade_amount = g.ranges.get(party)
-                src = "；".join(bench.sources)
-                if grade_amount is None:
-                    a.steps.append(Step(rule=f"BENCH:{code}", basis=src,
-                                        text=f"裁量基准“{g.name}”阶次未规定{'个人' if party == 'individual' else '单位'}的幅度，按法定幅度裁量"))
-                    break
-                a.grade, a.graded = g.name, True
-                a.steps.append(Step(rule=f"BENCH:{code}", basis=src,
-                                    text=f"依裁量基准，本案情节属“{g.name}”阶次" +
-                                         (f"，幅度为{_describe(grade_amount)}" if grade_amount else "")))
-                break
-        else:
-            a.steps.append(Step(rule=f"BENCH:{code}", basis="；".join(bench.sources),
-                                text="案件事实不足以确定裁量基准阶次（缺少相关事实），按法定幅度裁量并说明理由"))
-        for direction, test, reason in bench.adjustments:
-            if test(facts):
-                adjusts.append((direction, f"BENCH:{code}"))
-                a.steps.append(Step(rule=f"BENCH:{code}", basis="；".join(bench.sources),
-                                    text=f"裁量基准规定{'从重' if direction == 'heavier' else '从轻'}情形：{reason or ''}"))
+    if bres is not None and bres.outcome is None:
+        a.steps += bres.steps
+        adjusts += bres.adjusts
+        a.assumed += bres.assumed
+        a.open_paths, a.measures = bres.open_paths, bres.measures
+        a.grade, a.graded, grade_amount = bres.grade, bres.graded, bres.amount
+        if bres.warning_only:  # 仅给予警告: the grade drops the fine and every other kind
+            fine_s, a.kinds = None, ("警告",)
     if fine_s is None:
         a.fine = None
     else:
@@ -399,6 +437,12 @@ def _assess(c: Case, prog: Program, facts: dict, typed: dict) -> _Assessment:
         stat_hi = hi
         if grade_amount is not None:
             lo, hi = _yuan(grade_amount, typed, code)
+        if bench is not None and bench.factors and bres is not None and bres.outcome is None:
+            lo, fsteps, fassumed = bench_.place_by_factors(bench, code, facts, max(lo, stat_lo), min(hi, stat_hi),
+                                                           prog.composite)
+            hi, a.graded = lo, True  # the factor model places the fine: the benchmark decided it
+            a.steps += fsteps
+            a.assumed += fassumed
         a.fine = (lo, hi)
         kinds = {k for k, _ in adjusts}
         mitigating = kinds & {"lighter", "reduced", "lighter_or_reduced"}
@@ -616,6 +660,12 @@ def _contradictions(c: Case, typed: dict) -> list[CaseProblem]:
         if typed.get(f"facts.{name}") is True and circ.corrected:
             msg = (f"facts.{name} ({label}) and circumstances.corrected (及时改正) cannot both be true")
             out += [_problem(f"facts.{name}", msg, "contradiction"), _problem("circumstances.corrected", msg, "contradiction")]
+    prior = [i for i, p in enumerate(c.history or ()) if p.item is None or p.item == c.item]
+    if circ.first_offence and prior:
+        msg = (f"circumstances.first_offence (初次违法) contradicts history.{prior[0]} (a prior violation of the same item, "
+               f"decided on {c.history[prior[0]].decided_on})")  # type: ignore[index]
+        out += [_problem("circumstances.first_offence", msg, "contradiction"),
+                _problem(f"history.{prior[0]}", msg, "contradiction")]
     count = typed.get("facts.次数")
     if circ.first_offence and count is not None and count > 1:
         msg = (f"circumstances.first_offence (初次违法) contradicts facts.次数 = {count} (一年内被查处的次数，含本次)")
@@ -925,7 +975,8 @@ def _assemble(c: Case, ruleset: Ruleset, home: Program, chosen: _Assessment, han
     penalty = None
     if chosen.has_penalty:
         penalty = Penalty(grade=chosen.grade, adjustment=chosen.adjustment, kinds=chosen.kinds,
-                          fine=Fine(min=_dec(chosen.fine[0]), max=_dec(chosen.fine[1])) if chosen.fine else None)
+                          fine=Fine(min=_dec(chosen.fine[0]), max=_dec(chosen.fine[1])) if chosen.fine else None,
+                          measures=tuple(chosen.measures))
     return Decision(
         case_id=c.case_id, ruleset=f"{ruleset.name}@{applied.version}",
         item=DecisionItem(code=item_code, name=item.name, domain=item.domain.name if item.domain else "",
@@ -953,6 +1004,10 @@ def _assumptions(c: Case, home: Program, chosen: _Assessment, d: Decision,
         add(what, rule, source, "assumed")
     if c.party.kind == "individual" and c.party.age is None and d.outcome != "time_barred":
         add("当事人按已满十八周岁的成年人对待：案件未载明年龄", "XZCF-30", f"{LAW}第三十条", "assumed")
+    if c.party.sole_trader and d.penalty is not None:
+        # 行政处罚法 arts. 51 and 63 speak of 公民 and 法人或者其他组织; the held texts do not say which a 个体工商户 is
+        add("个体工商户按公民（个人）适用第五十一条、第六十三条等按当事人类别规定的罚款数额标准：所收法律文本未作规定",
+            "PARTY-SOLE-TRADER", f"{LAW}第五十一条、第六十三条；《中华人民共和国统计法》第七条", "unconfirmed")
     item = comp.items.get(c.item)
     if item is not None:
         unconfirmed(item.meta, f"事项 {c.item} 的编码或罚则摘录", c.item)
@@ -1063,7 +1118,10 @@ def _questions(c: Case, ruleset: Ruleset, run: _Run) -> tuple[Question, ...]:
         if not cond:
             continue
         for path in sorted(paths_of(cond)):  # sorted: set order differs between processes (hash seeds)
-            if path in stated or not (path.startswith("facts.") or path in ("circumstances.harm", "party.age")):
+            if path in stated or not (path.startswith(("facts.", "undeterminable.", "history.prior_"))
+                                      or path in ("circumstances.harm", "party.age", "party.sole_trader")):
+                continue
+            if path.startswith("undeterminable.") and f"facts.{path[len('undeterminable.'):]}" in stated:
                 continue
             if path == "party.age" and c.party.kind != "individual":
                 continue
@@ -1076,6 +1134,8 @@ def _questions(c: Case, ruleset: Ruleset, run: _Run) -> tuple[Question, ...]:
         path = f"facts.{req.name}"
         if path not in stated:
             candidates.setdefault(path, []).insert(0, "；".join(item.basis))
+    for path in chosen.open_paths:  # the benchmark's column for 个体工商户
+        candidates.setdefault(path, []).append("；".join(bench.sources) if bench else "")
     out = []
     base = _summary(run.decision, run.decision)
     rank = {"party.age": 0, "circumstances.harm": 1}
@@ -1083,7 +1143,10 @@ def _questions(c: Case, ruleset: Ruleset, run: _Run) -> tuple[Question, ...]:
         values = _values(path, comp, conds)
         q = _probe(c, ruleset, run, path, values, base)
         if q is not None:
-            out.append(Question(field=path, provision="；".join(dict.fromkeys(provisions)), why=_why(path, comp), answers=q))
+            # the case field a handler fills in: the amount (or "无法确定") and the history, not the derived paths
+            shown = ("facts." + path[len("undeterminable."):] if path.startswith("undeterminable.") else
+                     "history" if path.startswith("history.") else path)
+            out.append(Question(field=shown, provision="；".join(dict.fromkeys(provisions)), why=_why(path, comp), answers=q))
     if run.conditional and c.proposed_fine is None and chosen.fine is not None:
         values = [(x, None) for x in _proposal_points(chosen, home)]
         q = _probe(c, ruleset, run, "proposed_fine", values, base)
@@ -1115,6 +1178,16 @@ def _values(path: str, comp, conds) -> list[tuple[Any, str | None]]:
         return [(v, _HARM[v]) for v in ("none", "minor", "serious")]
     if path == "party.age":
         return [(13, "不满十四周岁"), (16, "已满十四周岁不满十八周岁"), (30, "已满十八周岁")]
+    if path == "party.sole_trader":
+        return [(True, "当事人为个体工商户"), (False, "当事人不是个体工商户")]
+    if path.startswith("undeterminable."):
+        return [(True, "案件载明无法确定"), (False, "能够确定（载明数额）")]
+    if path.startswith("history.prior_"):
+        n = path[len("history.prior_"):-1]
+        counts = sorted({0, 1, 2} | {int(v) for cond, _, _ in conds if cond for v in _compared_with(cond, path)
+                                      if 0 <= v <= 5})
+        return [(k, f"{n}年内因同一违法行为受过{k}次行政处罚" if k else f"{n}年内未因同一违法行为受过行政处罚")
+                for k in counts]
     decl = comp.facts.get(path[len("facts."):])
     t = decl.type if decl else "yes/no"
     if t == "yes/no":
@@ -1144,6 +1217,15 @@ def _patched(c: Case, path: str, value: Any) -> Case:
         return c.model_copy(update={"party": c.party.model_copy(update={"age": value})})
     if path == "proposed_fine":
         return c.model_copy(update={"proposed_fine": value})
+    if path == "party.sole_trader":
+        return c.model_copy(update={"party": c.party.model_copy(update={"sole_trader": value})})
+    if path.startswith("undeterminable."):
+        # "能够确定" is a number the case does not give: the decision stays as stated until the amount is stated
+        return c.model_copy(update={"facts": {**c.facts, path[len("undeterminable."):]: "无法确定"}}) if value else c
+    if path.startswith("history.prior_"):
+        years = int(path[len("history.prior_"):-1])
+        when = _add_years(c.occurred_on, 1 - years) - timedelta(days=1)  # inside this window, outside the narrower
+        return c.model_copy(update={"history": tuple(PriorViolation(decided_on=when) for _ in range(value))})
     return c.model_copy(update={"facts": {**c.facts, path[len("facts."):]: value}})
 
 
@@ -1213,6 +1295,15 @@ def _why(path: str, comp) -> str:
         return "案件未认定危害后果，而是否不予处罚或者可以不予处罚（第三十三条第一款）取决于危害后果"
     if path == "party.age":
         return "案件未载明当事人年龄，而未成年人不予处罚或者应当从轻、减轻处罚（第三十条）取决于年龄"
+    if path == "party.sole_trader":
+        return "案件未载明当事人是否为个体工商户，而裁量基准对个体工商户另定幅度"
+    if path.startswith("history.prior_"):
+        return "案件未载明当事人此前受到行政处罚的情况（history），而裁量阶次取决于一定期限内的违法次数"
+    if path.startswith("undeterminable."):
+        name = path[len("undeterminable."):]
+        decl = comp.facts.get(name)
+        return (f"案件既未载明“{decl.description if decl and decl.description else name}”的数额，也未载明其无法确定，"
+                f"而裁量基准对数额无法确定的情形另定幅度")
     name = path[len("facts."):]
     decl = comp.facts.get(name)
     return f"案件未载明“{decl.description if decl and decl.description else name}”（{name}），而本案的结论取决于它"

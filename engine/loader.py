@@ -24,9 +24,10 @@ from engine import _cache
 from engine import model as m
 from engine.errors import Diagnostic, RulesetError, close_names, suggest
 from engine.source import CELL, Span
-from engine.syntax import parse_layer, parse_sanctions, prime_cells
+from engine.syntax import parse_cells_as, parse_layer, parse_sanctions, prime_cells
 
-__all__ = ["LayerFile", "default_root", "load_chain", "read_catalogue", "read_catalogue_xlsx", "xlsx_rows",
+__all__ = ["LayerFile", "default_root", "load_chain", "read_benchmarks", "read_catalogue", "read_catalogue_xlsx",
+           "xlsx_rows", "BENCHMARK_COLUMNS", "BENCHMARK_HEADINGS",
            "CATALOGUE_COLUMNS", "CATALOGUE_HEADINGS"]
 
 CATALOGUE_COLUMNS = ("code", "name", "domain", "category", "basis", "individual", "organisation", "all",
@@ -36,6 +37,15 @@ CATALOGUE_HEADINGS = {"事项编码": "code", "事项名称": "name", "执法领
                       "法律依据": "basis", "个人": "individual", "单位": "organisation", "全部": "all",
                       "前提条件": "requires", "来源": "source", "接续事项": "continues"}
 _REQUIRED = ("code", "name", "domain", "basis")
+BENCHMARK_COLUMNS = ("code", "grade", "when", "individual", "organisation", "sole_trader", "all", "measure", "outcome",
+                     "source", "unconfirmed", "note")
+# the columns of a county's 裁量基准 compilation (序号 and other columns it keeps are not read: drop them)
+BENCHMARK_HEADINGS = {"事项编码": "code", "阶次": "grade", "适用条件": "when", "个人": "individual", "单位": "organisation",
+                      "个体工商户": "sole_trader", "全部": "all", "措施": "measure", "处理": "outcome",
+                      "裁量基准来源": "source", "来源": "source", "待确认": "unconfirmed", "备注": "note"}
+_OUTCOME_WORDS = {"不予处罚": "no_penalty", "不予行政处罚": "no_penalty", "可以不予处罚": "may_waive",
+                  "可以不予行政处罚": "may_waive", "警告": "warning", "仅警告": "warning"}
+_OTHERWISE = ("", "otherwise", "否则", "其他")
 _MAX_FILE_BYTES = 32 * 1024 * 1024
 # Size limits, far above real data (the Hangzhou-scale benchmark catalogue has 5,170 items; a county's own file
 # a few hundred declarations) and low enough that everything inside them loads in seconds. Documented in
@@ -328,7 +338,7 @@ def _within_limits(text: str, source: str) -> None:
 
 
 def _with_catalogues(layer: m.Layer, directory: Path, diags: list[Diagnostic], texts: dict[str, str]) -> m.Layer:
-    extra: list[m.Item] = []
+    extra: list = []
     for decl in layer.declarations:
         if not isinstance(decl, m.CatalogueRef):
             continue
@@ -354,8 +364,8 @@ def _with_catalogues(layer: m.Layer, directory: Path, diags: list[Diagnostic], t
         texts[name] = text
         found: list[Diagnostic] = []
 
-        def read(text=text, name=name, found=found):
-            items = tuple(read_catalogue(text, name, found))
+        def read(text=text, name=name, found=found, kind=decl.kind):
+            items = tuple((read_catalogue if kind == "items" else read_benchmarks)(text, name, found))
             if found:
                 raise RulesetError(found)  # a table with problems is never cached
             return items
@@ -661,3 +671,145 @@ def _catalogue_rows(headings: list[str], header_starts: list[int], numbered: lis
             continues=tuple(x.strip() for x in cells[i_continues].split(";") if x.strip()) if i_continues is not None
             else ()))
     return items
+
+
+def read_benchmarks(text: str, source: str, diags: list[Diagnostic]) -> list[m.Benchmark]:
+    """Read a benchmark table (``benchmarks "x.csv"``): one row per grade, the rows of one item in order from the
+    lightest grade to the heaviest; append problems to `diags`, each at its line and column (inside a cell too).
+
+    Columns (English or the Chinese headings of `BENCHMARK_HEADINGS`): ``code``, ``grade``, ``when`` (a condition
+    in the language; empty or 否则 for the closing grade), one column per party kind (``individual``,
+    ``organisation``, ``sole_trader``, ``all``: an amount such as ``200..500`` or ``1..1.5 times 货值``, or
+    ``warning``), ``measure`` (``补种树木 1..2 times 盗伐株数``), ``outcome`` (不予处罚 / 可以不予处罚 / 警告 and a
+    reason), ``source`` (the benchmark document), ``unconfirmed`` (是 / yes) and ``note``.
+    """
+    if "\x00" in text:
+        i = text.index("\x00")
+        diags.append(_err("benchmark-row", "the table contains a NUL character",
+                          Span(source=source, line=text.count("\n", 0, i) + 1, column=i - text.rfind("\n", 0, i))))
+        return []
+    lines = text.split("\n")
+    delim = "\t" if lines[0].count("\t") > lines[0].count(",") else ","
+    reader = csv.reader(io.StringIO(text), delimiter=delim)
+    try:
+        headings = next(reader)
+    except (StopIteration, csv.Error) as exc:
+        diags.append(_err("benchmark-empty" if isinstance(exc, StopIteration) else "benchmark-row",
+                          "the benchmark table is empty" if isinstance(exc, StopIteration) else
+                          f"the table cannot be read: {exc}", Span(source=source)))
+        return []
+    header = [BENCHMARK_HEADINGS.get(h.strip(), h.strip()) for h in headings]
+    problems = []
+    for i, (name, column) in enumerate(zip(header, _cell_columns(headings, lines[0]))):
+        at = _cell_span(source, 1, column, headings[i].strip())
+        if name not in BENCHMARK_COLUMNS:
+            problems.append(_err("benchmark-header", f"unknown column '{name}'", at,
+                                 suggest(name, list(BENCHMARK_COLUMNS) + list(BENCHMARK_HEADINGS)) or
+                                 f"columns: {', '.join(BENCHMARK_COLUMNS)} (or {', '.join(BENCHMARK_HEADINGS)})"))
+        elif name in header[:i]:
+            problems.append(_err("benchmark-header", f"column '{name}' appears twice", at))
+    for name in ("code", "grade"):
+        if name not in header:
+            problems.append(_err("benchmark-header", f"the table has no '{name}' column", Span(source=source, line=1)))
+    if problems:
+        diags.extend(problems)
+        return []
+    col = {h: i for i, h in enumerate(header)}
+    grades: dict[str, list[m.Grade]] = {}
+    firsts: dict[str, Span] = {}
+    sources: dict[str, list[str]] = {}
+    notes: dict[str, list[str]] = {}
+    unconfirmed: dict[str, bool] = {}
+    numbered: list[tuple[int, list[str]]] = []
+    rows = iter(reader)
+    while True:
+        line = reader.line_num + 1
+        try:
+            numbered.append((line, next(rows)))
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            diags.append(_err("benchmark-row", f"the table cannot be read: {exc}", Span(source=source, line=line)))
+            break
+    # every condition and every grade cell of the table parsed in two parser calls (see syntax.parse_cells_as)
+    wanted: dict[str, list[tuple[str, int, int]]] = {"cond_cell": [], "grade_cell": []}
+    for line, row in numbered:
+        if len(row) != len(header):
+            continue
+        starts = _cell_columns(row, lines[line - 1])
+        for name in ("when", "individual", "organisation", "sole_trader", "all", "measure"):
+            text = row[col[name]].strip() if name in col else ""
+            if not text or (name == "when" and text in _OTHERWISE):
+                continue
+            if name == "measure":  # read as the language's `measure NAME amount`, the keyword just before the cell
+                wanted["grade_cell"].append(("measure " + text, line, starts[col[name]] - 8))
+            else:
+                wanted["cond_cell" if name == "when" else "grade_cell"].append((text, line, starts[col[name]]))
+    parsed = {(start, line, column): result for start, cells in wanted.items()
+              for (_, line, column), result in zip(cells, parse_cells_as(cells, start, source))}
+    for line, row in numbered:
+        cells = [c.strip() for c in row]
+        if not any(cells):
+            continue
+        if len(row) != len(header):
+            diags.append(_err("benchmark-row", f"row has {len(row)} cells, the header has {len(header)}",
+                              Span(source=source, line=line, column=1)))
+            continue
+        starts = _cell_columns(row, lines[line - 1])
+        cell = lambda name: cells[col[name]] if name in col else ""  # noqa: E731
+        where = lambda name: _cell_span(source, line, starts[col[name]], cells[col[name]])  # noqa: E731
+        code, name = cell("code"), cell("grade")
+        if not code or not name:
+            missing = "code" if not code else "grade"
+            diags.append(_err("benchmark-row", f"empty required cell '{missing}'",
+                              Span(source=source, line=line, column=starts[col[missing]])))
+            continue
+
+        def got(start: str, column: int):
+            result = parsed[(start, line, column)]
+            if isinstance(result, RulesetError):
+                raise result
+            return result
+
+        try:
+            when = None if cell("when") in _OTHERWISE else got("cond_cell", starts[col["when"]])
+            bodies: list = []
+            for party in ("individual", "organisation", "sole_trader", "all"):
+                if cell(party):
+                    for b in got("grade_cell", starts[col[party]]):
+                        if isinstance(b, (m.GradeRange, m.GradeOutcome)) and b.party == "all":
+                            b = b.model_copy(update={"party": party})
+                        bodies.append(b)
+            if cell("measure"):
+                bodies += got("grade_cell", starts[col["measure"]] - 8)
+        except RulesetError as err:
+            diags.extend(err.diagnostics)
+            continue
+        outcome = cell("outcome")
+        if outcome:
+            word, _, reason = outcome.partition(" ")
+            kind = _OUTCOME_WORDS.get(word, word if word in ("no_penalty", "may_waive", "warning") else None)
+            if kind is None:
+                diags.append(_err("benchmark-row", f"unknown outcome '{word}'", where("outcome"),
+                                  f"one of: {', '.join(_OUTCOME_WORDS)} (or no_penalty, may_waive, warning)"))
+                continue
+            bodies.append(m.GradeOutcome(outcome=kind, reason=reason.strip().strip('"“”') or None, span=where("outcome")))
+        if not bodies:
+            diags.append(_err("benchmark-row", f"grade '{name}' sets nothing: give a range, a measure or an outcome",
+                              where("grade")))
+            continue
+        span = where("grade")
+        grades.setdefault(code, []).append(m.Grade(
+            name=name, when=when, ranges=tuple(b for b in bodies if isinstance(b, m.GradeRange)),
+            measures=tuple(b for b in bodies if isinstance(b, m.GradeMeasure)),
+            outcomes=tuple(b for b in bodies if isinstance(b, m.GradeOutcome)), span=span))
+        firsts.setdefault(code, where("code"))
+        if cell("source") and cell("source") not in sources.setdefault(code, []):
+            sources[code].append(cell("source"))
+        if cell("note"):
+            notes.setdefault(code, []).append(f"{name}：{cell('note')}")
+        unconfirmed[code] = unconfirmed.get(code, False) or cell("unconfirmed").lower() in ("是", "yes", "true", "y")
+    return [m.Benchmark(item=m.Ref(name=code, span=firsts[code]), grades=tuple(gs),
+                        meta=m.Meta(sources=tuple(sources.get(code, ())), notes=tuple(notes.get(code, ())),
+                                    unconfirmed=unconfirmed[code]), span=firsts[code])
+            for code, gs in grades.items()]

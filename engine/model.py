@@ -79,9 +79,10 @@ class Comparison(Node):
 
 
 class Presence(Node):
-    """``<path> is present`` / ``<path> is missing``."""
+    """``<path> is present`` / ``<path> is missing`` / ``<path> is undeterminable`` (the case states that the
+    amount cannot be determined, e.g. 违法所得无法确定: a stated fact, never the absence of one)."""
 
-    kind: Literal["present", "missing"]
+    kind: Literal["present", "missing", "undeterminable"]
     fact: Ref
     span: Span
 
@@ -310,26 +311,63 @@ class Item(Node):
 
 
 class CatalogueRef(Node):
-    """``catalogue "file.csv"``: a table of items next to the ruleset file."""
+    """``catalogue "file.csv"``: a table of items next to the ruleset file; ``benchmarks "file.csv"``: a table of
+    discretion benchmarks (see `engine.loader.read_benchmarks`)."""
 
     path: str
+    kind: Literal["items", "benchmarks"] = "items"
     span: Span
+
+
+# a benchmark may set a range for 个体工商户 apart from other individuals (统计法 art. 41/44 第三款)
+GradeParty = Literal["individual", "organisation", "all", "sole_trader"]
 
 
 class GradeRange(Node):
     """The range a benchmark grade allows for one kind of party."""
 
-    party: Party
+    party: GradeParty
     amount: Amount
     span: Span
 
 
+class GradeMeasure(Node):
+    """``measure 补种树木 1..2 times 盗伐株数``: a non-fine measure that scales with the grade."""
+
+    name: Ref
+    amount: Amount
+    span: Span
+
+
+class GradeOutcome(Node):
+    """``warning`` (for one party kind or all), ``no_penalty`` or ``may_waive`` inside a grade."""
+
+    party: GradeParty = "all"
+    outcome: Literal["warning", "no_penalty", "may_waive"]
+    reason: str | None = None
+    span: Span
+
+
 class Grade(Node):
-    """One benchmark grade: a name, the condition on case facts, and the ranges it allows."""
+    """One benchmark grade: a name, the condition on case facts, and what it allows: ranges per party kind,
+    scaled measures, or an outcome (warning only, 不予处罚, 可以不予处罚)."""
 
     name: str
     when: Condition | None = None
     ranges: tuple[GradeRange, ...]
+    measures: tuple[GradeMeasure, ...] = ()
+    outcomes: tuple[GradeOutcome, ...] = ()
+    span: Span
+
+
+class Factor(Node):
+    """``factor 环境影响 "对环境的影响" when facts.X == "较大": 20%``: one level of a factor of the 裁量百分值
+    model; the levels of one factor share its name, and the first that holds counts."""
+
+    name: str
+    label: str | None = None
+    when: Condition
+    percent: Decimal
     span: Span
 
 
@@ -348,6 +386,7 @@ class Benchmark(Node):
     item: Ref
     grades: tuple[Grade, ...]
     adjustments: tuple[BenchAdjust, ...] = ()
+    factors: tuple[Factor, ...] = ()
     meta: Meta = Meta()
     override: bool = False
     span: Span

@@ -28,10 +28,12 @@ from engine.errors import Diagnostic, EngineError, RulesetError
 from engine.numbers import clip
 from engine.source import CELL, Span
 
-__all__ = ["SYNTAX_ERRORS", "grammar_path", "parse_layer", "parse_sanctions", "prime_cells"]
+__all__ = ["SYNTAX_ERRORS", "grammar_path", "parse_cell_as", "parse_cells_as", "parse_layer", "parse_sanctions", "prime_cells"]
 
 PARTIES = {"individual": "individual", "个人": "individual", "organisation": "organisation", "单位": "organisation",
            "all": "all", "全部": "all"}
+# a benchmark grade may also name 个体工商户 (统计法 art. 41/44 第三款); a statutory penalty clause may not
+GRADE_PARTIES = {**PARTIES, "sole_trader": "sole_trader", "个体工商户": "sole_trader"}
 
 # What authors really get wrong, as (code, message, malformed examples). The same table drives the
 # messages (lark's match_examples) and tests/test_syntax.py.
@@ -110,7 +112,8 @@ def _lark() -> lark.Lark:
                 return lark.Lark.load(io.BytesIO(payload))
             except Exception:  # noqa: BLE001 - an authenticated but unreadable file (another lark) is rebuilt
                 pass
-    parser = lark.Lark(grammar, parser="lalr", start=["start", "sanctions", "sanctions_batch"],
+    parser = lark.Lark(grammar, parser="lalr", start=["start", "sanctions", "sanctions_batch", "cond_cell", "grade_cell",
+                                                                  "cond_batch", "grade_batch"],
                        propagate_positions=True, maybe_placeholders=True)
     if directory is not None:
         buf = io.BytesIO()
@@ -166,17 +169,23 @@ _SINGLE_AREA_CLAUSES = {"parent": "in", "mode": "mode", "zone_type": "type", "bo
 class _ToModel(Transformer):
     """Shape-only: build IR nodes, attach spans, convert token text. No name resolution."""
 
-    def __init__(self, source: str, one_line: bool = False):
+    def __init__(self, source: str, one_line: bool = False, at: tuple[int, int] | dict | None = None):
         super().__init__(visit_tokens=False)  # tokens are converted by the rule that holds them
         # lark re-wraps a v_args method on every attribute lookup (one per tree node); wrap each one once.
         for name in _RULE_METHODS:
             setattr(self, name, getattr(self, name))
         self.src = source
         self.one_line = one_line
+        self.at = at  # a table cell's (line, column): every position is moved there
 
     # helpers -----------------------------------------------------------------
     def _sp(self, x) -> Span:
-        return _span(self.src, x, self.one_line)
+        if self.at is None:
+            return _span(self.src, x, self.one_line)
+        if isinstance(self.at, dict):  # a batch of cells: each line of the batch is one cell of the table
+            sp = _span(self.src, x)
+            return _at(sp, self.at.get(sp.line, (sp.line, 1)))
+        return _at(_span(self.src, x, True), self.at)
 
     def _ref(self, tok: Token) -> m.Ref:
         return m.Ref(name=str(tok), span=self._sp(tok))
@@ -492,6 +501,9 @@ class _ToModel(Transformer):
         return ("requires", tuple(self._ref(t) for t in c))
 
     def penalty(self, meta, c):
+        if str(c[0]) not in PARTIES:
+            self._bad(c[0], f"a statutory penalty is given for 个人, 单位 or 全部; '{c[0]}' belongs in a benchmark grade",
+                      "a 个体工商户 is a 个人 in the penalty clause: write penalty 个人: ...")
         return m.PenaltyClause(party=PARTIES[str(c[0])], sanctions=c[1], span=self._sp(meta))
 
     def sanctions(self, meta, c):
@@ -533,23 +545,66 @@ class _ToModel(Transformer):
     def catalogue(self, meta, c):
         return m.CatalogueRef(path=_string(c[0]), span=self._sp(c[0]))
 
+    def benchmark_table(self, meta, c):
+        return m.CatalogueRef(path=_string(c[0]), kind="benchmarks", span=self._sp(c[0]))
+
     # benchmarks and lists ----------------------------------------------------
     def benchmark(self, meta, c):
         ov, code, *clauses = c
         return m.Benchmark(item=code, grades=tuple(x for x in clauses if isinstance(x, m.Grade)),
                            adjustments=tuple(x for x in clauses if isinstance(x, m.BenchAdjust)),
+                           factors=tuple(x for x in clauses if isinstance(x, m.Factor)),
                            meta=self._meta(clauses), override=bool(ov), span=code.span)
 
     def grade(self, meta, c):
-        name, when, *ranges = c
-        return m.Grade(name=str(name), when=when, ranges=tuple(ranges), span=self._sp(name))
+        name, when, *bodies = c
+        return m.Grade(name=str(name), when=when, ranges=tuple(b for b in bodies if isinstance(b, m.GradeRange)),
+                       measures=tuple(b for b in bodies if isinstance(b, m.GradeMeasure)),
+                       outcomes=tuple(b for b in bodies if isinstance(b, m.GradeOutcome)), span=self._sp(name))
+
+    def grade_cell(self, meta, c):
+        return tuple(c)
+
+    def cond_cell(self, meta, c):
+        return c[0]
+
+    def grade_batch(self, meta, c):
+        return tuple(c)
+
+    def cond_batch(self, meta, c):
+        return tuple(c)
+
+    def grade_measure(self, meta, c):
+        return m.GradeMeasure(name=self._ref(c[0]), amount=c[1], span=self._sp(meta))
+
+    def grade_outcome(self, meta, c):
+        party, outcome, reason = c
+        if outcome != "warning" and party is not None:
+            self._bad(party, f"'{outcome}' applies to the whole grade, not to one kind of party",
+                      "write it without the party, or give the other parties their own grade")
+        return m.GradeOutcome(party=GRADE_PARTIES[str(party)] if party else "all", outcome=outcome,
+                              reason=_string(reason) if reason else None, span=self._sp(meta))
+
+    def o_warning(self, meta, c):
+        return "warning"
+
+    def o_no_penalty(self, meta, c):
+        return "no_penalty"
+
+    def o_may_waive(self, meta, c):
+        return "may_waive"
+
+    def factor(self, meta, c):
+        name, label, when, pct = c
+        return m.Factor(name=str(name), label=_string(label) if label else None, when=when, percent=self._pct(pct),
+                        span=self._sp(name))
 
     def grade_when(self, meta, c):
         return c[0] if c else None
 
     def grade_range(self, meta, c):
         party, amount = c
-        return m.GradeRange(party=PARTIES[str(party)] if party else "all", amount=amount, span=self._sp(meta))
+        return m.GradeRange(party=GRADE_PARTIES[str(party)] if party else "all", amount=amount, span=self._sp(meta))
 
     def heavier(self, meta, c):
         return m.BenchAdjust(direction="heavier", when=c[0], reason=_string(c[1]) if c[1] else None, span=self._sp(meta))
@@ -633,6 +688,9 @@ class _ToModel(Transformer):
 
     def missing(self, meta, c):
         return m.Presence(kind="missing", fact=self._ref(c[0]), span=self._sp(meta))
+
+    def undeterminable(self, meta, c):
+        return m.Presence(kind="undeterminable", fact=self._ref(c[0]), span=self._sp(meta))
 
     def membership(self, meta, c):
         return m.Membership(fact=self._ref(c[0]), values=tuple(c[1:]), span=self._sp(meta))
@@ -729,13 +787,20 @@ def _too_deep(tree: lark.Tree, text: str, source: str) -> RulesetError | None:
     return None
 
 
-def _parse(text: str, source: str, start: str, one_line: bool = False):
+def _at(sp: Span, at: tuple[int, int]) -> Span:
+    """A span measured on a one-line cell, moved to the cell's place (`at` = line, column) in its table."""
+    shift = at[1] - 1
+    return sp._replace(line=at[0], end_line=at[0], column=(sp.column or 1) + shift,
+                       end_column=sp.end_column + shift if sp.end_column else None)
+
+
+def _parse(text: str, source: str, start: str, one_line: bool = False, at: tuple[int, int] | dict | None = None):
     try:
         tree = _lark().parse(text, start=start)
         deep = _too_deep(tree, text, source)
         if deep is not None:
             raise deep
-        return _ToModel(source, one_line).transform(tree)
+        return _ToModel(source, one_line, at).transform(tree)
     except UnexpectedInput as exc:
         raise _syntax_error(text, source, exc, start) from None
     except VisitError as exc:
@@ -789,6 +854,45 @@ def parse_sanctions(text: str, at: Span) -> tuple[m.Sanction, ...]:
     except RulesetError as err:
         d = err.diagnostics[0]
         raise RulesetError([d.model_copy(update={"span": d.span.inside(at)})]) from None
+
+
+def parse_cell_as(text: str, start: str, source: str, line: int, column: int):
+    """Parse one table cell with the grammar rule `start` (``cond_cell``: a condition; ``grade_cell``: a grade's
+    ranges, measures and outcomes), its positions those of the table (`source`, `line`, `column` of the cell).
+
+    Raises:
+        RulesetError: the cell does not parse, at its place in the table.
+    """
+    try:
+        return _parse(text, source, start, at=(line, column))
+    except RulesetError as err:  # a syntax error is measured on the cell's text: move it to the cell's place
+        raise RulesetError([d.model_copy(update={"span": _at(d.span, (line, column))}) if d.span.line == 1 else d
+                            for d in err.diagnostics]) from None
+
+
+def parse_cells_as(cells: list[tuple[str, int, int]], start: str, source: str) -> list:
+    """Parse many table cells (text, line, column) with `start` (``cond_cell`` or ``grade_cell``) in one parser call
+    (a call costs more than the parsing of one cell). A batch with any problem is parsed again cell by cell: a cell
+    that does not parse gets, in its place in the result, the `RulesetError` positioned at its place in the table.
+    """
+    plain = [i for i, (t, _, _) in enumerate(cells) if "\n" not in t and "§" not in t]
+    out: list = [None] * len(cells)
+    if len(plain) > 1:
+        at = {2 * k + 1: (cells[i][1], cells[i][2]) for k, i in enumerate(plain)}
+        try:
+            batch = _parse("\n§§\n".join(cells[i][0] for i in plain), source, start.replace("_cell", "_batch"), at=at)
+        except RulesetError:
+            batch = None
+        if batch is not None and len(batch) == len(plain):
+            for i, result in zip(plain, batch):
+                out[i] = result
+    for i, (text, line, column) in enumerate(cells):
+        if out[i] is None:
+            try:
+                out[i] = parse_cell_as(text, start, source, line, column)
+            except RulesetError as err:
+                out[i] = err
+    return out
 
 
 _CELLS: dict[str, tuple[m.Sanction, ...]] = {}

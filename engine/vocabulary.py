@@ -42,6 +42,11 @@ BUILTIN: dict[str, PathType] = {
     "party.kind": PathType("enum", ("individual", "organisation"), "当事人类型"),
     "party.age": PathType("integer", (), "当事人年龄（周岁，按行为发生日计算）"),
     "party.capacity": PathType("enum", ("full", "limited", "none"), "辨认或者控制能力"),
+    "party.sole_trader": PathType("yes/no", (), "当事人为个体工商户"),
+    # prior violations of the same item the case states (`history`), penalised within N years before this act:
+    # "一年内再次发生" reads history.prior_1y >= 1; absent when the case does not state its history
+    **{f"history.prior_{n}y": PathType("integer", (), f"{n}年内因同一违法行为受到行政处罚的次数（不含本次）")
+       for n in (1, 2, 3)},
     **{f"circumstances.{k}": PathType("yes/no", (), v) for k, v in CIRCUMSTANCES.items()},
     "circumstances.harm": PathType("enum", ("none", "minor", "serious"), "危害后果"),
     "item.code": PathType("text", (), "执法事项编码"),

@@ -17,7 +17,7 @@ LAYERS = {
     "compose": 5, "law": 5, "citations": 5,
     "check": 6, "_durable": 6,
     "compiler": 7,
-    "ruleset": 8,
+    "ruleset": 8, "benchmark": 8,
     "evaluate": 9, "browse": 9, "reviewer": 9.2, "coverage": 9.5,
     "batch": 9.5,  # batches of `evaluate`, in process or in worker processes
     "cli": 10,

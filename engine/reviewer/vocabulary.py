@@ -34,6 +34,9 @@ CASE_FIELDS: dict[str, str] = {
     "当事人类型": "party.kind",
     "年龄": "party.age",
     "能力": "party.capacity",
+    "个体工商户": "party.sole_trader",
+    # 此前受到行政处罚的决定日期（同一事项），以“、”分隔；写“无”表示载明没有
+    "前次处罚日期": "history",
     "初次违法": "circumstances.first_offence",
     "及时改正": "circumstances.corrected",
     "没有主观过错": "circumstances.no_fault",
@@ -148,6 +151,10 @@ def _value(path: str, text: str) -> Any:
     t = text.strip()
     if path == "measures":
         return [m for m in re.split(r"[、，,]\s*", t) if m]
+    if path == "history":
+        return [] if t == "无" else [{"decided_on": d} for d in re.split(r"[、，,]\s*", t) if d]
+    if path == "party.sole_trader":
+        return YES_NO.get(t, t)
     if t in ("空", "null"):
         return None
     if path == "party.kind":
