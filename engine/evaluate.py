@@ -826,21 +826,10 @@ def _proposal_condition(cond: tuple, facts: Mapping) -> str:
     """The comparisons of the proposed fine in the branches of `cond` that the other facts allow, in Chinese."""
     terms: list[str] = []
 
-    def walk(node: tuple) -> bool | None:
-        kind = node[0]
-        if kind in ("and", "or"):
-            vals = [walk(x) for x in node[1]]
-            if kind == "and":
-                return False if False in vals else (None if None in vals else True)
-            return True if True in vals else (None if None in vals else False)
-        if node[1] == "penalty.fine.proposed":
-            return None
-        return predicate(node)(facts)
-
     def collect(node: tuple) -> None:
         if node[0] == "or":
             for x in node[1]:
-                if walk(x) is not False:
+                if three_valued(x, facts, "penalty.fine.proposed") is not False:
                     collect(x)
         elif node[0] == "and":
             for x in node[1]:
@@ -1157,19 +1146,28 @@ def _questions(c: Case, ruleset: Ruleset, run: _Run) -> tuple[Question, ...]:
     return tuple(out)
 
 
+def three_valued(cond: tuple, facts: Mapping, unknown: str) -> bool | None:
+    """A resolved condition on `facts` when the fact `unknown` is not known: True, False, or None (undecided).
+
+    Examples:
+        >>> c = ("and", [("cmp", "party.kind", "==", "individual"), ("cmp", "party.age", "<", 14)])
+        >>> three_valued(c, {"party.kind": "individual"}, "party.age"), three_valued(c, {"party.kind": "x"}, "party.age")
+        (None, False)
+    """
+    kind = cond[0]
+    if kind in ("and", "or"):
+        vals = [three_valued(x, facts, unknown) for x in cond[1]]
+        if kind == "and":
+            return False if False in vals else (None if None in vals else True)
+        return True if True in vals else (None if None in vals else False)
+    if cond[1] == unknown:
+        return None
+    return predicate(cond)(facts)
+
+
 def _unknown(cond: tuple, facts: Mapping, path: str) -> bool:
-    """Whether `cond` is undecided on `facts` when `path` is unknown (three-valued: true, false, unknown)."""
-    def walk(node: tuple):
-        kind = node[0]
-        if kind in ("and", "or"):
-            vals = [walk(x) for x in node[1]]
-            if kind == "and":
-                return False if False in vals else (None if None in vals else True)
-            return True if True in vals else (None if None in vals else False)
-        if node[1] == path:
-            return None
-        return predicate(node)(facts)
-    return walk(cond) is None
+    """Whether `cond` is undecided on `facts` when `path` is unknown."""
+    return three_valued(cond, facts, path) is None
 
 
 def _values(path: str, comp, conds) -> list[tuple[Any, str | None]]:
