@@ -564,7 +564,7 @@ class _Run:
     case: Case  # as judged: its item is the judging version's code for a renumbered item
 
 
-def _decide(c: Case, ruleset: Ruleset, *, strict_proposal: bool = True) -> _Run:
+def _decide(c: Case, ruleset: Ruleset, *, strict_proposal: bool = True, probe: bool = False) -> _Run:
     """The legal steps in order: versions (art. 37), facts, jurisdiction (arts. 22-25), outcome and range
     (arts. 28-36), decision rules (flags, retention, procedure), assembly."""
     prog, prog_act, home, code, old_code, repealed = _versions(c, ruleset)
@@ -580,7 +580,8 @@ def _decide(c: Case, ruleset: Ruleset, *, strict_proposal: bool = True) -> _Run:
     steps2, flags, transfers, procedure, handler, conditional = _decision_rules(c, home, chosen, facts2, proposal,
                                                                                  handler, cands)
     decision = _assemble(c, ruleset, home, chosen, handler, jur_steps, lex_steps, steps2, flags, transfers, procedure)
-    decision = decision.model_copy(update={"assumptions": _assumptions(c, home, chosen, decision, conditional)})
+    if not probe:  # a probe answers a question with the decision's outcome, range and flags only
+        decision = decision.model_copy(update={"assumptions": _assumptions(c, home, chosen, decision, conditional)})
     return _Run(decision, home, chosen, facts, facts2, typed, conditional, c)
 
 
@@ -1103,10 +1104,15 @@ def _questions(c: Case, ruleset: Ruleset, run: _Run) -> tuple[Question, ...]:
             conds.append((e.cond, run.facts1, e.list_title))
     stated = set(run.facts1)
     candidates: dict[str, list[str]] = {}
+    # the paths each condition reads, once per program (the conditions live as long as the program)
+    known = home.__dict__.setdefault("_cond_paths", {})
     for cond, facts, provision in conds:
         if not cond:
             continue
-        for path in sorted(paths_of(cond)):  # sorted: set order differs between processes (hash seeds)
+        paths = known.get(id(cond))
+        if paths is None:
+            paths = known[id(cond)] = sorted(paths_of(cond))  # sorted: set order differs between processes
+        for path in paths:
             if path in stated or not (path.startswith(("facts.", "undeterminable.", "history.prior_"))
                                       or path in ("circumstances.harm", "party.age", "party.sole_trader")):
                 continue
@@ -1232,7 +1238,7 @@ def _probe(c: Case, ruleset: Ruleset, run: _Run, path: str, values: list, base: 
     results: list[tuple[Any, str | None, str]] = []
     for value, label in values:
         try:
-            d = _decide(_patched(c, path, value), ruleset, strict_proposal=False).decision
+            d = _decide(_patched(c, path, value), ruleset, strict_proposal=False, probe=True).decision
             results.append((value, label, _summary(d, run.decision)))
         except CaseError as exc:
             results.append((value, label, "案件不成立：" + "；".join(p.message for p in exc.problems)))
