@@ -81,7 +81,8 @@ examples:
                     help="a ruleset name (e.g. hangzhou/shangcheng) or a .rules file / directory; "
                          "by default, the embedded ruleset that declares the case's county")
     ev.add_argument("--format", "-f", choices=("json", "text"), default="json", help="output format (default json)")
-    ev.add_argument("--processes", "-p", type=int, default=1, metavar="N", help="worker processes for batches")
+    ev.add_argument("--processes", "-p", type=int, default=None, metavar="N",
+                    help="worker processes for batches, on this machine without Dask (default 1)")
     ev.add_argument("--output", "-o", metavar="FILE",
                     help="write the results to FILE instead of standard output; FILE.xlsx: an Excel workbook, one "
                          "row per case with the decision's fields in columns (needs zhifa[excel])")
@@ -432,7 +433,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     failed = False
     n = 0
     try:
-        for n, result in enumerate(_decide(cases, fixed, args.processes), 1):
+        for n, result in enumerate(_decide(cases, fixed, args.processes or 1), 1):
             if isinstance(result, engine.ErrorRecord):
                 failed = True
                 rec = result.model_dump(mode="json")

@@ -205,6 +205,7 @@ class Program:
     read_kinds: tuple[str, ...] = ()  # sanctions some rule reads as penalty.kinds.X
     # the amounts stage-2 rules compare a proposed fine with (hearing, legal review, retention, 简易程序)
     proposal_thresholds: tuple = ()
+    item_conditions: Mapping[str, tuple] = field(default_factory=dict)  # code → resolved `applies when`
     _handlers: dict = field(default_factory=dict)
 
     @property
@@ -277,6 +278,12 @@ def compile_composite(comp: Composite, texts: Mapping[str, str] | None = None,
             entries.setdefault(e.item.name, []).append(
                 CEntry(pl.name, pl.title or pl.name, pl.kind, predicate(econd) if e.when else
                        (lambda f: True), e.note, pl.meta.sources, econd, pl.meta.unconfirmed, pl.meta.notes))
+    item_conditions = {code: res.resolve(it.applies) for code, it in comp.items.items() if it.applies is not None}
+    for code, cond in item_conditions.items():
+        if cond is not None and any(phase_of(p) == 2 for p in paths_of(cond)):
+            diags.append(Diagnostic(code="item-condition", span=comp.items[code].span,
+                                    message=f"the condition of item '{code}' reads the computed decision; an item's "
+                                            f"condition reads the case (facts, party) only"))
     if diags:
         raise RulesetError(diags, texts)
     stage1 = tuple(r for r in rules.values() if r.phase == 1)
@@ -314,7 +321,8 @@ def compile_composite(comp: Composite, texts: Mapping[str, str] | None = None,
         fine_names=frozenset(n for n, sd in comp.sanctions.items() if sd.is_fine),
         read_measures=tuple(n for n in comp.sanctions if f"measures.{n}" in paths),
         read_kinds=tuple(n for n in comp.sanctions if f"penalty.kinds.{n}" in paths),
-        proposal_thresholds=tuple(sorted({v for r in stage2 for v in _compared(r.cond, "penalty.fine.proposed")})))
+        proposal_thresholds=tuple(sorted({v for r in stage2 for v in _compared(r.cond, "penalty.fine.proposed")})),
+        item_conditions={k: v for k, v in item_conditions.items() if v is not None})
 
 
 def _compared(cond: tuple | None, path: str) -> set:

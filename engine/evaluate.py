@@ -647,7 +647,7 @@ def _facts(c: Case, home: Program) -> dict:
     """The case against the ruleset: typed facts, or a CaseError with every problem (field paths)."""
     typed, problems = _validate(c, home)
     if not problems:
-        problems = _contradictions(c, typed) + _measures_provided(c, home, typed)
+        problems = _contradictions(c, typed) + _measures_provided(c, home, typed) + _item_applies(c, home, typed)
     if problems:
         raise CaseError(problems, c.case_id)
     return typed
@@ -672,6 +672,41 @@ def _contradictions(c: Case, typed: dict) -> list[CaseProblem]:
         msg = (f"circumstances.first_offence (初次违法) contradicts facts.次数 = {count} (一年内被查处的次数，含本次)")
         out += [_problem("circumstances.first_offence", msg, "contradiction"), _problem("facts.次数", msg, "contradiction")]
     return out
+
+
+def _applies(cond: tuple, facts: Mapping) -> bool | None:
+    """An item's condition on the stated facts: True, False, or None when a fact it reads is not stated."""
+    kind = cond[0]
+    if kind in ("and", "or"):
+        vals = [_applies(x, facts) for x in cond[1]]
+        if kind == "and":
+            return False if False in vals else (None if None in vals else True)
+        return True if True in vals else (None if None in vals else False)
+    if cond[0] in ("present", "missing") or cond[1] in facts:
+        return predicate(cond)(facts)
+    return None
+
+
+def _item_applies(c: Case, prog: Program, typed: dict) -> list[CaseProblem]:
+    """An item whose article sets its own condition (an amount tier: 违法所得三万元以上): facts that rule it out
+    mean the case does not fit this item (the range would be below the article's minimum)."""
+    cond = prog.item_conditions.get(c.item)
+    if cond is None or _applies(cond, {k: scalar(v) for k, v in typed.items()}) is not False:
+        return []
+    paths = sorted(p for p in paths_of(cond) if p in typed)
+    others = [k for k, it in prog.items.items() if k != c.item and it.name.split("（")[0] == prog.items[c.item].name.split("（")[0]]
+    return [_problem(paths[0] if paths else "item",
+                     f"item {c.item} applies only when {_cond_text(cond)}; the case states "
+                     + "、".join(f"{p} = {typed[p]}" for p in paths)
+                     + (f" (see {', '.join(others)})" if others else ""), "item_condition")]
+
+
+def _cond_text(cond: tuple) -> str:
+    if cond[0] in ("and", "or"):
+        return f" {cond[0]} ".join(_cond_text(x) for x in cond[1])
+    if cond[0] in ("present", "missing"):
+        return f"{cond[1]} is {'present' if cond[0] == 'present' else 'missing'}"
+    return f"{cond[1]} {cond[2]} {cond[3]}"
 
 
 def _measures_provided(c: Case, prog: Program, typed: dict) -> list[CaseProblem]:
@@ -992,6 +1027,10 @@ def _assumptions(c: Case, home: Program, chosen: _Assessment, d: Decision,
 
     for what, rule, source in chosen.assumed:
         add(what, rule, source, "assumed")
+    cond = home.item_conditions.get(c.item)
+    if cond is not None and _applies(cond, {k: v for k, v in (_stated_facts(c)).items()}) is None:
+        add(f"本事项以条文规定的条件为前提（{_cond_text(cond)}）：案件未载明，按具备该条件计算", "ITEM-CONDITION",
+            "；".join(home.items[c.item].basis), "assumed")
     if c.party.kind == "individual" and c.party.age is None and d.outcome != "time_barred":
         add("当事人按已满十八周岁的成年人对待：案件未载明年龄", "XZCF-30", f"{LAW}第三十条", "assumed")
     if c.party.sole_trader and d.penalty is not None:
@@ -1051,6 +1090,10 @@ def _assumptions(c: Case, home: Program, chosen: _Assessment, d: Decision,
     return tuple(out)
 
 
+def _stated_facts(c: Case) -> dict:
+    return {f"facts.{k.strip()}": scalar(v) if not isinstance(v, bool) else v for k, v in c.facts.items()}
+
+
 def _typed_names(c: Case) -> set[str]:
     return {f"facts.{k.strip()}" for k in c.facts}
 
@@ -1102,6 +1145,8 @@ def _questions(c: Case, ruleset: Ruleset, run: _Run) -> tuple[Question, ...]:
     for e in home.entries.get(c.item, ()):
         if e.cond is not None:
             conds.append((e.cond, run.facts1, e.list_title))
+    if c.item in home.item_conditions:
+        conds.append((home.item_conditions[c.item], run.facts1, "；".join(home.items[c.item].basis)))
     stated = set(run.facts1)
     candidates: dict[str, list[str]] = {}
     # the paths each condition reads, once per program (the conditions live as long as the program)
@@ -1241,7 +1286,9 @@ def _probe(c: Case, ruleset: Ruleset, run: _Run, path: str, values: list, base: 
             d = _decide(_patched(c, path, value), ruleset, strict_proposal=False, probe=True).decision
             results.append((value, label, _summary(d, run.decision)))
         except CaseError as exc:
-            results.append((value, label, "案件不成立：" + "；".join(p.message for p in exc.problems)))
+            # the message's first clause (the rule broken), not the tried value: equal reasons group together
+            results.append((value, label, "案件不成立：" + "；".join(dict.fromkeys(p.message.split(";")[0]
+                                                                            for p in exc.problems))))
     if len({r[2] for r in results}) <= 1:
         return None
     groups: list[list] = []

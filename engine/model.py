@@ -305,6 +305,9 @@ class Item(Node):
     # ``continues CODE``: the earlier items (repealed in this version) whose act this item now encodes under a
     # renumbered or amended article, so that art. 37 compares them instead of reading the old code as repealed
     continues: tuple[str, ...] = ()
+    # ``applies when facts.违法所得 >= 30000``: the article's own condition for this item (an amount tier); a case
+    # whose facts rule it out does not fit the item, one that leaves it open rests on it (an assumption)
+    applies: Condition | None = None
     meta: Meta = Meta()
     override: bool = False
     span: Span

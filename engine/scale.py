@@ -239,10 +239,12 @@ def read_input(path: str) -> tuple[Iterable[Record], str, int | None]:
 
 
 def wanted(args: Any) -> bool:
-    """Whether ``zhifa evaluate`` runs through this module: ``--scheduler`` given, or (with ``--ruleset``) a
-    ``.jsonl``/``.parquet`` archive above `LOCAL_THRESHOLD` cases when Dask is installed."""
+    """Whether ``zhifa evaluate`` runs through this module: ``--scheduler`` given, or (with ``--ruleset`` and no
+    ``--processes``) a ``.jsonl``/``.parquet`` archive above `LOCAL_THRESHOLD` cases when Dask is installed."""
     if getattr(args, "scheduler", None):
         return True
+    if getattr(args, "processes", None) is not None:
+        return False  # worker processes on this machine were asked for: no cluster is started behind them
     path = getattr(args, "case", "-")
     if not args.ruleset or path == "-" or not (is_parquet(path) or path.endswith((".jsonl", ".ndjson"))):
         return False

@@ -472,7 +472,7 @@ class _ToModel(Transformer):
     # catalogue ---------------------------------------------------------------
     def item(self, meta, c):
         ov, code, name, *clauses = c
-        fields = self._single(clauses, ("domain", "category"), f"item '{code.name}'")
+        fields = self._single(clauses, ("domain", "category", "applies"), f"item '{code.name}'")
         return m.Item(code=code.name, name=_string(name), basis=tuple(b for t in self._tagged(clauses, "basis") for b in t),
                       basis_spans=tuple(s for c in clauses if type(c) is tuple and c and c[0] == "basis" for s in c[2]),
                       requires=tuple(r for t in self._tagged(clauses, "requires") for r in t),
@@ -493,6 +493,9 @@ class _ToModel(Transformer):
 
     def measure_when(self, meta, c):
         return tuple(self._ref(t) for t in c)
+
+    def item_applies(self, meta, c):
+        return ("applies", c[0], self._sp(meta))
 
     def item_continues(self, meta, c):
         return ("continues", tuple(x.name for x in c))

@@ -161,3 +161,33 @@ def test_the_json_shape_has_the_0_2_fields(rs):
     schema = engine.Case.model_json_schema()
     assert "proposed_fine" in schema["properties"]
     assert engine.Decision.model_validate_json(json.dumps(d)) is not None
+
+
+# ── an item's own condition (an amount tier of its article) ───────────────────
+@pytest.fixture(scope="module")
+def yiwu():
+    return engine.load_ruleset("jinhua/yiwu")
+
+
+def tier(item, facts):
+    return {"case_id": "Q", "item": item, "place": {"county": "义乌市"}, "occurred_on": "2024-03-01",
+            "decided_on": "2024-04-01", "party": {"kind": "organisation"}, "facts": facts}
+
+
+@pytest.mark.parametrize("item,gains,fits", [("CN-QMJS-36-B", 30000, True), ("CN-QMJS-36-B", "29999.99", False),
+                                             ("CN-QMJS-36-A", "29999.99", True), ("CN-QMJS-36-A", 30000, False)])
+def test_an_amount_tier_is_enforced_at_its_boundary(yiwu, item, gains, fits):
+    if fits:
+        engine.evaluate(tier(item, {"违法所得": gains}), yiwu)
+    else:
+        with pytest.raises(engine.CaseError) as err:
+            engine.evaluate(tier(item, {"违法所得": gains}), yiwu)
+        assert err.value.problems[0].path == "facts.违法所得" and "applies only when" in str(err.value)
+
+
+def test_an_open_tier_fact_is_assumed_and_asked(yiwu):
+    d = engine.evaluate(tier("CN-QMJS-36-A", {}), yiwu)
+    assert any(a.rule == "ITEM-CONDITION" and a.status == "assumed" for a in d.assumptions)
+    q = {q.field: q for q in d.questions}["facts.违法所得"]
+    assert [a.if_ for a in q.answers] == ["违法所得不足30000元", "违法所得在30000元以上"]
+    assert q.answers[1].then.startswith("案件不成立")
