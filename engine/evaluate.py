@@ -3,17 +3,17 @@
 Owns `evaluate` (batches are in `engine.batch`). The policy rules are matched by durable_rules in two stages (the
 case, then the computed decision); everything legal around them is plain Python here: exception
 precedence, the combination of outcomes, the range arithmetic in exact `Decimal`, the choice between
-the versions in force at the act and at the decision (art. 37), and the explanation.
-Imports `case`, `decision`, `compiler`, `ruleset`, `errors`, `model`.
+the versions in force at the act and at the decision (art. 37), the explanation, the open questions (each answered
+by deciding the case again under the possible values of a decisive open fact) and the assumptions.
+Imports `case`, `decision`, `compiler`, `check`, `benchmark`, `numbers`, `places`, `ruleset`, `errors`, `model`.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, InvalidOperation
-from typing import Any, Iterable, Mapping
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from typing import Any, Mapping
 
 from engine import benchmark as bench_
 from engine import model as m
@@ -21,8 +21,8 @@ from engine._durable import MatcherError
 from engine.case import Case, PriorViolation, parse_case
 from engine.check import list_items, paths_of, scalar
 from engine.compiler import CRule, Program, predicate
-from engine.decision import (ADJUSTMENT_LABELS, OUTCOME_LABELS, Answer, Assumption, Decision, DecisionItem, ErrorRecord,
-                             Fine, Flag, Handler, Penalty, Question, Step, Transfer, fine_text)
+from engine.decision import (ADJUSTMENT_LABELS, OUTCOME_LABELS, Answer, Assumption, Decision, DecisionItem, Fine,
+                             Flag, Handler, Penalty, Question, Step, Transfer, fine_text)
 from engine.errors import CaseError, CaseProblem, EvaluationError, close_names
 from engine.places import check_place
 from engine.numbers import clip, parse_number
