@@ -22,7 +22,7 @@ from engine.numbers import clip, parse_money
 
 __all__ = ["Case", "Circumstances", "Party", "Place", "PriorViolation", "parse_case", "unreadable"]
 
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)  # not ２０２４-…
 # Characters a case_id may not hold: it is echoed into decisions, error records and text a person reads, where
 # a NUL truncates it in C tools, bidirectional controls reorder what is shown (an id that reads as another),
 # other control characters garble a terminal, and a lone surrogate cannot be written as UTF-8.

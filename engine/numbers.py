@@ -21,7 +21,8 @@ __all__ = ["MAX_TEXT", "clip", "parse_money", "parse_number"]
 MAX_TEXT = 40
 """The longest number text read (a 13-digit amount with commas and cents is 20 characters)."""
 
-_WRITTEN = re.compile(r"-?(0|[1-9]\d*|[1-9]\d{0,2}(,\d{3})+)(\.\d+)?")
+# ASCII: a bare \d also takes full-width and other scripts' digits (１２３, ٣), which Decimal would read
+_WRITTEN = re.compile(r"-?(0|[1-9]\d*|[1-9]\d{0,2}(,\d{3})+)(\.\d+)?", re.ASCII)
 
 
 def clip(text: str, width: int = 40) -> str:

@@ -191,3 +191,11 @@ def test_an_open_tier_fact_is_assumed_and_asked(yiwu):
     q = {q.field: q for q in d.questions}["facts.违法所得"]
     assert [a.if_ for a in q.answers] == ["违法所得不足30000元", "违法所得在30000元以上"]
     assert q.answers[1].then.startswith("案件不成立")
+
+
+@pytest.mark.parametrize("text", ["12３", "１２３", "١٢٣"])
+def test_digits_of_other_scripts_are_refused(rs, text):
+    # Decimal reads them, a penalty document never writes them: found by the property test on 违法所得 = "12３"
+    with pytest.raises(engine.CaseError) as err:
+        engine.evaluate(case(facts={"面积": text}), rs)
+    assert err.value.problems[0].path == "facts.面积"
