@@ -562,6 +562,7 @@ class _Run:
     typed: dict
     conditional: list[tuple[CRule, str]]
     case: Case  # as judged: its item is the judging version's code for a renumbered item
+    stage2: tuple = ()  # what the decision rules started from (handler, candidates, steps): a proposal re-runs them
 
 
 def _decide(c: Case, ruleset: Ruleset, *, strict_proposal: bool = True, probe: bool = False) -> _Run:
@@ -577,12 +578,23 @@ def _decide(c: Case, ruleset: Ruleset, *, strict_proposal: bool = True, probe: b
     proposal = _proposal(c, chosen, strict_proposal)
     differ = prog is not prog_act and _item_differs(c.item, prog, prog_act, old_code)
     facts2 = _decision_facts(facts, handler, n_cands, chosen, differ)
+    stage2 = (dict(facts2), handler, cands, jur_steps, lex_steps)
     steps2, flags, transfers, procedure, handler, conditional = _decision_rules(c, home, chosen, facts2, proposal,
                                                                                  handler, cands)
     decision = _assemble(c, ruleset, home, chosen, handler, jur_steps, lex_steps, steps2, flags, transfers, procedure)
     if not probe:  # a probe answers a question with the decision's outcome, range and flags only
         decision = decision.model_copy(update={"assumptions": _assumptions(c, home, chosen, decision, conditional)})
-    return _Run(decision, home, chosen, facts, facts2, typed, conditional, c)
+    return _Run(decision, home, chosen, facts, facts2, typed, conditional, c, stage2)
+
+
+def _with_proposal(c: Case, ruleset: Ruleset, run: _Run, proposal: Decimal) -> Decision:
+    """The decision under a proposed fine: a proposal changes only the decision rules (stage 2), so they alone are
+    run again on what the first run computed (the same answer `_decide` would give, without re-deciding)."""
+    facts2, handler, cands, jur_steps, lex_steps = run.stage2
+    steps2, flags, transfers, procedure, handler, _ = _decision_rules(c, run.home, run.chosen, dict(facts2), proposal,
+                                                                      handler, cands)
+    return _assemble(c, ruleset, run.home, run.chosen, handler, jur_steps, lex_steps, steps2, flags, transfers,
+                     procedure)
 
 
 def _versions(c: Case, ruleset: Ruleset) -> tuple[Program, Program, Program, str, str | None, bool]:
@@ -852,6 +864,8 @@ def _proposal_points(chosen: _Assessment, home: Program) -> list[Decimal]:
         for x in (t - _CENT, t, t + _CENT):
             if lo <= x <= hi:
                 pts.add(x)
+    if chosen.reduced_ceiling is not None:  # 减轻: the fine stays below the statutory minimum (本数 excluded)
+        pts = {x for x in pts if x < chosen.reduced_ceiling} or {max(lo, chosen.reduced_ceiling - _CENT)}
     return sorted(pts)
 
 
@@ -1283,7 +1297,10 @@ def _probe(c: Case, ruleset: Ruleset, run: _Run, path: str, values: list, base: 
     results: list[tuple[Any, str | None, str]] = []
     for value, label in values:
         try:
-            d = _decide(_patched(c, path, value), ruleset, strict_proposal=False, probe=True).decision
+            if path == "proposed_fine":  # the points lie inside the computed range: only stage 2 changes
+                d = _with_proposal(run.case, ruleset, run, value)
+            else:
+                d = _decide(_patched(c, path, value), ruleset, strict_proposal=False, probe=True).decision
             results.append((value, label, _summary(d, run.decision)))
         except CaseError as exc:
             # the message's first clause (the rule broken), not the tried value: equal reasons group together
