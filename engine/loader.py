@@ -560,33 +560,35 @@ def _basis_cell(cell: str, source: str, line: int, column: int) -> tuple[tuple[s
     return tuple(texts), tuple(spans)
 
 
-def read_catalogue(text: str, source: str, diags: list[Diagnostic]) -> list[m.Item]:
-    """Read an item table (CSV, or TSV if the file is tab-separated); append row-level problems to `diags`."""
+def _csv_table(text: str, source: str, diags: list[Diagnostic], kind: str, columns: tuple[str, ...]):
+    """The headings, their columns and the rows (line, cells, column of each cell) of a CSV or TSV table, read
+    within the documented size limits; None after reporting a table that cannot be read (`kind`: catalogue or
+    benchmark, which names the problems: ``catalogue-row``, ``benchmark-empty`` ...)."""
     if "\x00" in text:
         i = text.index("\x00")
-        diags.append(_err("catalogue-row", "the table contains a NUL character",
+        diags.append(_err(f"{kind}-row", "the table contains a NUL character",
                           Span(source=source, line=text.count("\n", 0, i) + 1, column=i - text.rfind("\n", 0, i))))
-        return []
+        return None
     rows = text.count("\n") + (not text.endswith("\n"))  # the header is one of them
     if rows > MAX_ROWS + 1:
         diags.append(_err("too-large", f"the table has {rows:,} lines; at most {MAX_ROWS:,} rows are read",
-                          Span(source=source, line=MAX_ROWS + 2), "split the catalogue into several tables"))
-        return []
+                          Span(source=source, line=MAX_ROWS + 2), f"split the {kind} into several tables"))
+        return None
     lines = text.split("\n")  # the raw lines, for the column of each cell
     delim = "\t" if lines[0].count("\t") > lines[0].count(",") else ","
     reader = csv.reader(io.StringIO(text), delimiter=delim)
     try:
         headings = next(reader)
     except StopIteration:
-        diags.append(_err("catalogue-empty", "the catalogue table is empty", Span(source=source)))
-        return []
+        diags.append(_err(f"{kind}-empty", f"the {kind} table is empty", Span(source=source)))
+        return None
     except csv.Error as exc:
-        diags.append(_err("catalogue-row", f"the table cannot be read: {exc}", Span(source=source)))
-        return []
+        diags.append(_err(f"{kind}-row", f"the table cannot be read: {exc}", Span(source=source)))
+        return None
     if len(headings) > MAX_COLUMNS:
         diags.append(_err("too-large", f"the header has {len(headings):,} columns; at most {MAX_COLUMNS} are read",
-                          Span(source=source, line=1), f"columns: {', '.join(CATALOGUE_COLUMNS)}"))
-        return []
+                          Span(source=source, line=1), f"columns: {', '.join(columns)}"))
+        return None
     header_starts = _cell_columns(headings, lines[0] if reader.line_num == 1 else "")
     numbered: list[tuple[int, list[str], list[int]]] = []  # the line each row starts on, its cells, their columns
     rows = iter(reader)
@@ -598,9 +600,27 @@ def read_catalogue(text: str, source: str, diags: list[Diagnostic]) -> list[m.It
         except StopIteration:
             break
         except csv.Error as exc:  # e.g. a cell larger than the csv module's field limit
-            diags.append(_err("catalogue-row", f"the table cannot be read: {exc}",
+            diags.append(_err(f"{kind}-row", f"the table cannot be read: {exc}",
                               Span(source=source, line=max(reader.line_num, 1), column=1)))
             break
+    return headings, header_starts, numbered
+
+
+def _long_cell(cells: list[str], starts: list[int], source: str, line: int) -> Diagnostic | None:
+    """A cell past `MAX_CELL` characters, reported at its place (no row of a real table comes near it)."""
+    long = next((i for i, c in enumerate(cells) if len(c) > MAX_CELL), None)
+    if long is None:
+        return None
+    return _err("too-large", f"a cell of {len(cells[long]):,} characters; at most {MAX_CELL:,} are read",
+                Span(source=source, line=line, column=starts[long]))
+
+
+def read_catalogue(text: str, source: str, diags: list[Diagnostic]) -> list[m.Item]:
+    """Read an item table (CSV, or TSV if the file is tab-separated); append row-level problems to `diags`."""
+    table = _csv_table(text, source, diags, "catalogue", CATALOGUE_COLUMNS)
+    if table is None:
+        return []
+    headings, header_starts, numbered = table
     return _catalogue_rows(headings, header_starts, numbered, source, diags)
 
 
@@ -628,10 +648,9 @@ def _catalogue_rows(headings: list[str], header_starts: list[int], numbered: lis
             diags.append(_err("catalogue-row", f"row has {len(row)} cells, the header has {len(header)}",
                               Span(source=source, line=line, column=1)))
             continue
-        long = next((i for i, c in enumerate(cells) if len(c) > MAX_CELL), None)
+        long = _long_cell(cells, starts, source, line)
         if long is not None:
-            diags.append(_err("too-large", f"a cell of {len(cells[long]):,} characters; at most {MAX_CELL:,} are "
-                                           "read", Span(source=source, line=line, column=starts[long])))
+            diags.append(long)
             continue
         bad = [i for i in required if not cells[i]]
         if bad:
@@ -683,24 +702,13 @@ def read_benchmarks(text: str, source: str, diags: list[Diagnostic]) -> list[m.B
     ``warning``), ``measure`` (``补种树木 1..2 times 盗伐株数``), ``outcome`` (不予处罚 / 可以不予处罚 / 警告 and a
     reason), ``source`` (the benchmark document), ``unconfirmed`` (是 / yes) and ``note``.
     """
-    if "\x00" in text:
-        i = text.index("\x00")
-        diags.append(_err("benchmark-row", "the table contains a NUL character",
-                          Span(source=source, line=text.count("\n", 0, i) + 1, column=i - text.rfind("\n", 0, i))))
+    table = _csv_table(text, source, diags, "benchmark", BENCHMARK_COLUMNS)
+    if table is None:
         return []
-    lines = text.split("\n")
-    delim = "\t" if lines[0].count("\t") > lines[0].count(",") else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delim)
-    try:
-        headings = next(reader)
-    except (StopIteration, csv.Error) as exc:
-        diags.append(_err("benchmark-empty" if isinstance(exc, StopIteration) else "benchmark-row",
-                          "the benchmark table is empty" if isinstance(exc, StopIteration) else
-                          f"the table cannot be read: {exc}", Span(source=source)))
-        return []
+    headings, header_starts, numbered = table
     header = [BENCHMARK_HEADINGS.get(h.strip(), h.strip()) for h in headings]
     problems = []
-    for i, (name, column) in enumerate(zip(header, _cell_columns(headings, lines[0]))):
+    for i, (name, column) in enumerate(zip(header, header_starts)):
         at = _cell_span(source, 1, column, headings[i].strip())
         if name not in BENCHMARK_COLUMNS:
             problems.append(_err("benchmark-header", f"unknown column '{name}'", at,
@@ -720,23 +728,11 @@ def read_benchmarks(text: str, source: str, diags: list[Diagnostic]) -> list[m.B
     sources: dict[str, list[str]] = {}
     notes: dict[str, list[str]] = {}
     unconfirmed: dict[str, bool] = {}
-    numbered: list[tuple[int, list[str]]] = []
-    rows = iter(reader)
-    while True:
-        line = reader.line_num + 1
-        try:
-            numbered.append((line, next(rows)))
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            diags.append(_err("benchmark-row", f"the table cannot be read: {exc}", Span(source=source, line=line)))
-            break
     # every condition and every grade cell of the table parsed in two parser calls (see syntax.parse_cells_as)
     wanted: dict[str, list[tuple[str, int, int]]] = {"cond_cell": [], "grade_cell": []}
-    for line, row in numbered:
+    for line, row, starts in numbered:
         if len(row) != len(header):
             continue
-        starts = _cell_columns(row, lines[line - 1])
         for name in ("when", "individual", "organisation", "sole_trader", "all", "measure"):
             text = row[col[name]].strip() if name in col else ""
             if not text or (name == "when" and text in _OTHERWISE):
@@ -747,7 +743,7 @@ def read_benchmarks(text: str, source: str, diags: list[Diagnostic]) -> list[m.B
                 wanted["cond_cell" if name == "when" else "grade_cell"].append((text, line, starts[col[name]]))
     parsed = {(start, line, column): result for start, cells in wanted.items()
               for (_, line, column), result in zip(cells, parse_cells_as(cells, start, source))}
-    for line, row in numbered:
+    for line, row, starts in numbered:
         cells = [c.strip() for c in row]
         if not any(cells):
             continue
@@ -755,7 +751,10 @@ def read_benchmarks(text: str, source: str, diags: list[Diagnostic]) -> list[m.B
             diags.append(_err("benchmark-row", f"row has {len(row)} cells, the header has {len(header)}",
                               Span(source=source, line=line, column=1)))
             continue
-        starts = _cell_columns(row, lines[line - 1])
+        long = _long_cell(cells, starts, source, line)
+        if long is not None:
+            diags.append(long)
+            continue
         cell = lambda name: cells[col[name]] if name in col else ""  # noqa: E731
         where = lambda name: _cell_span(source, line, starts[col[name]], cells[col[name]])  # noqa: E731
         code, name = cell("code"), cell("grade")

@@ -180,3 +180,18 @@ def test_history_after_the_act_is_refused(tmp_path):
                          "decided_on": "2024-03-01", "party": {"kind": "organisation"},
                          "history": [{"decided_on": "2024-02-15"}]}, rs)
     assert err.value.problems[0].path == "history.0.decided_on"
+
+
+def test_a_benchmark_table_has_the_catalogue_s_size_limits():
+    # both tables are read by one CSV front (loader._csv_table): the limits of issue 14 hold for benchmarks too
+    from engine.loader import MAX_CELL, MAX_COLUMNS, MAX_ROWS, read_benchmarks
+
+    cases = {
+        "cell": "code,grade,all\nZJ-SR-12,一般," + "1" * (MAX_CELL + 1) + "\n",
+        "columns": ",".join(f"c{i}" for i in range(MAX_COLUMNS + 1)) + "\n",
+        "rows": "code,grade,all\n" + "ZJ-SR-12,一般,200..500\n" * (MAX_ROWS + 1),
+    }
+    for what, text in cases.items():
+        diags: list = []
+        assert read_benchmarks(text, f"{what}.csv", diags) == [], what
+        assert [d.code for d in diags] == ["too-large"], (what, diags)
