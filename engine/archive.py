@@ -18,8 +18,8 @@ from typing import Any, Iterable, Iterator, Mapping, Union
 
 import engine
 
-__all__ = ["PARQUET_SUFFIXES", "Line", "MissingExtra", "Record", "count_records", "is_parquet", "parse_record",
-           "read_records", "write_parquet"]
+__all__ = ["PARQUET_SUFFIXES", "Line", "MissingExtra", "Record", "count_records", "evaluate_parsed", "is_parquet",
+           "parse_record", "read_records", "write_parquet"]
 
 PARQUET_SUFFIXES = (".parquet", ".pq")
 
@@ -133,6 +133,20 @@ def parse_record(record: Record, index: int) -> dict | engine.ErrorRecord:
         out[k] = _drop_nulls(v)
     return out
 
+
+
+def evaluate_parsed(parsed: list[tuple[int, dict | engine.ErrorRecord]], rs: engine.Ruleset) -> list[dict]:
+    """A Decision or ErrorRecord (as JSON) per parsed record, in order: the readable cases go through
+    `engine.evaluate_many`, a record that could not be read keeps its error record; each record keeps its index
+    in the archive."""
+    done = iter(engine.evaluate_many([c for _, c in parsed if not isinstance(c, engine.ErrorRecord)], rs))
+    out = []
+    for i, c in parsed:
+        r = c if isinstance(c, engine.ErrorRecord) else next(done)
+        if isinstance(r, engine.ErrorRecord):
+            r = r.model_copy(update={"index": i})
+        out.append(r.model_dump(mode="json"))
+    return out
 
 def write_parquet(cases: Iterable[Mapping[str, Any]], path: str | Path, *, row_group_size: int = 50_000) -> int:
     """Write cases to a Parquet file: scalar fields as columns, nested fields (place, party, facts ...) as JSON

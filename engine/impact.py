@@ -28,7 +28,7 @@ from typing import Any, Iterable, Iterator, Literal, Mapping
 from pydantic import BaseModel, ConfigDict, Field
 
 import engine
-from engine.archive import Record, parse_record
+from engine.archive import Record, evaluate_parsed, parse_record
 
 __all__ = ["CaseComparison", "Change", "Example", "Side", "Summary", "Tally", "compare", "compare_partition",
            "impact", "pinned", "render_html", "render_text"]
@@ -316,18 +316,6 @@ def _where(case: Mapping | None) -> tuple[str | None, str | None, str | None]:
     return item, county, town if isinstance(town, str) else None
 
 
-def _evaluate(cases: list[tuple[int, dict | engine.ErrorRecord]], rs: engine.Ruleset) -> list[dict]:
-    good = [c for _, c in cases if not isinstance(c, engine.ErrorRecord)]
-    done = iter(engine.evaluate_many(good, rs))
-    out = []
-    for i, c in cases:
-        r = c if isinstance(c, engine.ErrorRecord) else next(done)
-        if isinstance(r, engine.ErrorRecord):
-            r = r.model_copy(update={"index": i})
-        out.append(r.model_dump(mode="json"))
-    return out
-
-
 def compare_partition(before: Side, after: Side, start: int, records: list[Record],
                       keep_unchanged: bool = False) -> list[CaseComparison]:
     """Compare one partition of an archive: the records numbered `start`, `start + 1` ... in input order.
@@ -339,7 +327,7 @@ def compare_partition(before: Side, after: Side, start: int, records: list[Recor
             the output small).
     """
     parsed = [(start + k, parse_record(r, start + k)) for k, r in enumerate(records)]
-    rb, ra = _evaluate(parsed, before.load()), _evaluate(parsed, after.load())
+    rb, ra = evaluate_parsed(parsed, before.load()), evaluate_parsed(parsed, after.load())
     out = []
     for (i, case), b, a in zip(parsed, rb, ra):
         changes = compare(b, a)

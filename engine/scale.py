@@ -32,7 +32,8 @@ from collections import deque
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import engine
-from engine.archive import MissingExtra, Record, count_records, is_parquet, parse_record, read_records
+from engine.archive import (MissingExtra, Record, count_records, evaluate_parsed, is_parquet, parse_record,
+                            read_records)
 
 __all__ = ["LOCAL_THRESHOLD", "PARTITION_SIZE", "Progress", "choose_scheduler", "client", "dask_available",
            "evaluate_command", "evaluate_partition", "read_input", "run", "wanted", "worker_memory"]
@@ -169,16 +170,7 @@ def evaluate_partition(side: Any, start: int, records: list[Record]) -> list[dic
     """Evaluate one partition: a Decision or ErrorRecord (as JSON) per record, in order (the unit of work of
     ``zhifa evaluate --scheduler``)."""
     rs = side.load()
-    parsed = [(start + k, parse_record(r, start + k)) for k, r in enumerate(records)]
-    good = [c for _, c in parsed if not isinstance(c, engine.ErrorRecord)]
-    done = iter(engine.evaluate_many(good, rs))
-    out = []
-    for i, c in parsed:
-        r = c if isinstance(c, engine.ErrorRecord) else next(done)
-        if isinstance(r, engine.ErrorRecord):
-            r = r.model_copy(update={"index": i})
-        out.append(r.model_dump(mode="json"))
-    return out
+    return evaluate_parsed([(start + k, parse_record(r, start + k)) for k, r in enumerate(records)], rs)
 
 
 class Progress:
