@@ -606,13 +606,23 @@ def _csv_table(text: str, source: str, diags: list[Diagnostic], kind: str, colum
     return headings, header_starts, numbered
 
 
-def _long_cell(cells: list[str], starts: list[int], source: str, line: int) -> Diagnostic | None:
-    """A cell past `MAX_CELL` characters, reported at its place (no row of a real table comes near it)."""
-    long = next((i for i, c in enumerate(cells) if len(c) > MAX_CELL), None)
-    if long is None:
+def _row_cells(row: list[str], starts: list[int], width: int, source: str, line: int, kind: str,
+               diags: list[Diagnostic]) -> list[str] | None:
+    """The trimmed cells of a table row, or None for a blank row or one reported as malformed (a wrong number of
+    cells, or a cell past `MAX_CELL` characters: no row of a real table comes near it)."""
+    cells = [c.strip() for c in row]
+    if not any(cells):
         return None
-    return _err("too-large", f"a cell of {len(cells[long]):,} characters; at most {MAX_CELL:,} are read",
-                Span(source=source, line=line, column=starts[long]))
+    if len(row) != width:
+        diags.append(_err(f"{kind}-row", f"row has {len(row)} cells, the header has {width}",
+                          Span(source=source, line=line, column=1)))
+        return None
+    long = next((i for i, c in enumerate(cells) if len(c) > MAX_CELL), None)
+    if long is not None:
+        diags.append(_err("too-large", f"a cell of {len(cells[long]):,} characters; at most {MAX_CELL:,} are read",
+                          Span(source=source, line=line, column=starts[long])))
+        return None
+    return cells
 
 
 def read_catalogue(text: str, source: str, diags: list[Diagnostic]) -> list[m.Item]:
@@ -641,16 +651,8 @@ def _catalogue_rows(headings: list[str], header_starts: list[int], numbered: lis
     i_continues = col.get("continues")
     metas: dict[str, m.Meta] = {"": m.Meta()}  # rows citing the same source share one (immutable) Meta
     for line, row, starts in numbered:
-        cells = [c.strip() for c in row]
-        if not any(cells):
-            continue
-        if len(row) != len(header):
-            diags.append(_err("catalogue-row", f"row has {len(row)} cells, the header has {len(header)}",
-                              Span(source=source, line=line, column=1)))
-            continue
-        long = _long_cell(cells, starts, source, line)
-        if long is not None:
-            diags.append(long)
+        cells = _row_cells(row, starts, len(header), source, line, "catalogue", diags)
+        if cells is None:
             continue
         bad = [i for i in required if not cells[i]]
         if bad:
@@ -744,16 +746,8 @@ def read_benchmarks(text: str, source: str, diags: list[Diagnostic]) -> list[m.B
     parsed = {(start, line, column): result for start, cells in wanted.items()
               for (_, line, column), result in zip(cells, parse_cells_as(cells, start, source))}
     for line, row, starts in numbered:
-        cells = [c.strip() for c in row]
-        if not any(cells):
-            continue
-        if len(row) != len(header):
-            diags.append(_err("benchmark-row", f"row has {len(row)} cells, the header has {len(header)}",
-                              Span(source=source, line=line, column=1)))
-            continue
-        long = _long_cell(cells, starts, source, line)
-        if long is not None:
-            diags.append(long)
+        cells = _row_cells(row, starts, len(header), source, line, "benchmark", diags)
+        if cells is None:
             continue
         cell = lambda name: cells[col[name]] if name in col else ""  # noqa: E731
         where = lambda name: _cell_span(source, line, starts[col[name]], cells[col[name]])  # noqa: E731
