@@ -42,7 +42,7 @@ from pathlib import Path
 
 import engine
 from engine import _durable
-from engine.check import paths_of
+from engine.conditions import paths_of
 
 from benchmarks.generator import COUNTIES, generate_cases, generate_rulesets, split_ruleset
 from benchmarks.probe import current_rss_mb, maxrss_mb, short_path

@@ -5,7 +5,7 @@ and why, the range it gives this kind of party (个人, 单位, 个体工商户)
 non-fine measures that scale with the grade (补种盗伐株数一倍以上二倍以下的树木), and the 裁量百分值 model
 (several factors each adding a percentage that places the fine within the range). Each result carries the
 explanation steps in a reviewer's words. `evaluate._assess` calls these; nothing here decides the outcome
-of the case as a whole. Imports `model`, `compiler`, `decision`, `check`.
+of the case as a whole.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Mapping
 
 from engine import model as m
-from engine.check import paths_of
+from engine.conditions import paths_of
 from engine.compiler import CBenchmark, CGrade
 from engine.decision import ScaledMeasure, Step
 from engine.vocabulary import BUILTIN

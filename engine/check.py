@@ -4,25 +4,381 @@ Owns every semantic diagnostic: unknown names (with a suggestion), type mismatch
 outside the statutory range or not monotone, overlapping or missing grade conditions, empowered items
 absent from the catalogue, items with no handling body (三不管) or two (多头管) in one place, exception
 cycles, rules reading the decision they would change. All problems are collected, never just the first.
-Imports `model`, `compose`, `vocabulary`, `errors`, `places`.
+
+`check` runs one small pass per declaration kind (`_CHECKS`, in order) and returns a `Checked`: the
+diagnostics, every condition resolved and each rule's stage, which `compiler.compile_composite` consumes.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
+from types import MappingProxyType
+from typing import Callable, Mapping
 
 from engine import law, model as m
 from engine.citations import check_citations
 from engine.compose import Composite
+from engine.conditions import phase, scalar
 from engine.errors import Diagnostic, suggest
+from engine.jurisdiction import handler_candidates, handler_index, list_items
 from engine.places import PlaceCodeError, divisions, normalise_code
-from engine.vocabulary import BUILTIN, PathType, phase_of
+from engine.vocabulary import BUILTIN, PathType
 
-__all__ = ["Resolver", "check", "handler_candidates", "empowered_items", "list_items", "scalar"]
+__all__ = ["Checked", "check"]
 
 
-def _check_area_code(area: m.Area, err, warn) -> None:
+@dataclass(frozen=True)
+class Checked:
+    """The checker's result for one composite: what `compiler.compile_composite` consumes.
+
+    Attributes:
+        composite: the composite checked (it keeps the condition nodes `conditions` is keyed by alive).
+        diagnostics: every problem found (errors and warnings), merge problems first, in the order found.
+        conditions: ``id(node)`` of each condition node → its resolved form, None where it has a problem.
+        phases: rule id → the stage that decides it (1: the case, 2: the computed decision).
+    """
+
+    composite: Composite
+    diagnostics: tuple[Diagnostic, ...]
+    conditions: Mapping[int, tuple | None]
+    phases: Mapping[str, int]
+
+    @property
+    def errors(self) -> tuple[Diagnostic, ...]:
+        """The diagnostics of severity ``error``."""
+        return tuple(d for d in self.diagnostics if d.severity == "error")
+
+    def condition(self, node) -> tuple | None:
+        """The resolved form of a condition node of `composite` (None for no condition, or one with a problem)."""
+        return None if node is None else self.conditions[id(node)]
+
+
+def check(comp: Composite, merge_diags: list[Diagnostic] | tuple[Diagnostic, ...] = ()) -> Checked:
+    """Run every static check on `comp`: all diagnostics (errors and warnings, merge problems first), every
+    condition resolved, and each rule's stage."""
+    report = _Report(comp, merge_diags)
+    for run in _CHECKS:
+        run(comp, report)
+    return report.result()
+
+
+class _Report:
+    """The diagnostics of one check run, in the order found, and the one resolver that adds to them."""
+
+    def __init__(self, comp: Composite, merge_diags):
+        self.diagnostics: list[Diagnostic] = list(merge_diags)
+        self.resolver = _Resolver(comp, self.diagnostics)
+        self.phases: dict[str, int] = {}
+
+    def err(self, code: str, message: str, span, hint: str | None = None) -> None:
+        """Report an error."""
+        self.diagnostics.append(Diagnostic(code=code, message=message, span=span, hint=hint))
+
+    def warn(self, code: str, message: str, span, hint: str | None = None) -> None:
+        """Report a warning."""
+        self.diagnostics.append(Diagnostic(code=code, message=message, span=span, hint=hint, severity="warning"))
+
+    def known(self, ref: m.Ref, table: Mapping, what: str) -> bool:
+        """Whether `ref` names a declared `what`; if not, report ``unknown-WHAT`` with a suggestion."""
+        if ref.name in table:
+            return True
+        self.err(f"unknown-{what.replace(' ', '-')}", f"unknown {what} '{ref.name}'", ref.span,
+                 suggest(ref.name, table))
+        return False
+
+    def resolve(self, cond) -> tuple | None:
+        """Resolve a condition (once), reporting its unknown names and type mismatches."""
+        return self.resolver.resolve(cond)
+
+    def result(self) -> Checked:
+        """The frozen result of the run."""
+        return Checked(self.resolver.comp, tuple(self.diagnostics), MappingProxyType(dict(self.resolver.memo)),
+                       MappingProxyType(dict(self.phases)))
+
+
+# ── the passes, in the order they report ───────────────────────────────────────
+def _check_parameters(comp: Composite, report: _Report) -> None:
+    """Every numeric parameter declares its bounds (``range LOW..HIGH``) and its value lies inside them, so no
+    threshold or share can be set outside what its declaring layer allowed."""
+    err = report.err
+    for p in comp.parameters.values():
+        numeric = isinstance(p.value, Decimal)
+        b = p.bounds
+        if not numeric:
+            if b is not None:
+                err("parameter-range", f"'{p.name}' is {'yes/no' if isinstance(p.value, bool) else 'text'}: "
+                                       "a range applies to numbers and percentages only", b.span, "drop the range")
+            continue
+        if b is None:
+            err("parameter-range-missing", f"parameter '{p.name}' declares no bounds", p.span,
+                f"add: range LOW..HIGH after its description (e.g. range {'0%..50%' if p.is_percent else '0..100000'})")
+            continue
+        if b.is_percent != p.is_percent:
+            err("parameter-range", f"the range of '{p.name}' is {'a percentage' if b.is_percent else 'a number'}, "
+                                   f"its value {'is not' if b.is_percent else 'is a percentage'}", b.span)
+            continue
+        if b.low > b.high:
+            err("parameter-range", f"the range of '{p.name}' is empty ({_pshow(b.low, b.is_percent)} > "
+                                   f"{_pshow(b.high, b.is_percent)})", b.span)
+            continue
+        if not b.low <= p.value <= b.high:
+            err("parameter-out-of-range", f"'{p.name}' = {_pshow(p.value, p.is_percent)} is outside its declared "
+                                          f"range {_pshow(b.low, b.is_percent)}..{_pshow(b.high, b.is_percent)}",
+                p.span, f"the range is declared at {b.span}")
+        fixed = ENGINE_PARAMETERS.get(p.name)
+        if fixed is not None:
+            pct, lo, hi, why = fixed
+            if b.is_percent != pct or b.low < lo or b.high > hi:
+                err("parameter-range", f"the engine reads '{p.name}' as {why}; its range must lie within "
+                                       f"{_pshow(lo, pct)}..{_pshow(hi, pct)}", b.span)
+
+
+def _check_items(comp: Composite, report: _Report) -> None:
+    """Every catalogue item has a domain, a legal basis and a statutory penalty whose kinds, amounts and facts
+    are declared, so no item can be penalised without a cited article or beyond what it provides."""
+    for item in comp.items.values():
+        _check_item(item, comp, report)
+        _check_penalty_clauses(item, comp, report)
+
+
+def _check_item(item: m.Item, comp: Composite, report: _Report) -> None:
+    """One item's domain, basis, required facts, succession, measures and penalty clauses (one per party)."""
+    err, known = report.err, report.known
+    if item.domain is None:
+        err("missing-domain", f"item '{item.code}' has no domain", item.span, "add: domain NAME")
+    else:
+        known(item.domain, comp.domains, "domain")
+    if not item.basis:
+        err("missing-basis", f"item '{item.code}' cites no legal basis", item.span, 'add: basis "《法规名》第N条第N款"')
+    for r in item.requires:
+        f = comp.facts.get(r.name)
+        if f is None:
+            err("unknown-fact", f"unknown fact '{r.name}' in 'requires'", r.span, suggest(r.name, comp.facts))
+        elif f.type != "yes/no":
+            err("type-mismatch", f"'requires' needs a yes/no fact; '{r.name}' is {f.type}", r.span)
+    for old in item.continues:
+        if old in comp.items:
+            err("continues-in-force", f"item '{item.code}' continues '{old}', which is still in force in this "
+                                      f"version", item.span, f"repeal item {old}")
+    for im in item.measures:
+        for ref in im.names:
+            known(ref, comp.sanctions, "sanction")
+        for r in im.requires:
+            f = comp.facts.get(r.name)
+            if f is None:
+                err("unknown-fact", f"unknown fact '{r.name}' in 'measure … when'", r.span, suggest(r.name, comp.facts))
+            elif f.type != "yes/no":
+                err("type-mismatch", f"'measure … when' needs a yes/no fact; '{r.name}' is {f.type}", r.span)
+    parties = [p.party for p in item.penalties]
+    for p in set(parties):
+        if parties.count(p) > 1:
+            err("duplicate-penalty", f"item '{item.code}' has two penalty clauses for '{p}'", item.span)
+    if not item.penalties:
+        err("missing-penalty", f"item '{item.code}' has no statutory penalty", item.span,
+            "add: penalty 个人: 罚款 200..1000")
+
+
+def _check_penalty_clauses(item: m.Item, comp: Composite, report: _Report) -> None:
+    """One item's statutory penalty kinds: declared, a fine with an amount (computed from a declared quantity),
+    any other kind without one."""
+    err = report.err
+    for clause in item.penalties:
+        cell = clause.span  # a catalogue's sanctions are positioned within their cell (`Span.inside`)
+        for s in clause.sanctions:
+            decl = comp.sanctions.get(s.name.name)
+            if decl is None:
+                err("unknown-sanction", f"unknown penalty kind '{s.name.name}'", s.name.span.inside(cell),
+                    suggest(s.name.name, comp.sanctions) or "declare it with: sanction NAME")
+                continue
+            if decl.is_fine and s.amount is None:
+                err("missing-amount", f"'{s.name.name}' needs an amount", s.span.inside(cell), "e.g. 罚款 200..1000")
+            if not decl.is_fine and s.amount is not None:
+                err("unexpected-amount", f"'{s.name.name}' is not a fine and takes no amount",
+                    s.amount.span.inside(cell))
+            if s.amount is not None and s.amount.of is not None:
+                f = comp.facts.get(s.amount.of.name)
+                if f is None:
+                    err("unknown-fact", f"unknown fact '{s.amount.of.name}'", s.amount.of.span.inside(cell),
+                        suggest(s.amount.of.name, comp.facts))
+                elif f.type not in ("money", "number", "integer"):
+                    err("type-mismatch", f"a fine can only be computed from an amount; '{f.name}' is {f.type}",
+                        s.amount.of.span.inside(cell))
+
+
+def _statutory_fines(comp: Composite, item: m.Item) -> dict[str, m.Sanction]:
+    """The fine the cited article gives each party of an item: party → its (declared, amounted) fine."""
+    return {clause.party: s for clause in item.penalties for s in clause.sanctions
+            if (decl := comp.sanctions.get(s.name.name)) is not None and decl.is_fine and s.amount is not None}
+
+
+def _check_citations(comp: Composite, report: _Report) -> None:
+    """Every basis cites an article the held statute text has; placeholder and foreign citations are warned of."""
+    report.diagnostics.extend(law.check_items(comp.items.values()))
+    report.diagnostics.extend(check_citations(comp))
+
+
+def _check_agencies_and_areas(comp: Composite, report: _Report) -> None:
+    """Agencies serve counties and handle declared domains, lists or categories; townships and zones sit in a
+    county, with a division code that names them, and are empowered or dispatched as declared, so that every
+    case has a place in the jurisdiction map."""
+    err, warn, known = report.err, report.warn, report.known
+    for ag in comp.agencies.values():
+        if ag.level is None or ag.kind is None:
+            err("missing-field", f"agency '{ag.name}' needs 'level' and 'kind'", ag.span)
+        for r in ag.serves:
+            if known(r, comp.areas, "area") and comp.areas[r.name].kind != "county":
+                err("not-a-county", f"'{r.name}' is a {comp.areas[r.name].kind}; agencies serve counties", r.span)
+        for h in ag.handles:
+            if h.by == "domain":
+                known(h.target, comp.domains, "domain")
+            elif h.by == "list":
+                known(h.target, comp.lists, "list")
+            elif h.target.name not in ("comprehensive", "specialist", "department"):
+                err("unknown-category", f"unknown category '{h.target.name}'", h.target.span,
+                    "comprehensive, specialist or department")
+    for area in comp.areas.values():
+        if area.code is not None:
+            _check_area_code(area, report)
+        if area.kind == "county":
+            continue
+        if area.parent is None:
+            err("missing-parent", f"{area.kind} '{area.name}' needs 'in COUNTY'", area.span)
+        elif known(area.parent, comp.areas, "area") and comp.areas[area.parent.name].kind != "county":
+            err("not-a-county", f"'{area.parent.name}' is not a county", area.parent.span)
+        for r in area.lists:
+            known(r, comp.lists, "list")
+        if area.township_class is not None and known(area.township_class, comp.classes, "township class"):
+            cls = comp.classes[area.township_class.name]
+            if area.parent and cls.county.name != area.parent.name:
+                err("class-county", f"class '{cls.name}' belongs to '{cls.county.name}', not '{area.parent.name}'",
+                    area.township_class.span)
+        if area.dispatched_for is not None:
+            known(area.dispatched_for, comp.agencies, "agency")
+        if area.mode == "dispatched" and area.team is None:
+            err("missing-team", f"dispatched {area.kind} '{area.name}' needs: team \"NAME\" for AGENCY", area.span)
+        if area.mode == "empowered" and not area.lists and area.township_class is None:
+            warn("empty-empowerment", f"empowered {area.kind} '{area.name}' has no empowerment list", area.span)
+        if area.mode != "empowered" and (area.lists or area.township_class):
+            err("lists-not-empowered", f"'{area.name}' has empowerment lists but its mode is '{area.mode}'",
+                area.span, "write: mode empowered")
+    for cls in comp.classes.values():
+        known(cls.county, comp.areas, "area")
+        for r in cls.lists:
+            known(r, comp.lists, "list")
+
+
+def _check_lists(comp: Composite, report: _Report) -> None:
+    """Empowerment lists name catalogue items only, include no cycle, and hold no more than their published total,
+    so a township is never empowered for an item the catalogue lacks."""
+    err, known = report.err, report.known
+    for lst in comp.lists.values():
+        for r in lst.items:
+            if r.name not in comp.items:
+                err("unknown-item", f"list '{lst.name}' names item '{r.name}', which is not in the catalogue",
+                    r.span, suggest(r.name, comp.items))
+        for r in lst.includes:
+            known(r, comp.lists, "list")
+        if lst.name in _reachable(comp, lst.name):
+            err("include-cycle", f"list '{lst.name}' includes itself", lst.span)
+        if lst.published_total is not None and len(list_items(comp, lst.name)) > lst.published_total:
+            err("list-over-total", f"list '{lst.name}' holds {len(list_items(comp, lst.name))} items, more than its "
+                                   f"published total {lst.published_total}", lst.span)
+
+
+def _check_benchmarks(comp: Composite, report: _Report) -> None:
+    """Each discretion benchmark names its item and source document, and stays inside the statutory penalty of the
+    cited article: it refines the article's range and kinds, it cannot widen them."""
+    for bm in comp.benchmarks.values():
+        if not report.known(bm.item, comp.items, "item"):
+            continue
+        item = comp.items[bm.item.name]
+        if not bm.meta.sources:
+            report.err("missing-source", f"benchmark of '{bm.item.name}' names no source document", bm.span,
+                       'add: source "文件名 文号"')
+        _check_benchmark(bm, item, _statutory_fines(comp, item), comp, report)
+
+
+def _check_penalty_lists(comp: Composite, report: _Report) -> None:
+    """Penalty lists (不予处罚 / 减轻 lists) name their source document, catalogue items and resolvable conditions."""
+    for pl in comp.penalty_lists.values():
+        if not pl.meta.sources:
+            report.err("missing-source", f"penalty list '{pl.name}' names no source document", pl.span)
+        for e in pl.entries:
+            report.known(e.item, comp.items, "item")
+            if e.when is not None:
+                report.resolve(e.when)
+
+
+def _check_rules(comp: Composite, report: _Report) -> None:
+    """Policy rules cite a basis, raise declared flags, never change the decision they read, and are exceptions
+    only to known rules of the same stage, without cycles (a precedence that cannot be decided)."""
+    err = report.err
+    phases = report.phases
+    for rule in comp.rules.values():
+        if not rule.basis:
+            err("missing-basis", f"rule '{rule.id}' cites no legal basis", rule.span)
+        phases[rule.id] = stage = phase(report.resolve(rule.when))
+        for act in rule.actions:
+            if act.kind == "flag" and act.arg not in comp.flags:
+                err("unknown-flag", f"unknown flag '{act.arg}'", act.span, suggest(act.arg, comp.flags))
+            if stage == 2 and act.kind in ("no_penalty", "may_waive", "time_barred", "adjust"):
+                err("decision-loop", f"rule '{rule.id}' reads the computed decision but would change its "
+                                     f"{'adjustment' if act.kind == 'adjust' else 'outcome'}", act.span,
+                    "decide outcome and adjustment from the case facts only")
+        for r in rule.exception_to:
+            if r.name not in comp.rules:
+                err("unknown-rule", f"'{rule.id}' is an exception to unknown rule '{r.name}'", r.span,
+                    suggest(r.name, comp.rules))
+    for rule in comp.rules.values():
+        for r in rule.exception_to:
+            if r.name in phases and phases[r.name] != phases[rule.id]:
+                err("exception-phase", f"'{rule.id}' and the rule it is an exception to, '{r.name}', read different "
+                                       f"stages (case facts vs. the computed decision)", r.span)
+    for cyc in _exception_cycles(comp):
+        first = comp.rules[cyc[0]]
+        err("exception-cycle", f"exception cycle: {' → '.join(cyc + [cyc[0]])}", first.span,
+            "one of these rules must not be an exception to the next")
+
+
+def _check_coverage(comp: Composite, report: _Report) -> None:
+    """Every item has exactly one handling body in each county: none is 三不管, several are 多头管 (warnings)."""
+    for county in [a.name for a in comp.areas.values() if a.kind == "county"]:
+        idx = handler_index(comp, county)
+        gaps: dict[str, int] = {}
+        for item in comp.items.values():
+            cands = handler_candidates(comp, county, item, idx)
+            if not cands:
+                dom = item.domain.name if item.domain else "?"
+                gaps[dom] = gaps.get(dom, 0) + 1
+            elif len(cands) > 1:
+                report.warn("several-handlers", f"item '{item.code}' has {len(cands)} handling bodies in '{county}' "
+                                                f"(多头管): {', '.join(a.name for a in cands)}", comp.areas[county].span,
+                            "give exactly one agency of this county the item's domain or list")
+        for dom, n in sorted(gaps.items()):
+            report.warn("no-handler", f"{n} item(s) of domain '{dom}' have no handling body in '{county}' (三不管)",
+                        comp.areas[county].span, f"add an agency that serves {county} and handles domain {dom}")
+
+
+def _check_item_conditions(comp: Composite, report: _Report) -> None:
+    """An item's own condition (``applies when``, an amount tier of its article) resolves and reads the case only:
+    the decision cannot decide which article's tier applies."""
+    for code, item in comp.items.items():
+        if item.applies is not None and phase(report.resolve(item.applies)) == 2:
+            report.err("item-condition", f"the condition of item '{code}' reads the computed decision; an item's "
+                                         f"condition reads the case (facts, party) only", item.span)
+
+
+_CHECKS: tuple[Callable[[Composite, _Report], None], ...] = (
+    _check_parameters, _check_items, _check_citations, _check_agencies_and_areas, _check_lists, _check_benchmarks,
+    _check_penalty_lists, _check_rules, _check_coverage, _check_item_conditions)
+"""The passes of `check`, in the order they report. A new static check is one function and one entry here."""
+
+
+# ── helpers ─────────────────────────────────────────────────────────────────────
+def _check_area_code(area: m.Area, report: _Report) -> None:
     """An area's ``code``: the shape for its kind, then the name (and county) the division table gives it."""
+    err, warn = report.err, report.warn
     want = 6 if area.kind == "county" else 9
     try:
         canon = normalise_code(area.code or "")
@@ -50,24 +406,17 @@ def _check_area_code(area: m.Area, err, warn) -> None:
                 f"{area.code} belongs to {up.name}", area.parent.span)
 
 
-def scalar(value):
-    """Convert an IR value to what the matcher compares: Decimal → int (if whole) or float."""
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    return value
-
-
-class Resolver:
+class _Resolver:
     """Resolve condition IR against a composite into plain tuples ``("cmp", path, op, value)`` ... .
 
     Problems are appended to `diags`; a condition with a problem resolves to None. Results are remembered
-    per node, so the checker and the compiler can share one resolver and resolve each condition once.
+    per node (`memo`, by ``id``), so each condition is resolved once and `Checked.conditions` holds them all.
     """
 
     def __init__(self, comp: Composite, diags: list[Diagnostic]):
         self.comp = comp
         self.diags = diags
-        self._memo: dict[int, tuple | None] = {}
+        self.memo: dict[int, tuple | None] = {}
 
     def path_type(self, ref: m.Ref) -> PathType | None:
         """The type of a fact path, or None after reporting it as unknown."""
@@ -122,9 +471,9 @@ class Resolver:
     def resolve(self, cond) -> tuple | None:
         """Resolve one condition; None if it has problems (already reported)."""
         key = id(cond)  # the composite keeps every node alive while this resolver is in use
-        if key not in self._memo:
-            self._memo[key] = self._resolve(cond)
-        return self._memo[key]
+        if key not in self.memo:
+            self.memo[key] = self._resolve(cond)
+        return self.memo[key]
 
     def _resolve(self, cond) -> tuple | None:
         if isinstance(cond, (m.AllOf, m.AnyOf)):
@@ -161,292 +510,6 @@ class Resolver:
         return ("cmp", path, cond.op, value)
 
 
-def paths_of(cond: tuple) -> set[str]:
-    """Every fact path a resolved condition reads."""
-    if cond[0] in ("and", "or"):
-        return set().union(*(paths_of(c) for c in cond[1]))
-    return {cond[1]}
-
-
-def list_items(comp: Composite, name: str, _seen: frozenset = frozenset()) -> set[str]:
-    """The item codes of a list, with the lists it includes (cycles are cut; `check` reports them)."""
-    lst = comp.lists.get(name)
-    if lst is None or name in _seen:
-        return set()
-    out = {r.name for r in lst.items}
-    for inc in lst.includes:
-        out |= list_items(comp, inc.name, _seen | {name})
-    return out
-
-
-def empowered_items(comp: Composite, area: m.Area) -> set[str]:
-    """The item codes a township or zone exercises in its own name: its class's lists plus its own."""
-    names = [r.name for r in area.lists]
-    if area.township_class and area.township_class.name in comp.classes:
-        names = [r.name for r in comp.classes[area.township_class.name].lists] + names
-    out: set[str] = set()
-    for n in names:
-        out |= list_items(comp, n)
-    return out
-
-
-def item_category(comp: Composite, item: m.Item) -> str | None:
-    """The item's own category, else its domain's."""
-    if item.category:
-        return item.category
-    dom = comp.domains.get(item.domain.name) if item.domain else None
-    return dom.category if dom else None
-
-
-def handler_candidates(comp: Composite, county: str, item: m.Item, index: dict | None = None) -> list[m.Agency]:
-    """The agencies serving `county` that handle `item`, most specific match first.
-
-    An agency handling the item's list beats one handling its domain, which beats one handling its
-    category. Returns all agencies at the most specific level that matched.
-    """
-    idx = index if index is not None else handler_index(comp, county)
-    code = item.code
-    by_list = [a for lname, ags in idx["list"].items() for a in ags if code in idx["list_items"][lname]]
-    if by_list:
-        return _dedupe(by_list)
-    dom = item.domain.name if item.domain else None
-    if dom and idx["domain"].get(dom):
-        return _dedupe(idx["domain"][dom])
-    cat = item_category(comp, item)
-    return _dedupe(idx["category"].get(cat, [])) if cat == "comprehensive" else []
-
-
-def _dedupe(ags: list[m.Agency]) -> list[m.Agency]:
-    return list({a.name: a for a in ags}.values())
-
-
-def handler_index(comp: Composite, county: str) -> dict:
-    """The agencies serving `county`, indexed by what they handle: ``list`` / ``domain`` / ``category`` name →
-    agencies, and ``list_items``: list name → its item codes."""
-    idx: dict = {"list": {}, "domain": {}, "category": {}, "list_items": {}}
-    for ag in comp.agencies.values():
-        if county not in {r.name for r in ag.serves}:
-            continue
-        for h in ag.handles:
-            idx[h.by].setdefault(h.target.name, []).append(ag)
-            if h.by == "list":
-                idx["list_items"][h.target.name] = list_items(comp, h.target.name)
-    return idx
-
-
-def check(comp: Composite, merge_diags: list[Diagnostic] = (), resolver: Resolver | None = None) -> list[Diagnostic]:
-    """Run every static check on `comp`; return all diagnostics (errors and warnings), merge problems first.
-
-    Pass a `resolver` to keep the resolved conditions for `compiler.compile_composite`.
-    """
-    diags: list[Diagnostic] = list(merge_diags)
-    res = resolver if resolver is not None else Resolver(comp, [])
-    res.diags = diags
-    err = lambda code, msg, span, hint=None: diags.append(Diagnostic(code=code, message=msg, span=span, hint=hint))  # noqa: E731
-    warn = lambda code, msg, span, hint=None: diags.append(  # noqa: E731
-        Diagnostic(code=code, message=msg, span=span, hint=hint, severity="warning"))
-
-    def known(ref: m.Ref, table, what: str) -> bool:
-        if ref.name in table:
-            return True
-        err(f"unknown-{what.replace(' ', '-')}", f"unknown {what} '{ref.name}'", ref.span, suggest(ref.name, table))
-        return False
-
-    _check_parameters(comp, err)
-
-    # items ---------------------------------------------------------------------
-    statutory: dict[str, dict[str, m.Sanction]] = {}
-    for item in comp.items.values():
-        if item.domain is None:
-            err("missing-domain", f"item '{item.code}' has no domain", item.span, "add: domain NAME")
-        else:
-            known(item.domain, comp.domains, "domain")
-        if not item.basis:
-            err("missing-basis", f"item '{item.code}' cites no legal basis", item.span,
-                'add: basis "《法规名》第N条第N款"')
-        for r in item.requires:
-            f = comp.facts.get(r.name)
-            if f is None:
-                err("unknown-fact", f"unknown fact '{r.name}' in 'requires'", r.span, suggest(r.name, comp.facts))
-            elif f.type != "yes/no":
-                err("type-mismatch", f"'requires' needs a yes/no fact; '{r.name}' is {f.type}", r.span)
-        for old in item.continues:
-            if old in comp.items:
-                err("continues-in-force", f"item '{item.code}' continues '{old}', which is still in force in this "
-                                          f"version", item.span, f"repeal item {old}")
-        for im in item.measures:
-            for ref in im.names:
-                known(ref, comp.sanctions, "sanction")
-            for r in im.requires:
-                f = comp.facts.get(r.name)
-                if f is None:
-                    err("unknown-fact", f"unknown fact '{r.name}' in 'measure … when'", r.span,
-                        suggest(r.name, comp.facts))
-                elif f.type != "yes/no":
-                    err("type-mismatch", f"'measure … when' needs a yes/no fact; '{r.name}' is {f.type}", r.span)
-        parties = [p.party for p in item.penalties]
-        for p in set(parties):
-            if parties.count(p) > 1:
-                err("duplicate-penalty", f"item '{item.code}' has two penalty clauses for '{p}'", item.span)
-        if not item.penalties:
-            err("missing-penalty", f"item '{item.code}' has no statutory penalty", item.span,
-                "add: penalty 个人: 罚款 200..1000")
-        fines = {}
-        for clause in item.penalties:
-            cell = clause.span  # a catalogue's sanctions are positioned within their cell (`Span.inside`)
-            for s in clause.sanctions:
-                decl = comp.sanctions.get(s.name.name)
-                if decl is None:
-                    err("unknown-sanction", f"unknown penalty kind '{s.name.name}'", s.name.span.inside(cell),
-                        suggest(s.name.name, comp.sanctions) or "declare it with: sanction NAME")
-                    continue
-                if decl.is_fine and s.amount is None:
-                    err("missing-amount", f"'{s.name.name}' needs an amount", s.span.inside(cell),
-                        "e.g. 罚款 200..1000")
-                if not decl.is_fine and s.amount is not None:
-                    err("unexpected-amount", f"'{s.name.name}' is not a fine and takes no amount",
-                        s.amount.span.inside(cell))
-                if s.amount is not None and s.amount.of is not None:
-                    f = comp.facts.get(s.amount.of.name)
-                    if f is None:
-                        err("unknown-fact", f"unknown fact '{s.amount.of.name}'", s.amount.of.span.inside(cell),
-                            suggest(s.amount.of.name, comp.facts))
-                    elif f.type not in ("money", "number", "integer"):
-                        err("type-mismatch", f"a fine can only be computed from an amount; '{f.name}' is {f.type}",
-                            s.amount.of.span.inside(cell))
-                if decl.is_fine and s.amount is not None:
-                    fines[clause.party] = s
-        statutory[item.code] = fines
-    diags.extend(law.check_items(comp.items.values()))  # a basis citing an article the held text lacks
-    diags.extend(check_citations(comp))  # placeholder and foreign citations (warnings)
-
-    # agencies and areas ------------------------------------------------------
-    for ag in comp.agencies.values():
-        if ag.level is None or ag.kind is None:
-            err("missing-field", f"agency '{ag.name}' needs 'level' and 'kind'", ag.span)
-        for r in ag.serves:
-            if known(r, comp.areas, "area") and comp.areas[r.name].kind != "county":
-                err("not-a-county", f"'{r.name}' is a {comp.areas[r.name].kind}; agencies serve counties", r.span)
-        for h in ag.handles:
-            if h.by == "domain":
-                known(h.target, comp.domains, "domain")
-            elif h.by == "list":
-                known(h.target, comp.lists, "list")
-            elif h.target.name not in ("comprehensive", "specialist", "department"):
-                err("unknown-category", f"unknown category '{h.target.name}'", h.target.span,
-                    "comprehensive, specialist or department")
-    for area in comp.areas.values():
-        if area.code is not None:
-            _check_area_code(area, err, warn)
-        if area.kind == "county":
-            continue
-        if area.parent is None:
-            err("missing-parent", f"{area.kind} '{area.name}' needs 'in COUNTY'", area.span)
-        elif known(area.parent, comp.areas, "area") and comp.areas[area.parent.name].kind != "county":
-            err("not-a-county", f"'{area.parent.name}' is not a county", area.parent.span)
-        for r in area.lists:
-            known(r, comp.lists, "list")
-        if area.township_class is not None and known(area.township_class, comp.classes, "township class"):
-            cls = comp.classes[area.township_class.name]
-            if area.parent and cls.county.name != area.parent.name:
-                err("class-county", f"class '{cls.name}' belongs to '{cls.county.name}', not '{area.parent.name}'",
-                    area.township_class.span)
-        if area.dispatched_for is not None:
-            known(area.dispatched_for, comp.agencies, "agency")
-        if area.mode == "dispatched" and area.team is None:
-            err("missing-team", f"dispatched {area.kind} '{area.name}' needs: team \"NAME\" for AGENCY", area.span)
-        if area.mode == "empowered" and not area.lists and area.township_class is None:
-            warn("empty-empowerment", f"empowered {area.kind} '{area.name}' has no empowerment list", area.span)
-        if area.mode != "empowered" and (area.lists or area.township_class):
-            err("lists-not-empowered", f"'{area.name}' has empowerment lists but its mode is '{area.mode}'",
-                area.span, "write: mode empowered")
-    for cls in comp.classes.values():
-        known(cls.county, comp.areas, "area")
-        for r in cls.lists:
-            known(r, comp.lists, "list")
-
-    # lists -----------------------------------------------------------------------
-    for lst in comp.lists.values():
-        for r in lst.items:
-            if r.name not in comp.items:
-                err("unknown-item", f"list '{lst.name}' names item '{r.name}', which is not in the catalogue",
-                    r.span, suggest(r.name, comp.items))
-        for r in lst.includes:
-            known(r, comp.lists, "list")
-        if lst.name in _reachable(comp, lst.name):
-            err("include-cycle", f"list '{lst.name}' includes itself", lst.span)
-        if lst.published_total is not None and len(list_items(comp, lst.name)) > lst.published_total:
-            err("list-over-total", f"list '{lst.name}' holds {len(list_items(comp, lst.name))} items, more than its "
-                                   f"published total {lst.published_total}", lst.span)
-
-    # benchmarks --------------------------------------------------------------------
-    for bm in comp.benchmarks.values():
-        if not known(bm.item, comp.items, "item"):
-            continue
-        item = comp.items[bm.item.name]
-        if not bm.meta.sources:
-            err("missing-source", f"benchmark of '{bm.item.name}' names no source document", bm.span,
-                'add: source "文件名 文号"')
-        _check_benchmark(bm, item, statutory.get(item.code, {}), comp, res, err, warn, known)
-
-    # penalty lists ------------------------------------------------------------
-    for pl in comp.penalty_lists.values():
-        if not pl.meta.sources:
-            err("missing-source", f"penalty list '{pl.name}' names no source document", pl.span)
-        for e in pl.entries:
-            known(e.item, comp.items, "item")
-            if e.when is not None:
-                res.resolve(e.when)
-
-    # rules -------------------------------------------------------------------------
-    phases: dict[str, int] = {}
-    for rule in comp.rules.values():
-        if not rule.basis:
-            err("missing-basis", f"rule '{rule.id}' cites no legal basis", rule.span)
-        resolved = res.resolve(rule.when)
-        phase = max((phase_of(p) for p in paths_of(resolved)), default=1) if resolved else 1
-        phases[rule.id] = phase
-        for act in rule.actions:
-            if act.kind == "flag" and act.arg not in comp.flags:
-                err("unknown-flag", f"unknown flag '{act.arg}'", act.span, suggest(act.arg, comp.flags))
-            if phase == 2 and act.kind in ("no_penalty", "may_waive", "time_barred", "adjust"):
-                err("decision-loop", f"rule '{rule.id}' reads the computed decision but would change its "
-                                     f"{'adjustment' if act.kind == 'adjust' else 'outcome'}", act.span,
-                    "decide outcome and adjustment from the case facts only")
-        for r in rule.exception_to:
-            if r.name not in comp.rules:
-                err("unknown-rule", f"'{rule.id}' is an exception to unknown rule '{r.name}'", r.span,
-                    suggest(r.name, comp.rules))
-    for rule in comp.rules.values():
-        for r in rule.exception_to:
-            if r.name in phases and phases[r.name] != phases[rule.id]:
-                err("exception-phase", f"'{rule.id}' and the rule it is an exception to, '{r.name}', read different "
-                                       f"stages (case facts vs. the computed decision)", r.span)
-    for cyc in _exception_cycles(comp):
-        first = comp.rules[cyc[0]]
-        err("exception-cycle", f"exception cycle: {' → '.join(cyc + [cyc[0]])}", first.span,
-            "one of these rules must not be an exception to the next")
-
-    # jurisdiction coverage: 三不管 and 多头管 ----------------------------------------------
-    counties = [a.name for a in comp.areas.values() if a.kind == "county"]
-    for county in counties:
-        idx = handler_index(comp, county)
-        gaps: dict[str, int] = {}
-        for item in comp.items.values():
-            cands = handler_candidates(comp, county, item, idx)
-            if not cands:
-                dom = item.domain.name if item.domain else "?"
-                gaps[dom] = gaps.get(dom, 0) + 1
-            elif len(cands) > 1:
-                warn("several-handlers", f"item '{item.code}' has {len(cands)} handling bodies in '{county}' (多头管): "
-                                        f"{', '.join(a.name for a in cands)}", comp.areas[county].span,
-                    "give exactly one agency of this county the item's domain or list")
-        for dom, n in sorted(gaps.items()):
-            warn("no-handler", f"{n} item(s) of domain '{dom}' have no handling body in '{county}' (三不管)",
-                 comp.areas[county].span, f"add an agency that serves {county} and handles domain {dom}")
-    return diags
-
-
 ENGINE_PARAMETERS: dict[str, tuple[bool, Decimal, Decimal, str]] = {
     "裁量.从轻从重幅度": (True, Decimal("0.01"), Decimal("0.5"),
                    "the share of the statutory range that 从轻 keeps at its lower end and 从重 at its upper end: "
@@ -459,40 +522,6 @@ inside these bounds; they are the engine's arithmetic, not a legal rule."""
 
 def _pshow(value: Decimal, pct: bool) -> str:
     return f"{(value * 100).normalize():f}%" if pct else f"{value.normalize():f}"
-
-
-def _check_parameters(comp: Composite, err) -> None:
-    """Every numeric parameter declares its bounds (``range LOW..HIGH``) and its value lies inside them."""
-    for p in comp.parameters.values():
-        numeric = isinstance(p.value, Decimal)
-        b = p.bounds
-        if not numeric:
-            if b is not None:
-                err("parameter-range", f"'{p.name}' is {'yes/no' if isinstance(p.value, bool) else 'text'}: "
-                                       "a range applies to numbers and percentages only", b.span, "drop the range")
-            continue
-        if b is None:
-            err("parameter-range-missing", f"parameter '{p.name}' declares no bounds", p.span,
-                f"add: range LOW..HIGH after its description (e.g. range {'0%..50%' if p.is_percent else '0..100000'})")
-            continue
-        if b.is_percent != p.is_percent:
-            err("parameter-range", f"the range of '{p.name}' is {'a percentage' if b.is_percent else 'a number'}, "
-                                   f"its value {'is not' if b.is_percent else 'is a percentage'}", b.span)
-            continue
-        if b.low > b.high:
-            err("parameter-range", f"the range of '{p.name}' is empty ({_pshow(b.low, b.is_percent)} > "
-                                   f"{_pshow(b.high, b.is_percent)})", b.span)
-            continue
-        if not b.low <= p.value <= b.high:
-            err("parameter-out-of-range", f"'{p.name}' = {_pshow(p.value, p.is_percent)} is outside its declared "
-                                          f"range {_pshow(b.low, b.is_percent)}..{_pshow(b.high, b.is_percent)}",
-                p.span, f"the range is declared at {b.span}")
-        fixed = ENGINE_PARAMETERS.get(p.name)
-        if fixed is not None:
-            pct, lo, hi, why = fixed
-            if b.is_percent != pct or b.low < lo or b.high > hi:
-                err("parameter-range", f"the engine reads '{p.name}' as {why}; its range must lie within "
-                                       f"{_pshow(lo, pct)}..{_pshow(hi, pct)}", b.span)
 
 
 def _reachable(comp: Composite, name: str) -> set[str]:
@@ -544,10 +573,10 @@ def _parties(p: str) -> list[str]:
     return ["individual", "organisation"] if p == "all" else [p]
 
 
-def _check_benchmark(bm: m.Benchmark, item: m.Item, fines: dict, comp: Composite, res: "Resolver", err, warn,
-                     known) -> None:
+def _check_benchmark(bm: m.Benchmark, item: m.Item, fines: dict, comp: Composite, report: _Report) -> None:
     """A benchmark's grades (ranges inside the statute, warnings the article provides, scaled measures of declared
     quantities, lightest first), its factors (percentages within 100 %), and every condition's facts."""
+    err, warn, known, res = report.err, report.warn, report.known, report.resolver
     kinds = {c.party: {s.name.name for s in c.sanctions} for c in item.penalties}
     for i, g in enumerate(bm.grades):
         if g.when is None and i != len(bm.grades) - 1:
@@ -597,7 +626,7 @@ def _check_benchmark(bm: m.Benchmark, item: m.Item, fines: dict, comp: Composite
                     err("type-mismatch", f"a measure can only scale with a quantity; '{f.name}' is {f.type}",
                         gm.amount.of.span)
     _check_monotone(bm, err)
-    _check_intervals(bm, res, err, warn)
+    _check_intervals(bm, report)
     for adj in bm.adjustments:
         res.resolve(adj.when)
         _missing_as_fact(adj.when, f"'{adj.direction}'", warn)
@@ -659,8 +688,9 @@ def _check_monotone(bm: m.Benchmark, err) -> None:
                     "list grades from the lightest to the heaviest")
 
 
-def _check_intervals(bm: m.Benchmark, res: Resolver, err, warn) -> None:
+def _check_intervals(bm: m.Benchmark, report: _Report) -> None:
     """Overlaps and gaps between grades whose conditions are intervals on one numeric fact."""
+    err, warn = report.err, report.warn
     intervals = []
     for g in bm.grades:
         if g.when is None:

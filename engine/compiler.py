@@ -4,7 +4,7 @@ Owns `Program`, the compiled form of a composite: items by code, jurisdiction in
 empowerment sets, benchmark grades and list entries as predicates, and the policy rules split into two
 stages, each matched by one durable_rules `Matcher`. Items, benchmarks and lists are data looked up by
 code, so the cost of a case does not grow with the catalogue; only policy rules go to durable_rules.
-Imports `check`, `compose`, `model`, `_durable`, `errors`.
+It compiles what `check.check` resolved (`check.Checked`) and resolves nothing itself.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from typing import Callable, Mapping
 
 from engine import _durable
 from engine import model as m
-from engine.check import (Resolver, empowered_items, handler_candidates, item_category, paths_of, handler_index)
+from engine.check import Checked
 from engine.compose import Composite
 from engine.errors import Diagnostic, RulesetError
-from engine.vocabulary import phase_of
+from engine.jurisdiction import empowered_items, handler_candidates, handler_index, item_category
 
 __all__ = ["CBenchmark", "CFactor", "CGrade", "Program", "compile_composite", "predicate"]
 
@@ -228,22 +228,22 @@ class Program:
         self.matcher2.close()
 
 
-def compile_composite(comp: Composite, texts: Mapping[str, str] | None = None,
-                      resolver: Resolver | None = None) -> Program:
-    """Compile a checked composite into a `Program`; `resolver` is the one `check.check` used, if any.
+def compile_composite(comp: Composite, checked: Checked, texts: Mapping[str, str] | None = None) -> Program:
+    """Compile a composite into a `Program` from what `check.check(comp)` found (`checked`).
 
     Raises:
-        RulesetError: a condition that does not resolve, or policy rules past durable_rules' measured limits.
+        RulesetError: `checked` has errors, or the policy rules are past durable_rules' measured limits.
+        ValueError: `checked` is the result for another composite.
     """
-    diags: list[Diagnostic] = []
-    res = resolver if resolver is not None else Resolver(comp, diags)
-    res.diags = diags
+    if checked.composite is not comp:
+        raise ValueError("compile_composite needs the result of check() for this same composite")
+    if checked.errors:
+        raise RulesetError(checked.diagnostics, texts)
+    cond_of = checked.condition
     rules: dict[str, CRule] = {}
     for r in comp.rules.values():
-        cond = res.resolve(r.when)
-        phase = max((phase_of(p) for p in paths_of(cond)), default=1) if cond else 1
-        rules[r.id] = CRule(r.id, r.title, r.basis, frozenset(x.name for x in r.exception_to), r.actions, cond, phase,
-                            comp.layer_of.get(f"rules:{r.id}", ""),
+        rules[r.id] = CRule(r.id, r.title, r.basis, frozenset(x.name for x in r.exception_to), r.actions,
+                            cond_of(r.when), checked.phases[r.id], comp.layer_of.get(f"rules:{r.id}", ""),
                             tuple(sorted(n for n in _symbols(r.when) if n in comp.parameters)))
     benchmarks = {}
     for code, bm in comp.benchmarks.items():
@@ -256,36 +256,29 @@ def compile_composite(comp: Composite, texts: Mapping[str, str] | None = None,
             for o in g.outcomes:
                 for p in (["individual", "organisation"] if o.party == "all" else [o.party]):
                     outcomes[p] = o
-            gcond = res.resolve(g.when) if g.when else None
+            gcond = cond_of(g.when)
             grades.append(CGrade(g.name, predicate(gcond) if g.when else (lambda f: True), ranges,
                                  g.when is None, gcond, g.measures, outcomes))
-        adjust = tuple((a.direction, predicate(res.resolve(a.when)), a.reason) for a in bm.adjustments)
+        adjust = tuple((a.direction, predicate(cond_of(a.when)), a.reason) for a in bm.adjustments)
         factors: dict[str, list] = {}
         labels: dict[str, str] = {}
         for f in bm.factors:
-            fcond = res.resolve(f.when)
+            fcond = cond_of(f.when)
             factors.setdefault(f.name, []).append((predicate(fcond), f.percent, fcond))
             labels.setdefault(f.name, f.label or f.name)
         cfactors = tuple(CFactor(n, labels[n], tuple(levels)) for n, levels in factors.items())
-        conds = tuple(c for c in [g.cond for g in grades] + [res.resolve(a.when) for a in bm.adjustments]
+        conds = tuple(c for c in [g.cond for g in grades] + [cond_of(a.when) for a in bm.adjustments]
                       + [lv[2] for cf in cfactors for lv in cf.levels] if c)
         benchmarks[code] = CBenchmark(code, tuple(grades), adjust, bm.meta.sources, bm.meta.unconfirmed, conds,
                                       bm.meta.notes, cfactors)
     entries: dict[str, list[CEntry]] = {}
     for pl in comp.penalty_lists.values():
         for e in pl.entries:
-            econd = res.resolve(e.when) if e.when else None
+            econd = cond_of(e.when)
             entries.setdefault(e.item.name, []).append(
                 CEntry(pl.name, pl.title or pl.name, pl.kind, predicate(econd) if e.when else
                        (lambda f: True), e.note, pl.meta.sources, econd, pl.meta.unconfirmed, pl.meta.notes))
-    item_conditions = {code: res.resolve(it.applies) for code, it in comp.items.items() if it.applies is not None}
-    for code, cond in item_conditions.items():
-        if cond is not None and any(phase_of(p) == 2 for p in paths_of(cond)):
-            diags.append(Diagnostic(code="item-condition", span=comp.items[code].span,
-                                    message=f"the condition of item '{code}' reads the computed decision; an item's "
-                                            f"condition reads the case (facts, party) only"))
-    if diags:
-        raise RulesetError(diags, texts)
+    item_conditions = {code: cond_of(it.applies) for code, it in comp.items.items() if it.applies is not None}
     stage1 = tuple(r for r in rules.values() if r.phase == 1)
     stage2 = tuple(r for r in rules.values() if r.phase == 2)
     problems = []

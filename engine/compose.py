@@ -3,8 +3,8 @@
 Owns layering and versioning. The composite on date D folds, in order, every file of the province
 layer with ``effective <= D``, then the city's, then the county's (each layer's files by date). A
 declaration whose name already exists must say ``override``; ``override`` of nothing and ``repeal`` of
-nothing are errors. A later dated file of a layer therefore amends the earlier ones.
-Imports `model`, `errors`, `loader`.
+nothing are errors. A later dated file of a layer therefore amends the earlier ones. The dates themselves
+are checked here too (`version_problems`): one file per layer and date, no layer before its parent.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from engine import model as m
 from engine.errors import Diagnostic
 from engine.loader import LayerFile
 
-__all__ = ["Composite", "compose", "version_dates"]
+__all__ = ["Composite", "compose", "version_dates", "version_problems"]
 
 _KINDS: dict[type, tuple[str, str]] = {
     m.Parameter: ("parameters", "parameter"),
@@ -81,6 +81,33 @@ class Composite:
 def version_dates(files: list[LayerFile]) -> list[date]:
     """The distinct dates on which the composite changes, ascending (each file's effective date)."""
     return sorted({lf.layer.effective for lf in files})
+
+
+def version_problems(files: list[LayerFile]) -> list[Diagnostic]:
+    """The problems of a chain's dates: two files of one layer taking effect on the same day (which one amends
+    the other is undecidable), and a layer whose first version precedes its parent's (in force without the
+    layers it extends)."""
+    diags: list[Diagnostic] = []
+    seen_dates: dict[tuple[str, date], m.Layer] = {}
+    for lf in files:
+        k = (lf.layer.name, lf.layer.effective)
+        if k in seen_dates:
+            diags.append(Diagnostic(code="overlapping-version", span=lf.layer.span,
+                                    message=f"two versions of '{lf.layer.name}' take effect on {lf.layer.effective}",
+                                    hint=f"the other one is {seen_dates[k].span.source}"))
+        seen_dates[k] = lf.layer
+    firsts: dict[int, m.Layer] = {}
+    for lf in files:
+        firsts.setdefault(lf.depth, lf.layer)
+    for depth in sorted(firsts)[1:]:
+        child, parent = firsts[depth], firsts[depth - 1]
+        if child.effective < parent.effective:
+            diags.append(Diagnostic(
+                code="version-before-parent", span=child.span,
+                message=f"'{child.name}' takes effect on {child.effective}, before its parent '{parent.name}' "
+                        f"(first version {parent.effective})",
+                hint="a layer cannot be in force without the layers it extends: date it on or after its parent"))
+    return diags
 
 
 def compose(files: list[LayerFile], on: date) -> tuple[Composite, list[Diagnostic]]:

@@ -5,7 +5,6 @@ case, then the computed decision); everything legal around them is plain Python 
 precedence, the combination of outcomes, the range arithmetic in exact `Decimal`, the choice between
 the versions in force at the act and at the decision (art. 37), the explanation, the open questions (each answered
 by deciding the case again under the possible values of a decisive open fact) and the assumptions.
-Imports `case`, `decision`, `compiler`, `check`, `benchmark`, `numbers`, `places`, `ruleset`, `errors`, `model`.
 """
 
 from __future__ import annotations
@@ -19,11 +18,12 @@ from engine import benchmark as bench_
 from engine import model as m
 from engine._durable import MatcherError
 from engine.case import Case, PriorViolation, parse_case
-from engine.check import list_items, paths_of, scalar
+from engine.conditions import paths_of, scalar
 from engine.compiler import CRule, Program, predicate
 from engine.decision import (ADJUSTMENT_LABELS, OUTCOME_LABELS, Answer, Assumption, Decision, DecisionItem, Fine,
                              Flag, Handler, Penalty, Question, Step, Transfer, fine_text)
 from engine.errors import CaseError, CaseProblem, EvaluationError, close_names
+from engine.jurisdiction import LAW, agency_handler, area_agency, decide_jurisdiction, lists_with
 from engine.places import check_place
 from engine.numbers import clip, parse_number
 from engine.ruleset import Ruleset
@@ -34,10 +34,8 @@ __all__ = ["evaluate"]
 # how a case states that an amount cannot be determined (违法所得无法确定): a stated fact, never a missing one
 UNDETERMINABLE = ("无法确定", "undeterminable")
 
-LAW = "《中华人民共和国行政处罚法》"
 _CENT = Decimal("0.01")
 _ORDER = {"time_barred": 0, "no_penalty": 1, "may_waive": 2}  # the combination of outcomes, strongest first
-CATEGORY_LABELS = {"comprehensive": "综合行政执法", "specialist": "专业领域执法", "department": "由业务主管部门实施的"}
 
 
 def _dec(x: Decimal) -> str:
@@ -244,66 +242,6 @@ def prior_count(c: Case, years: int) -> int:
     """
     start = _add_years(c.occurred_on, -years)
     return sum(1 for p in c.history or () if (p.item is None or p.item == c.item) and start <= p.decided_on < c.occurred_on)
-
-
-# ── jurisdiction ─────────────────────────────────────────────────────────────
-def _agency_handler(ag: m.Agency, route: str) -> Handler:
-    level = ag.level if ag.level in ("city", "county", "township") else "county"
-    kind = ag.kind if ag.kind in ("comprehensive", "specialist", "department", "township") else "department"
-    return Handler(agency=ag.name, level=level, kind=kind, in_name_of=ag.in_name_of or ag.name, route=route)
-
-
-def _jurisdiction(c: Case, prog: Program) -> tuple[Handler, int, list[Step], list[m.Agency]]:
-    comp = prog.composite
-    code = c.item
-    cands = prog.handlers(c.place.county, code)
-    steps: list[Step] = []
-    item_basis = "；".join(prog.items[code].basis)
-    steps.append(Step(rule="JUR-PLACE", text=f"违法行为发生地在{c.place.county}"
-                      + (f"{c.place.township}" if c.place.township else "") + (f"（{c.place.zone}）" if c.place.zone else "")
-                      + "，由发生地的行政机关管辖", basis=f"{LAW}第二十二条"))
-    for part in ("zone", "township"):
-        name = getattr(c.place, part)
-        if not name:
-            continue
-        area = comp.areas[name]
-        abasis = "；".join(area.basis) or "；".join(area.meta.sources) or f"{LAW}第二十四条"
-        label = "功能区" if part == "zone" else "乡镇（街道）"
-        if area.mode == "empowered" and code in prog.empowered.get(name, ()):
-            body = area.body or name
-            steps.append(Step(rule="JUR-EMPOWERED", basis=abasis,
-                              text=f"{name}为赋权{label}，本事项列入其具体实施的综合行政执法事项目录，以{body}名义实施"))
-            return Handler(agency=body, level="township", kind="township", in_name_of=body, route="empowered"), 1, steps, cands
-        if area.mode == "dispatched" and area.dispatched_for and any(a.name == area.dispatched_for.name for a in cands):
-            ag = next(a for a in cands if a.name == area.dispatched_for.name)
-            steps.append(Step(rule="JUR-DISPATCHED", basis=abasis + "；《浙江省综合行政执法条例》第九条第三款",
-                              text=f"{name}由{ag.name}派驻执法队（{area.team}）执法，以{ag.in_name_of or ag.name}名义作出决定"))
-            base = _agency_handler(ag, "dispatched")
-            return base.model_copy(update={"agency": area.team or ag.name}), 1, steps, cands
-        if area.mode == "empowered":
-            steps.append(Step(rule="JUR-NOT-EMPOWERED", basis=abasis,
-                              text=f"{name}虽为赋权{label}，但本事项不在其赋权事项目录内，仍由县级部门管辖"))
-        elif area.mode == "dispatched":
-            steps.append(Step(rule="JUR-NOT-DISPATCHED", basis=abasis,
-                              text=f"{name}的派驻执法队（{area.team}）代表{area.dispatched_for.name if area.dispatched_for else ''}"
-                                   f"执法，本事项不属该机关管辖，按执法事项目录确定管辖"))
-    if len(cands) == 1:
-        ag = cands[0]
-        steps.append(Step(rule="JUR-CATALOGUE", basis=item_basis + "；《浙江省综合行政执法条例》第八条",
-                          text=f"按执法事项目录，本事项属{CATEGORY_LABELS[prog.categories[code]]}事项"
-                               f"（{prog.items[code].domain.name if prog.items[code].domain else ''}领域），由{ag.name}管辖"))
-        return _agency_handler(ag, "catalogue"), 1, steps, cands
-    if not cands:
-        steps.append(Step(rule="JUR-NONE", basis=f"{LAW}第十七条、第二十三条",
-                          text=f"{c.place.county}的规则集中没有负责本事项的执法主体（目录缺口），须由县级人民政府明确"))
-        kind = prog.categories[code]
-        return Handler(agency="未明确执法主体", level="county", kind=kind, in_name_of="", route="none"), 0, steps, cands
-    coord = comp.areas[c.place.county].coordinator or f"{c.place.county}人民政府"
-    steps.append(Step(rule="JUR-DISPUTE", basis=f"{LAW}第二十五条",
-                      text=f"{'、'.join(a.name for a in cands)}均有管辖权：由最先立案的机关管辖；有争议的协商解决，"
-                           f"协商不成的报请共同的上一级行政机关（{coord}）指定管辖"))
-    h = _agency_handler(cands[0], "designated")
-    return h, len(cands), steps, cands
 
 
 # ── stage 1: whether to penalise, and the penalty ─────────────────────────────
@@ -573,7 +511,7 @@ def _decide(c: Case, ruleset: Ruleset, *, strict_proposal: bool = True, probe: b
         c = c.model_copy(update={"item": code})
     typed = _facts(c, home)
     facts = _base_facts(c, home, typed)
-    handler, n_cands, jur_steps, cands = _jurisdiction(c, home)
+    handler, n_cands, jur_steps, cands = decide_jurisdiction(c, home)
     chosen, lex_steps = _choose_version(c, ruleset, prog, prog_act, home, repealed, facts, typed, old_code)
     proposal = _proposal(c, chosen, strict_proposal)
     differ = prog is not prog_act and _item_differs(c.item, prog, prog_act, old_code)
@@ -980,7 +918,7 @@ def _decision_rules(c: Case, home: Program, chosen: _Assessment, f2: dict, propo
 def _county_handler(c: Case, chosen: _Assessment, cands: list[m.Agency]) -> Handler:
     """The county body a township hands a major case to (51号)."""
     if len(cands) == 1:
-        return _agency_handler(cands[0], "retained-major")
+        return agency_handler(cands[0], "retained-major")
     name = f"{c.place.county}县级行政执法部门"
     return Handler(agency=name, level="county", kind=chosen.program.categories[c.item], in_name_of=name,
                    route="retained-major")
@@ -1071,7 +1009,7 @@ def _assumptions(c: Case, home: Program, chosen: _Assessment, d: Decision,
         if area is not None and h.route in ("empowered", "dispatched", "retained-major"):
             unconfirmed(area.meta, f"{name}的执法模式或执法队伍", "JUR-" + h.route.upper())
             if h.route in ("empowered", "retained-major"):
-                for lst in _lists_with(comp, area, c.item):
+                for lst in lists_with(comp, area, c.item):
                     unconfirmed(lst.meta, f"“{lst.title or lst.name}”包含本事项", "JUR-EMPOWERED")
     for ag in comp.agencies.values():
         if ag.name == h.agency or (h.route == "dispatched" and area_agency(comp, c) == ag.name):
@@ -1110,23 +1048,6 @@ def _stated_facts(c: Case) -> dict:
 
 def _typed_names(c: Case) -> set[str]:
     return {f"facts.{k.strip()}" for k in c.facts}
-
-
-def area_agency(comp, c: Case) -> str | None:
-    """The agency a dispatched team acts for, at the case's township or zone."""
-    for part in ("zone", "township"):
-        name = getattr(c.place, part)
-        area = comp.areas.get(name) if name else None
-        if area is not None and area.mode == "dispatched" and area.dispatched_for:
-            return area.dispatched_for.name
-    return None
-
-
-def _lists_with(comp, area: m.Area, code: str) -> list:
-    names = [r.name for r in area.lists]
-    if area.township_class and area.township_class.name in comp.classes:
-        names = [r.name for r in comp.classes[area.township_class.name].lists] + names
-    return [comp.lists[n] for n in names if n in comp.lists and code in list_items(comp, n)]
 
 
 def _param_text(p: m.Parameter) -> str:

@@ -1,8 +1,7 @@
 """The loaded ruleset callers hold: `Ruleset`, its public `Item` and `Area` views, and `load_ruleset`.
 
 Owns the version timeline of a ruleset chain (one compiled `Program` per date on which any layer
-changes) and the catalogue views of the public contract. Imports `loader`, `compose`, `check`,
-`compiler`, `model`, `errors`.
+changes) and the catalogue views of the public contract.
 """
 
 from __future__ import annotations
@@ -18,9 +17,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from engine import model as m
-from engine.check import Resolver, check
+from engine.check import check
 from engine.compiler import Program, compile_composite
-from engine.compose import compose, version_dates
+from engine.compose import compose, version_dates, version_problems
 from engine.errors import Diagnostic, RulesetError, UnknownItem, close_names
 from engine.loader import load_chain
 from engine.places import normalise_code
@@ -229,39 +228,20 @@ def load_ruleset(target: str | Path, root: str | Path | None = None, *, cache: b
 
 def _load(target: str | Path, root: str | Path | None) -> Ruleset:
     files, texts = load_chain(target, Path(root) if root is not None else None)
-    diags: list[Diagnostic] = []
-    seen_dates: dict[tuple[str, date], m.Layer] = {}
-    for lf in files:
-        k = (lf.layer.name, lf.layer.effective)
-        if k in seen_dates:
-            diags.append(Diagnostic(code="overlapping-version", span=lf.layer.span,
-                                    message=f"two versions of '{lf.layer.name}' take effect on {lf.layer.effective}",
-                                    hint=f"the other one is {seen_dates[k].span.source}"))
-        seen_dates[k] = lf.layer
-    firsts: dict[int, m.Layer] = {}
-    for lf in files:
-        firsts.setdefault(lf.depth, lf.layer)
-    for depth in sorted(firsts)[1:]:
-        child, parent = firsts[depth], firsts[depth - 1]
-        if child.effective < parent.effective:
-            diags.append(Diagnostic(
-                code="version-before-parent", span=child.span,
-                message=f"'{child.name}' takes effect on {child.effective}, before its parent '{parent.name}' "
-                        f"(first version {parent.effective})",
-                hint="a layer cannot be in force without the layers it extends: date it on or after its parent"))
+    diags: list[Diagnostic] = version_problems(files)
     composites = []
     leaf_start = min(lf.layer.effective for lf in files if lf.depth == files[-1].depth)
     for d in [d for d in version_dates(files) if d >= leaf_start]:
         comp, merge = compose(files, d)
-        resolver = Resolver(comp, [])
-        diags.extend(check(comp, merge, resolver))
-        composites.append((d, comp, resolver))
+        checked = check(comp, merge)
+        diags.extend(checked.diagnostics)
+        composites.append((d, comp, checked))
     unique: dict[tuple, Diagnostic] = {}
     for dg in diags:
         unique.setdefault((dg.code, dg.message, dg.span.source, dg.span.line, dg.span.column), dg)
     diags = list(unique.values())
     if any(dg.severity == "error" for dg in diags):
         raise RulesetError(diags, texts)
-    programs = {d: compile_composite(comp, texts, resolver) for d, comp, resolver in composites}
+    programs = {d: compile_composite(comp, checked, texts) for d, comp, checked in composites}
     return Ruleset(files[-1].layer.name, programs, tuple(diags), tuple(lf.path for lf in files))
 

@@ -9,12 +9,13 @@ ENGINE = Path(__file__).resolve().parents[1] / "engine"
 
 LAYERS = {
     "source": 0, "vocabulary": 0, "_version": 0, "_cache": 0, "excel": 0,
-    "errors": 1, "numbers": 1,
+    "errors": 1, "numbers": 1, "conditions": 1,
     "places": 1.5,
     "model": 2, "case": 2, "decision": 2,
     "syntax": 3,
     "loader": 4,
     "compose": 5, "law": 5, "citations": 5,
+    "jurisdiction": 5.5,  # who handles what where: read by the checker, the compiler and evaluation alike
     "check": 6, "_durable": 6,
     "compiler": 7,
     "ruleset": 8, "benchmark": 8,
@@ -51,6 +52,14 @@ def test_modules_import_only_lower_layers():
                 if me in ("cli", "__init__") or me in EXTENSIONS:
                     continue
                 assert LAYERS[other] < LAYERS[me], f"{me} imports {other}"
+
+
+def test_nothing_at_run_time_imports_the_checker():
+    """The checker runs once, when a ruleset is loaded (`ruleset`), and the compiler consumes its `Checked`;
+    evaluation reads the compiled program, and the jurisdiction queries live in `jurisdiction`."""
+    for path in ENGINE.glob("*.py"):
+        if "engine.check" in _imports(path):
+            assert path.stem in ("ruleset", "compiler", "cli"), f"{path.stem} imports the checker"
 
 
 def test_third_party_engines_behind_one_module_each():

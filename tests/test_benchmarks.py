@@ -97,7 +97,7 @@ def test_is_missing_in_a_benchmark_is_a_warning(tmp_path):
     assert rs is not None
     from engine.check import check as run_check  # the warning is reported by the checker, loading goes on
     from engine.ruleset import Ruleset  # noqa: F401
-    diags = run_check(rs.program_at(rs.first.composite.version).composite)
+    diags = run_check(rs.program_at(rs.first.composite.version).composite).diagnostics
     assert any(d.code == "missing-as-fact" and d.severity == "warning" for d in diags)
 
 
