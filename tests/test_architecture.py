@@ -62,6 +62,13 @@ def test_nothing_at_run_time_imports_the_checker():
             assert path.stem in ("ruleset", "compiler", "cli"), f"{path.stem} imports the checker"
 
 
+def test_one_did_you_mean():
+    """Every suggestion goes through `errors.close_names` / `errors.suggest`: difflib is imported nowhere else."""
+    for path in ENGINE.rglob("*.py"):
+        if "difflib" in _imports(path):
+            assert path.relative_to(ENGINE).as_posix() == "errors.py", path
+
+
 def test_third_party_engines_behind_one_module_each():
     for path in ENGINE.glob("*.py"):
         imports = _imports(path)

@@ -9,7 +9,6 @@ arguments (``datatable`` for a table, ``docstring`` for a pasted text) and raise
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 import tempfile
@@ -17,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from engine.errors import close_names
 from engine.reviewer.vocabulary import Evaluation, Words, WritingError
 
 __all__ = ["KEYWORDS", "STEPS", "StepDef", "World", "FeatureLog", "given", "when", "then", "match", "known_steps", "closest_steps", "row_line"]
@@ -207,6 +207,8 @@ def closest_steps(step_type: str, text: str, n: int = 5) -> list[str]:
     shapes: dict[str, str] = {}
     for type_, pattern in known_steps():
         shapes.setdefault(_shape(pattern), f"{KEYWORDS.get(type_, type_)} {pattern}")
-    found = difflib.get_close_matches(_shape(text), list(shapes), n=n, cutoff=0.3)
+    # a step is matched on its shape (arguments blanked), so a reworded step shares less text than a misspelt
+    # name does: a looser cutoff than names', and more than three candidates
+    found = close_names(_shape(text), shapes, cutoff=0.3, n=n)
     same = [shapes[s] for s in found if shapes[s].startswith(KEYWORDS.get(step_type, "?"))]
     return same + [shapes[s] for s in found if shapes[s] not in same]
