@@ -300,7 +300,8 @@ def _check_benchmarks(comp: Composite, report: _Report) -> None:
 
 
 def _check_penalty_lists(comp: Composite, report: _Report) -> None:
-    """Penalty lists (不予处罚 / 减轻 lists) name their source document, catalogue items and resolvable conditions."""
+    """Penalty lists (不予处罚, 首违不罚 and 减轻处罚 lists) name their source document, catalogue items and resolvable
+    conditions, so no entry can waive or reduce a penalty on an unsourced or unreadable ground."""
     for pl in comp.penalty_lists.values():
         if not pl.meta.sources:
             report.err("missing-source", f"penalty list '{pl.name}' names no source document", pl.span)
