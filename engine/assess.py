@@ -267,7 +267,7 @@ def _grade(c: Case, prog: Program, facts: dict, typed: dict, first: _Outcome) ->
     if fine_s is not None:
         stat_lo, stat_hi = _yuan(fine_s.amount, typed, code)
         fixed = stat_lo == stat_hi
-        said = _describe(fine_s.amount)
+        said = bench_.describe(fine_s.amount, number=dec)  # as the article words it, to the fen
         computed = f"{dec(stat_lo)}元至{dec(stat_hi)}元" if stat_lo != stat_hi else f"{dec(stat_lo)}元"
         steps.append(Step(rule="RANGE-STATUTORY", basis=item_basis,
                           text=f"法定罚款幅度：{said}" + ("" if said == computed else f"，即{computed}")))
@@ -482,10 +482,3 @@ def _rules_basis(prog: Program, adjusts: list[tuple[str, str]], kind: str) -> st
     return "；".join(dict.fromkeys(out)) or LAW
 
 
-def _describe(amount: m.Amount) -> str:
-    """The statutory amount as the article words it: 200元至1000元, 工程造价的5%至10%, 违法所得的1倍至5倍."""
-    if amount.kind == "range":
-        return f"{dec(amount.low)}元至{dec(amount.high)}元" if amount.low != amount.high else f"{dec(amount.low)}元"
-    if amount.kind == "percent":
-        return f"{amount.of.name}的{dec(amount.low * 100)}%至{dec(amount.high * 100)}%"  # type: ignore[union-attr]
-    return f"{amount.of.name}的{dec(amount.low)}倍至{dec(amount.high)}倍"  # type: ignore[union-attr]

@@ -40,6 +40,7 @@ from typing import Iterable
 
 from engine.errors import RulesetError
 from engine.loader import load_chain
+from engine.numbers import decimal_text
 from engine.ruleset import Ruleset, load_ruleset
 
 __all__ = ["Element", "Report", "build_report", "coverage_for", "read_log", "render_html", "render_markdown",
@@ -191,9 +192,8 @@ def _inventory(rs: Ruleset) -> dict[tuple[str, str], Element]:
 
 
 def _amount(a) -> str:
-    def n(x) -> str:
-        return str(int(x)) if x == x.to_integral_value() else format(x.normalize(), "f")
-
+    """A benchmark grade's range in the report's notation: 200..500 元, 5%..10% × 工程造价, 1..3 倍 违法所得."""
+    n = decimal_text
     if a.kind == "range":
         return f"{n(a.low)}..{n(a.high)} 元"
     if a.kind == "percent":

@@ -434,8 +434,7 @@ def _measures_provided(c: Case, prog: Program, typed: dict) -> list[CaseProblem]
     """第三十八条: a case may propose only the penalties and measures the item's article provides."""
     out = []
     item = prog.items[c.item]
-    stat = prog.statutory[c.item]
-    provided = {s.name.name for s in (stat.get(c.party.kind) or stat.get("all") or ())}
+    provided = {s.name.name for s in m.for_party(prog.statutory[c.item], c.party.kind) or ()}
     conditional = {ref.name: im for im in item.measures for ref in im.names}
     for i, name in enumerate(c.measures):
         if name not in prog.composite.sanctions or name in provided or name == "责令改正":  # art. 28: always ordered

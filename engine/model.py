@@ -263,6 +263,16 @@ class Amount(Node):
     of: Ref | None = None
     span: Span
 
+    def text(self) -> str:
+        """The amount in the DSL's own notation, as diagnostics quote it: ``200..1000 元``, ``5%..10% of 工程造价``,
+        ``1..3 times 违法所得`` (the Chinese wording is `benchmark.describe`)."""
+        of = self.of.name if self.of else "?"
+        if self.kind == "range":
+            return f"{self.low}..{self.high} 元"
+        if self.kind == "percent":
+            return f"{self.low * 100}%..{self.high * 100}% of {of}"
+        return f"{self.low}..{self.high} times {of}"
+
 
 class Sanction(Node):
     """One penalty kind in an item's statutory penalty (``罚款 200..1000``, ``没收违法所得``)."""
