@@ -5,7 +5,7 @@ and why, the range it gives this kind of party (个人, 单位, 个体工商户)
 non-fine measures that scale with the grade (补种盗伐株数一倍以上二倍以下的树木), and the 裁量百分值 model
 (several factors each adding a percentage that places the fine within the range). Each result carries the
 explanation steps in a reviewer's words. `assess.assess` calls these; nothing here decides the outcome
-of the case as a whole. Imports `model`, `compiler`, `decision`, `check`.
+of the case as a whole. `describe` is the one Chinese wording of an amount.
 """
 
 from __future__ import annotations

@@ -4,7 +4,6 @@ Owns every semantic diagnostic: unknown names (with a suggestion), type mismatch
 outside the statutory range or not monotone, overlapping or missing grade conditions, empowered items
 absent from the catalogue, items with no handling body (三不管) or two (多头管) in one place, exception
 cycles, rules reading the decision they would change. All problems are collected, never just the first.
-Imports `model`, `compose`, `vocabulary`, `errors`, `places`.
 """
 
 from __future__ import annotations

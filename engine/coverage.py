@@ -20,8 +20,8 @@ that extends it (a draft included). So ``lishui/jinyun``'s report counts only sc
 缙云 (its province rules are not "covered" by another county's scenarios), while ``zhejiang``'s counts
 every county's scenarios, since each of them runs the province's rules. Within those, an element
 counts only if its layer is in the evaluation's chain. Elements of every dated version are listed,
-with the versions they exist in. Imports `ruleset`, `loader`, `errors` and `reviewer` (to run the
-features); never pytest (``run_features`` starts it as a process, for a checkout's own suite).
+with the versions they exist in. It runs the features through `reviewer`, never through pytest
+(``run_features`` starts it as a process, for a checkout's own suite).
 """
 
 from __future__ import annotations

@@ -1,11 +1,11 @@
-"""Case to decision: jurisdiction, whether to penalise, the penalty range, flags and the explanation.
+"""Case to decision, as a sequence of legal steps; `_decide` lists them in order.
 
-Owns `evaluate` (batches are in `engine.batch`). The policy rules are matched by durable_rules in two stages (the
-case, then the computed decision); everything legal around them is plain Python here: exception
-precedence, the combination of outcomes, the range arithmetic in exact `Decimal`, the choice between
-the versions in force at the act and at the decision (art. 37), the explanation, the open questions (each answered
-by deciding the case again under the possible values of a decisive open fact) and the assumptions.
-Imports `case`, `decision`, `compiler`, `check`, `benchmark`, `numbers`, `places`, `ruleset`, `errors`, `model`.
+Owns `evaluate` (batches are in `engine.batch`) and the steps around the two stages of policy rules: the
+versions in force at the act and at the decision (art. 37, choosing with `assess.lighter`), the case checked
+against the ruleset, the facts, jurisdiction (arts. 22-25), the decision rules on the computed decision
+(flags, transfers, county retention (51号), the procedure: arts. 51, 54), the assembled `Decision` and the assumptions it
+rests on. Stage 1, outcome and penalty range, is `engine.assess`; the open questions, answered by deciding the
+case again, are `engine.questions`.
 """
 
 from __future__ import annotations
@@ -259,9 +259,9 @@ def evaluate(case: Case | Mapping[str, Any], ruleset: Ruleset) -> Decision:
     return run.decision.model_copy(update={"questions": questions})
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class _Run:
-    """One evaluation: the decision and what the open-question analysis needs to re-read it."""
+    """One evaluation: the decision and what the open-question analysis needs to re-read it (`questions.Judged`)."""
 
     decision: Decision
     home: Program
@@ -659,7 +659,7 @@ def _county_handler(c: Case, chosen: Assessment, cands: list[m.Agency]) -> Handl
 
 
 def _assemble(c: Case, ruleset: Ruleset, home: Program, chosen: Assessment, handler: Handler, jur_steps: list[Step],
-              lex_steps: list[Step], steps2: list[Step], flags: list, transfers: list[Transfer],
+              lex_steps: list[Step], steps2: list[Step], flags: list[FlagHit], transfers: list[Transfer],
               procedure: str) -> Decision:
     """The Decision as the contract shapes it: merged flags (one per code and condition), the explanation."""
     applied = chosen.program

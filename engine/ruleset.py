@@ -1,8 +1,7 @@
 """The loaded ruleset callers hold: `Ruleset`, its public `Item` and `Area` views, and `load_ruleset`.
 
 Owns the version timeline of a ruleset chain (one compiled `Program` per date on which any layer
-changes) and the catalogue views of the public contract. Imports `loader`, `compose`, `check`,
-`compiler`, `model`, `errors`.
+changes) and the catalogue views of the public contract.
 """
 
 from __future__ import annotations
