@@ -24,8 +24,8 @@ from engine.decision import ScaledMeasure, Step, Transfer
 from engine.errors import CaseError, CaseProblem, EvaluationError
 from engine.numbers import CENT, decimal_text
 
-__all__ = ["Assessment", "FlagHit", "RangeNote", "RangeResult", "adjust_range", "assess", "basis_of", "dec", "fired",
-           "lighter", "proposal_points"]
+__all__ = ["LAW", "OUTCOME_ORDER", "Assessment", "FlagHit", "RangeNote", "RangeResult", "adjust_range", "assess",
+           "basis_of", "dec", "fired", "lighter", "proposal_points", "set_aside"]
 
 LAW = "《中华人民共和国行政处罚法》"
 OUTCOME_ORDER = {"time_barred": 0, "no_penalty": 1, "may_waive": 2}  # the combination of outcomes, strongest first
