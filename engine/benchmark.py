@@ -4,8 +4,8 @@ Pure functions over a compiled benchmark (`compiler.CBenchmark`) and the case's 
 and why, the range it gives this kind of party (个人, 单位, 个体工商户), a warning-only or 不予处罚 grade, the
 non-fine measures that scale with the grade (补种盗伐株数一倍以上二倍以下的树木), and the 裁量百分值 model
 (several factors each adding a percentage that places the fine within the range). Each result carries the
-explanation steps in a reviewer's words. `evaluate._assess` calls these; nothing here decides the outcome
-of the case as a whole.
+explanation steps in a reviewer's words. `assess.assess` calls these; nothing here decides the outcome
+of the case as a whole. `describe` is the one Chinese wording of an amount.
 """
 
 from __future__ import annotations
@@ -13,23 +13,23 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Mapping
+from typing import Callable, Mapping
 
 from engine import model as m
 from engine.conditions import paths_of
 from engine.compiler import CBenchmark, CGrade
 from engine.decision import ScaledMeasure, Step
+from engine.numbers import CENT, decimal_text
 from engine.vocabulary import BUILTIN
 
 __all__ = ["BenchResult", "assess", "describe", "fact_label", "party_keys", "place_by_factors"]
 
-_CENT = Decimal("0.01")
 _PARTY_WORDS = {"individual": "个人", "organisation": "单位", "sole_trader": "个体工商户"}
 
 
 def _dec(x: Decimal) -> str:
-    x = x.quantize(_CENT, rounding=ROUND_HALF_UP)
-    return str(int(x)) if x == x.to_integral_value() else format(x.normalize(), "f")
+    """A benchmark's amounts in its explanation: to the fen, half up, trailing zeros dropped (12.5元)."""
+    return decimal_text(x, to_cent=ROUND_HALF_UP)
 
 
 def _pct(x: Decimal) -> str:
@@ -54,17 +54,33 @@ def fact_label(comp, name: str) -> str:
     return re.sub(r"（[^（）]{1,3}）$", "", desc)
 
 
-def describe(amount: m.Amount, comp=None) -> str:
-    """An amount in words: 200元至500元, 林木价值的5倍至6倍, 工程造价的5%至10%, 10至20株."""
+def describe(amount: m.Amount, comp=None, number: Callable[[Decimal], str] = _dec) -> str:
+    """An amount in Chinese words: 200元至500元, 林木价值的5倍至6倍, 工程造价的5%至10%. The one Chinese renderer of
+    `model.Amount` (the DSL notation is `Amount.text`).
+
+    Args:
+        amount: the amount.
+        comp: the composite, to name the quantity by its description (None: by its fact name).
+        number: how each number is written (the decision's statutory range: `assess.dec`, to the fen as the
+            fine strings are).
+
+    Examples:
+        >>> from engine.source import Span
+        >>> sp = Span("x")
+        >>> describe(m.Amount(kind="range", low=Decimal(200), high=Decimal(500), span=sp))
+        '200元至500元'
+        >>> describe(m.Amount(kind="percent", low=Decimal("0.05"), high=Decimal("0.1"), of=m.Ref("工程造价", sp), span=sp))
+        '工程造价的5%至10%'
+    """
     of = amount.of.name if amount.of else ""
     label = fact_label(comp, of) if comp is not None and of else of
     if amount.kind == "range":
         unit = "元"
-        return f"{_dec(amount.low)}{unit}至{_dec(amount.high)}{unit}" if amount.low != amount.high else \
-            f"{_dec(amount.low)}{unit}"
+        return f"{number(amount.low)}{unit}至{number(amount.high)}{unit}" if amount.low != amount.high else \
+            f"{number(amount.low)}{unit}"
     if amount.kind == "percent":
-        return f"{label}的{_dec(amount.low * 100)}%至{_dec(amount.high * 100)}%"
-    return f"{label}的{_dec(amount.low)}倍至{_dec(amount.high)}倍"
+        return f"{label}的{number(amount.low * 100)}%至{number(amount.high * 100)}%"
+    return f"{label}的{number(amount.low)}倍至{number(amount.high)}倍"
 
 
 def party_keys(kind: str, sole_trader: bool | None) -> tuple[str, ...]:
@@ -241,7 +257,7 @@ def place_by_factors(bench: CBenchmark, code: str, facts: Mapping, lo: Decimal, 
             assumed.append((f"裁量因子“{f.label}”按0%计算：案件未载明", rid, src))
         else:
             steps.append(Step(rule=rid, basis=src, text=f"裁量因子“{f.label}”：不属所列情形，计0%"))
-    point = (lo + (hi - lo) * total).quantize(_CENT, rounding=ROUND_HALF_UP)
+    point = (lo + (hi - lo) * total).quantize(CENT, rounding=ROUND_HALF_UP)
     steps.append(Step(rule=rid, basis=src,
                       text=f"裁量百分值合计{_pct(total)}；罚款数额＝下限＋（上限－下限）×裁量百分值＝{_dec(lo)}＋"
                            f"（{_dec(hi)}－{_dec(lo)}）×{_pct(total)}＝{_dec(point)}元"))

@@ -558,20 +558,8 @@ def _exception_cycles(comp: Composite) -> list[list[str]]:
     return cycles
 
 
-def _fmt(a: m.Amount) -> str:
-    if a.kind == "range":
-        return f"{a.low}..{a.high} 元"
-    if a.kind == "percent":
-        return f"{a.low * 100}%..{a.high * 100}% of {a.of.name if a.of else '?'}"
-    return f"{a.low}..{a.high} times {a.of.name if a.of else '?'}"
-
-
 _OUTCOME_RANK = {"no_penalty": 0, "may_waive": 1, "warning": 2}
 _OUTCOME_WORDS = {"no_penalty": "不予处罚", "may_waive": "可以不予处罚", "warning": "仅警告"}
-
-
-def _parties(p: str) -> list[str]:
-    return ["individual", "organisation"] if p == "all" else [p]
 
 
 def _check_benchmark(bm: m.Benchmark, item: m.Item, fines: dict, comp: Composite, report: _Report) -> None:
@@ -592,14 +580,14 @@ def _check_benchmark(bm: m.Benchmark, item: m.Item, fines: dict, comp: Composite
         for o in g.outcomes:
             if o.outcome != "warning":
                 continue
-            for p in _parties(o.party):
-                stat = kinds.get("individual" if p == "sole_trader" else p) or kinds.get("all")
+            for p in m.parties(o.party):
+                stat = m.for_party(kinds, "individual" if p == "sole_trader" else p)
                 if stat is not None and "警告" not in stat:
                     err("grade-no-warning", f"grade '{g.name}' gives a warning only, but the cited article provides no "
                                             f"警告 for {p}", o.span, "a benchmark cannot add a penalty kind (art. 38)")
         for gr in g.ranges:
-            for p in _parties(gr.party):
-                stat = fines.get("individual" if p == "sole_trader" else p) or fines.get("all")
+            for p in m.parties(gr.party):
+                stat = m.for_party(fines, "individual" if p == "sole_trader" else p)
                 if stat is None:
                     err("grade-no-fine", f"grade '{g.name}' sets a fine for {p}, but the item has no fine for {p}",
                         gr.span)
@@ -609,9 +597,9 @@ def _check_benchmark(bm: m.Benchmark, item: m.Item, fines: dict, comp: Composite
                     err("grade-kind", f"grade '{g.name}' is a {a.kind} amount but the statute gives a {s.kind} "
                                       f"amount", gr.span)
                 elif a.low < s.low or a.high > s.high:
-                    err("grade-outside-statute", f"grade '{g.name}' allows {_fmt(a)} for {p}, outside the "
-                                                 f"statutory {_fmt(s)}", gr.span,
-                        f"the cited article allows {_fmt(s)}")
+                    err("grade-outside-statute", f"grade '{g.name}' allows {a.text()} for {p}, outside the "
+                                                 f"statutory {s.text()}", gr.span,
+                        f"the cited article allows {s.text()}")
         for gm in g.measures:
             if known(gm.name, comp.sanctions, "sanction") and comp.sanctions[gm.name.name].is_fine:
                 err("grade-measure-fine", f"'{gm.name.name}' is a fine: give it as the grade's range", gm.name.span)
@@ -667,25 +655,25 @@ def _check_monotone(bm: m.Benchmark, err) -> None:
     measures: dict[str, list[tuple[str, m.GradeMeasure]]] = {}
     for g in bm.grades:
         for o in g.outcomes:
-            for p in (_parties(o.party) if o.outcome == "warning" else ["individual", "organisation", "sole_trader"]):
+            for p in (m.parties(o.party) if o.outcome == "warning" else ("individual", "organisation", "sole_trader")):
                 by_party.setdefault(p, []).append((g.name, _OUTCOME_RANK[o.outcome], None, o))
         for gr in g.ranges:
-            for p in _parties(gr.party):
+            for p in m.parties(gr.party):
                 by_party.setdefault(p, []).append((g.name, 3, gr.amount, gr))
         for gm in g.measures:
             measures.setdefault(gm.name.name, []).append((g.name, gm))
     for p, seq in by_party.items():
         for (n1, r1, a, _), (n2, r2, b, node) in zip(seq, seq[1:]):
             if r2 < r1 or (a is not None and b is not None and (b.low < a.low or b.high < a.high)):
-                shown = lambda r, x: _fmt(x) if x is not None else _OUTCOME_WORDS[[k for k, v in _OUTCOME_RANK.items() if v == r][0]]  # noqa: E731
+                shown = lambda r, x: x.text() if x is not None else _OUTCOME_WORDS[[k for k, v in _OUTCOME_RANK.items() if v == r][0]]  # noqa: E731
                 err("grade-not-monotone", f"grade '{n2}' ({shown(r2, b)}) is lighter than the grade before it, "
                                           f"'{n1}' ({shown(r1, a)}), for {p}", node.span,
                     "list grades from the lightest to the heaviest")
     for name, seq in measures.items():
         for (n1, a), (n2, b) in zip(seq, seq[1:]):
             if b.amount.low < a.amount.low or b.amount.high < a.amount.high:
-                err("grade-not-monotone", f"grade '{n2}' scales '{name}' less ({_fmt(b.amount)}) than the grade "
-                                          f"before it, '{n1}' ({_fmt(a.amount)})", b.span,
+                err("grade-not-monotone", f"grade '{n2}' scales '{name}' less ({b.amount.text()}) than the grade "
+                                          f"before it, '{n1}' ({a.amount.text()})", b.span,
                     "list grades from the lightest to the heaviest")
 
 

@@ -20,8 +20,8 @@ that extends it (a draft included). So ``lishui/jinyun``'s report counts only sc
 缙云 (its province rules are not "covered" by another county's scenarios), while ``zhejiang``'s counts
 every county's scenarios, since each of them runs the province's rules. Within those, an element
 counts only if its layer is in the evaluation's chain. Elements of every dated version are listed,
-with the versions they exist in. Imports `ruleset`, `loader`, `errors` and `reviewer` (to run the
-features); never pytest (``run_features`` starts it as a process, for a checkout's own suite).
+with the versions they exist in. It runs the features through `reviewer`, never through pytest
+(``run_features`` starts it as a process, for a checkout's own suite).
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ from typing import Iterable
 
 from engine.errors import RulesetError
 from engine.loader import load_chain
+from engine.numbers import decimal_text
 from engine.ruleset import Ruleset, load_ruleset
 
 __all__ = ["Element", "Report", "build_report", "coverage_for", "read_log", "render_html", "render_markdown",
@@ -191,9 +192,8 @@ def _inventory(rs: Ruleset) -> dict[tuple[str, str], Element]:
 
 
 def _amount(a) -> str:
-    def n(x) -> str:
-        return str(int(x)) if x == x.to_integral_value() else format(x.normalize(), "f")
-
+    """A benchmark grade's range in the report's notation: 200..500 元, 5%..10% × 工程造价, 1..3 倍 违法所得."""
+    n = decimal_text
     if a.kind == "range":
         return f"{n(a.low)}..{n(a.high)} 元"
     if a.kind == "percent":

@@ -15,6 +15,8 @@ __all__ = ["Answer", "Assumption", "Decision", "DecisionItem", "ErrorRecord", "F
 
 OUTCOME_LABELS = {"penalty": "给予行政处罚", "no_penalty": "不予行政处罚", "may_waive": "可以不予行政处罚",
                   "time_barred": "超过追责时效，不再给予行政处罚"}
+# the statute every decision cites for its general rules (jurisdiction, outcome, range, procedure)
+LAW = "《中华人民共和国行政处罚法》"
 ADJUSTMENT_LABELS = {"none": "无", "lighter": "从轻", "reduced": "减轻", "heavier": "从重"}
 ROUTE_LABELS = {"catalogue": "按执法事项目录", "empowered": "赋权乡镇（街道）以自身名义", "dispatched": "派驻执法队以派出机关名义",
                 "retained-major": "重大处罚由县级部门管辖", "designated": "管辖争议，待协商或指定", "none": "无执法主体"}

@@ -1,31 +1,32 @@
-"""Case to decision: jurisdiction, whether to penalise, the penalty range, flags and the explanation.
+"""Case to decision, as a sequence of legal steps; `_decide` lists them in order.
 
-Owns `evaluate` (batches are in `engine.batch`). The policy rules are matched by durable_rules in two stages (the
-case, then the computed decision); everything legal around them is plain Python here: exception
-precedence, the combination of outcomes, the range arithmetic in exact `Decimal`, the choice between
-the versions in force at the act and at the decision (art. 37), the explanation, the open questions (each answered
-by deciding the case again under the possible values of a decisive open fact) and the assumptions.
+Owns `evaluate` (batches are in `engine.batch`) and the steps around the two stages of policy rules: the
+versions in force at the act and at the decision (art. 37, choosing with `assess.lighter`), the case checked
+against the ruleset, the facts, jurisdiction (arts. 22-25), the decision rules on the computed decision
+(flags, transfers, county retention (51号), the procedure: arts. 51, 54), the assembled `Decision` and the assumptions it
+rests on. Stage 1, outcome and penalty range, is `engine.assess`; the open questions, answered by deciding the
+case again, are `engine.questions`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date, timedelta
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, Mapping
 
-from engine import benchmark as bench_
 from engine import model as m
-from engine._durable import MatcherError
-from engine.case import Case, PriorViolation, parse_case
+from engine.assess import (OUTCOME_ORDER, Assessment, FlagHit, assess, basis_of, dec, fired, lighter,
+                           proposal_points, set_aside)
+from engine.case import Case, parse_case
 from engine.conditions import paths_of, scalar
 from engine.compiler import CRule, Program, predicate
-from engine.decision import (ADJUSTMENT_LABELS, OUTCOME_LABELS, Answer, Assumption, Decision, DecisionItem, Fine,
-                             Flag, Handler, Penalty, Question, Step, Transfer, fine_text)
-from engine.errors import CaseError, CaseProblem, EvaluationError, close_names
-from engine.jurisdiction import LAW, agency_handler, area_agency, decide_jurisdiction, lists_with
-from engine.places import check_place
+from engine.decision import LAW, Assumption, Decision, DecisionItem, Fine, Flag, Handler, Penalty, Step, Transfer
+from engine.errors import CaseError, CaseProblem, close_names
+from engine.jurisdiction import agency_handler, area_agency, decide_jurisdiction, lists_with
 from engine.numbers import clip, parse_number
+from engine.periods import prior_count, years_elapsed
+from engine.places import check_place
+from engine.questions import open_questions, three_valued
 from engine.ruleset import Ruleset
 from engine.vocabulary import CIRCUMSTANCES
 
@@ -34,65 +35,6 @@ __all__ = ["evaluate"]
 # how a case states that an amount cannot be determined (违法所得无法确定): a stated fact, never a missing one
 UNDETERMINABLE = ("无法确定", "undeterminable")
 
-_CENT = Decimal("0.01")
-_ORDER = {"time_barred": 0, "no_penalty": 1, "may_waive": 2}  # the combination of outcomes, strongest first
-
-
-def _dec(x: Decimal) -> str:
-    x = x.quantize(_CENT)
-    return str(int(x)) if x == x.to_integral_value() else format(x, "f")
-
-
-def _add_years(d: date, n: int) -> date:
-    try:
-        return d.replace(year=d.year + n)
-    except ValueError:  # 29 February in a non-leap year: the period ends on 28 February
-        return d.replace(year=d.year + n, day=28)
-
-
-def years_elapsed(start: date, end: date) -> int:
-    """Whole years of a limitation period that have fully run from `start` (excluded) to `end`.
-
-    The day of the act is not counted and a period ends on the same day `n` years later (期间届满日), so
-    discovery on that day is still within the period and the day after is not.
-
-    Examples:
-        >>> years_elapsed(date(2020, 3, 1), date(2022, 3, 1)), years_elapsed(date(2020, 3, 1), date(2022, 3, 2))
-        (1, 2)
-    """
-    n = end.year - start.year
-    while n > 0 and _add_years(start, n) >= end:
-        n -= 1
-    return max(n, 0)
-
-
-@dataclass
-class _Assessment:
-    """What one version of the rules says about outcome and penalty."""
-
-    program: Program
-    code: str = ""  # the item code assessed (a renumbered item's old or new code, see `_versions`)
-    outcome: str = "penalty"
-    grade: str | None = None
-    graded: bool = False
-    adjustment: str = "none"
-    kinds: tuple[str, ...] = ()
-    fine: tuple[Decimal, Decimal] | None = None
-    steps: list[Step] = field(default_factory=list)
-    flags: list[tuple[str, str, str, str | None]] = field(default_factory=list)  # code, reason, basis, condition
-    transfers: list[Transfer] = field(default_factory=list)
-    has_penalty: bool = True
-    fixed: bool = False
-    reduced_ceiling: Decimal | None = None  # 减轻: the statutory minimum, which the fine must stay below
-    assumed: list[tuple[str, str, str]] = field(default_factory=list)  # (what, rule, source) taken as given
-    measures: list = field(default_factory=list)  # the benchmark grade's scaled measures (decision.ScaledMeasure)
-    open_paths: list[str] = field(default_factory=list)  # case fields the benchmark's party column turns on
-
-    def severity(self) -> tuple:
-        if self.outcome in ("no_penalty", "time_barred") or not self.has_penalty:
-            return (0, Decimal(0), Decimal(0), 0)
-        hi, lo = (self.fine[1], self.fine[0]) if self.fine else (Decimal(0), Decimal(0))
-        return (1, hi, lo, len(self.kinds))
 
 
 def _problem(path: str, message: str, code: str = "invalid") -> CaseProblem:
@@ -228,238 +170,6 @@ def _base_facts(c: Case, prog: Program, typed: dict) -> dict:
     return f
 
 
-def prior_count(c: Case, years: int) -> int:
-    """Prior violations of the case's item (a history entry without `item` is the same item) penalised within
-    `years` years before the act: decided on or after the same day `years` years earlier, before `occurred_on`.
-
-    Examples:
-        >>> from engine.case import parse_case
-        >>> c = parse_case({"case_id": "x", "item": "I", "place": {"county": "甲县"}, "occurred_on": "2024-05-01",
-        ...     "decided_on": "2024-06-01", "party": {"kind": "individual"},
-        ...     "history": [{"decided_on": "2023-05-01"}, {"decided_on": "2023-04-30"}, {"item": "J", "decided_on": "2024-01-01"}]})
-        >>> prior_count(c, 1), prior_count(c, 2)
-        (1, 2)
-    """
-    start = _add_years(c.occurred_on, -years)
-    return sum(1 for p in c.history or () if (p.item is None or p.item == c.item) and start <= p.decided_on < c.occurred_on)
-
-
-# ── stage 1: whether to penalise, and the penalty ─────────────────────────────
-def _fired(prog: Program, matcher, facts: dict) -> tuple[list[CRule], list[tuple[CRule, list[str]]]]:
-    try:
-        ids = matcher.match(facts)
-    except MatcherError as exc:
-        raise EvaluationError(f"the rule matcher failed: {exc}") from None
-    fired = [prog.rules[i] for i in ids]
-    ids_set = set(ids)
-    overriders: dict[str, list[str]] = {}
-    for r in fired:
-        for t in r.exception_to:
-            if t in ids_set:
-                overriders.setdefault(t, []).append(r.id)
-    surviving = [r for r in fired if r.id not in overriders]
-    overridden = [(r, overriders[r.id]) for r in fired if r.id in overriders]
-    return surviving, overridden
-
-
-def _basis(rule: CRule) -> str:
-    return "；".join(rule.basis)
-
-
-def _yuan(amount: m.Amount, typed: dict, code: str) -> tuple[Decimal, Decimal]:
-    if amount.kind == "range":
-        return amount.low, amount.high
-    q = typed.get(f"facts.{amount.of.name}")  # type: ignore[union-attr]
-    if q is None and typed.get(f"undeterminable.{amount.of.name}"):  # type: ignore[union-attr]
-        raise CaseError([_problem(f"facts.{amount.of.name}",  # type: ignore[union-attr]
-                                  f"the case states {amount.of.name!r} 无法确定, but item {code} computes its fine from "  # type: ignore[union-attr]
-                                  f"it: the item (or benchmark grade) for an undeterminable amount applies",
-                                  "undeterminable_amount")])
-    if q is None:
-        raise CaseError([_problem(f"facts.{amount.of.name}",  # type: ignore[union-attr]
-                                  f"item {code} computes its fine from {amount.of.name!r}; declare it in facts",
-                                  "missing_fact")])
-    return amount.low * q, amount.high * q
-
-
-def _assess(c: Case, prog: Program, facts: dict, typed: dict) -> _Assessment:
-    a = _Assessment(program=prog, code=c.item)
-    code = c.item
-    item = prog.items[code]
-    surviving, overridden = _fired(prog, prog.matcher1, facts)
-    for r, by in overridden:
-        a.steps.append(Step(rule=r.id, basis=_basis(r), text=f"{r.title}——本案适用例外规则 {'、'.join(by)}，此规则不适用"))
-    outcomes: list[tuple[str, str]] = []
-    adjusts: list[tuple[str, str]] = []
-    for r in surviving:
-        texts = []
-        for act in r.actions:
-            if act.kind in _ORDER:
-                outcomes.append((act.kind, r.id))
-            elif act.kind == "adjust":
-                adjusts.append((act.arg or "", r.id))
-            elif act.kind == "flag":
-                a.flags.append((act.arg or "", act.text or r.title, _basis(r), None))
-            elif act.kind == "transfer":
-                a.transfers.append(Transfer(to=act.arg or "", reason=act.text or r.title, basis=_basis(r)))
-            if act.text and act.kind != "flag":
-                texts.append(act.text)
-        a.steps.append(Step(rule=r.id, basis=_basis(r), text=r.title + (f"：{'；'.join(texts)}" if texts else "")))
-    for e in prog.entries.get(code, ()):
-        if e.test(facts):
-            rid = f"LIST:{e.list_name}"
-            basis = e.list_title + (f"（{'；'.join(e.sources)}）" if e.sources else "")
-            if e.kind == "reduced":
-                adjusts.append(("reduced", rid))
-                a.steps.append(Step(rule=rid, basis=basis, text="本事项列入减轻行政处罚清单且符合适用条件" +
-                                    (f"：{e.note}" if e.note else "")))
-            else:
-                outcomes.append((e.kind, rid))
-                label = "不予行政处罚" if e.kind == "no_penalty" else "可以不予行政处罚"
-                a.steps.append(Step(rule=rid, basis=basis, text=f"本事项列入轻微违法{label}清单且符合适用条件" +
-                                    (f"：{e.note}" if e.note else "")))
-    item_basis = "；".join(item.basis)
-    for req in item.requires:
-        v = typed.get(f"facts.{req.name}")
-        desc = prog.composite.facts[req.name].description or req.name
-        if v is False:
-            outcomes.append(("no_penalty", "REQUIRES"))
-            a.steps.append(Step(rule="REQUIRES", basis=item_basis,
-                                text=f"法定罚则以“{desc}”为前提，本案不具备该前提：责令改正，不予罚款"))
-        elif v is None:
-            a.steps.append(Step(rule="REQUIRES", basis=item_basis,
-                                text=f"法定罚则以“{desc}”为前提；案件未载明，按具备该前提计算（见推定前提与待查明事实）"))
-            a.assumed.append((f"按具备“{desc}”的前提计算罚则：案件未载明", "REQUIRES", item_basis))
-    bench = prog.benchmarks.get(code)
-    bres = bench_.assess(bench, code, c.party.kind, c.party.sole_trader, facts, typed, prog.composite) if bench else None
-    if bres is not None and bres.outcome is not None:  # a grade that gives 不予处罚 / 可以不予处罚 is an outcome
-        outcomes.append((bres.outcome, f"BENCH:{code}"))
-        a.steps += bres.steps
-    if outcomes:
-        a.outcome = min(outcomes, key=lambda o: _ORDER[o[0]])[0]
-    if a.outcome in ("no_penalty", "time_barred"):
-        a.has_penalty = False
-        return a
-    # the penalty range -----------------------------------------------------------
-    party = c.party.kind
-    stat = prog.statutory[code]
-    sanctions = stat.get(party) or stat.get("all") or ()
-    if not sanctions:
-        # 第三十八条: a penalty without a legal basis is void; the article names no penalty for this party.
-        a.outcome, a.has_penalty = "no_penalty", False
-        who = "个人" if party == "individual" else "单位"
-        a.steps.append(Step(rule="NO-BASIS", basis=f"{item_basis}；{LAW}第三十八条第一款",
-                            text=f"所引法律条文未对{who}规定行政处罚，没有处罚依据，不得给予行政处罚"))
-        return a
-    a.kinds = tuple(s.name.name for s in sanctions)
-    fine_s = next((s for s in sanctions if prog.composite.sanctions[s.name.name].is_fine and s.amount), None)
-    grade_amount = None
-    if bres is not None and bres.outcome is None:
-        a.steps += bres.steps
-        adjusts += bres.adjusts
-        a.assumed += bres.assumed
-        a.open_paths, a.measures = bres.open_paths, bres.measures
-        a.grade, a.graded, grade_amount = bres.grade, bres.graded, bres.amount
-        if bres.warning_only:  # 仅给予警告: the grade drops the fine and every other kind
-            fine_s, a.kinds = None, ("警告",)
-    if fine_s is None:
-        a.fine = None
-    else:
-        lo, hi = _yuan(fine_s.amount, typed, code)
-        stat_lo = lo
-        a.fixed = lo == hi
-        said = _describe(fine_s.amount)
-        computed = f"{_dec(lo)}元至{_dec(hi)}元" if lo != hi else f"{_dec(lo)}元"
-        a.steps.append(Step(rule="RANGE-STATUTORY", basis=item_basis,
-                            text=f"法定罚款幅度：{said}" + ("" if said == computed else f"，即{computed}")))
-        stat_hi = hi
-        if grade_amount is not None:
-            lo, hi = _yuan(grade_amount, typed, code)
-        if bench is not None and bench.factors and bres is not None and bres.outcome is None:
-            lo, fsteps, fassumed = bench_.place_by_factors(bench, code, facts, max(lo, stat_lo), min(hi, stat_hi),
-                                                           prog.composite)
-            hi, a.graded = lo, True  # the factor model places the fine: the benchmark decided it
-            a.steps += fsteps
-            a.assumed += fassumed
-        a.fine = (lo, hi)
-        kinds = {k for k, _ in adjusts}
-        mitigating = kinds & {"lighter", "reduced", "lighter_or_reduced"}
-        share = prog.params.get("裁量.从轻从重幅度")
-        if "heavier" in kinds and mitigating:
-            a.steps.append(Step(rule="RANGE-ADJUST", basis=f"{LAW}第三十条、第三十二条",
-                                text="同时存在应当从轻或者减轻的情形，不再从重"))
-            kinds.discard("heavier")
-        if a.fixed and "lighter_or_reduced" in kinds and "reduced" not in kinds and stat_lo > 0:
-            # a fixed amount leaves no room to 从轻: the mandatory 从轻或者减轻 can only be 减轻
-            kinds.add("reduced")
-            a.steps.append(Step(rule="RANGE-ADJUST", basis=_rules_basis(prog, adjusts, "lighter"),
-                                text="法定罚款为固定数额，无从轻余地；应当从轻或者减轻的，予以减轻"))
-        if "reduced" in kinds and stat_lo == 0:
-            a.steps.append(Step(rule="RANGE-ADJUST", basis=item_basis,
-                                text="法定罚款无下限，减轻处罚即在幅度内从轻"))
-            kinds.discard("reduced")
-            kinds.add("lighter")
-        if "reduced" in kinds:
-            a.adjustment = "reduced"
-            lo, hi = Decimal(0), stat_lo
-            a.reduced_ceiling = stat_lo
-            a.steps.append(Step(rule="RANGE-ADJUST", basis=_rules_basis(prog, adjusts, "reduced"),
-                                text=f"减轻处罚：罚款数额应低于法定最低罚款{_dec(stat_lo)}元（不含{_dec(stat_lo)}元本数），"
-                                     f"或者依法不处罚款"))
-        elif mitigating:
-            a.adjustment = "lighter"
-            if isinstance(share, Decimal):
-                hi = lo + (hi - lo) * share
-            a.steps.append(Step(rule="RANGE-ADJUST", basis=_rules_basis(prog, adjusts, "lighter"),
-                                text=f"从轻处罚：在幅度内选择较低限度（下端{_pct(share)}），即{_dec(lo)}元至{_dec(hi)}元"))
-        elif "heavier" in kinds:
-            a.adjustment = "heavier"
-            if isinstance(share, Decimal):
-                lo = hi - (hi - lo) * share
-            a.steps.append(Step(rule="RANGE-ADJUST", basis=_rules_basis(prog, adjusts, "heavier"),
-                                text=f"从重处罚：在幅度内选择较高限度（上端{_pct(share)}），即{_dec(lo)}元至{_dec(hi)}元"))
-        if a.adjustment != "reduced":
-            # 从轻、从重 and benchmark grades stay inside the statutory range; only 减轻 goes below it (art. 32)
-            lo, hi = max(lo, stat_lo), min(hi, stat_hi)
-        lo, hi = max(lo, Decimal(0)), max(hi, Decimal(0))
-        lo, hi = lo.quantize(_CENT, rounding=ROUND_CEILING), hi.quantize(_CENT, rounding=ROUND_FLOOR)
-        if hi <= 0 or lo > hi:
-            # a multiple of a small amount can round to less than a cent: there is then no fine to impose
-            a.steps.append(Step(rule="RANGE-ZERO", basis=item_basis,
-                                text=f"按本案数额计算的罚款不足一分钱（{_dec(lo)}元至{_dec(hi)}元），不处罚款"))
-            a.fine = None
-            a.kinds = tuple(k for k in a.kinds if k not in prog.fine_names)
-        else:
-            a.fine = (lo, hi)
-    if fine_s is None and adjusts:
-        a.adjustment = "reduced" if any(k == "reduced" for k, _ in adjusts) else (
-            "lighter" if any(k in ("lighter", "lighter_or_reduced") for k, _ in adjusts) else "heavier")
-    return a
-
-
-def _pct(share) -> str:
-    return f"{_dec(share * 100)}%" if isinstance(share, Decimal) else "全幅度（未设定比例参数）"
-
-
-def _rules_basis(prog: Program, adjusts: list[tuple[str, str]], kind: str) -> str:
-    out = []
-    for k, rid in adjusts:
-        if k == kind or (kind == "lighter" and k == "lighter_or_reduced"):
-            if rid in prog.rules:
-                out.append(_basis(prog.rules[rid]))
-            else:
-                out.append(rid)
-    return "；".join(dict.fromkeys(out)) or LAW
-
-
-def _describe(amount: m.Amount | None) -> str:
-    if amount is None:
-        return ""
-    if amount.kind == "range":
-        return f"{_dec(amount.low)}元至{_dec(amount.high)}元" if amount.low != amount.high else f"{_dec(amount.low)}元"
-    if amount.kind == "percent":
-        return f"{amount.of.name}的{_dec(amount.low * 100)}%至{_dec(amount.high * 100)}%"  # type: ignore[union-attr]
-    return f"{amount.of.name}的{_dec(amount.low)}倍至{_dec(amount.high)}倍"  # type: ignore[union-attr]
 
 
 # ── the decision ─────────────────────────────────────────────────────────────
@@ -485,16 +195,19 @@ def evaluate(case: Case | Mapping[str, Any], ruleset: Ruleset) -> Decision:
     """
     c = parse_case(case)
     run = _decide(c, ruleset)
-    return run.decision.model_copy(update={"questions": _questions(run.case, ruleset, run)})
+    questions = open_questions(run.case, run,
+                               decide=lambda patched: _decide(patched, ruleset, strict_proposal=False, probe=True).decision,
+                               propose=lambda fine: _with_proposal(run.case, ruleset, run, fine))
+    return run.decision.model_copy(update={"questions": questions})
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class _Run:
-    """One evaluation: the decision and what the open-question analysis needs to re-read it."""
+    """One evaluation: the decision and what the open-question analysis needs to re-read it (`questions.Judged`)."""
 
     decision: Decision
     home: Program
-    chosen: _Assessment
+    chosen: Assessment
     facts1: dict
     facts2: dict
     typed: dict
@@ -663,8 +376,7 @@ def _measures_provided(c: Case, prog: Program, typed: dict) -> list[CaseProblem]
     """第三十八条: a case may propose only the penalties and measures the item's article provides."""
     out = []
     item = prog.items[c.item]
-    stat = prog.statutory[c.item]
-    provided = {s.name.name for s in (stat.get(c.party.kind) or stat.get("all") or ())}
+    provided = {s.name.name for s in m.for_party(prog.statutory[c.item], c.party.kind) or ()}
     conditional = {ref.name: im for im in item.measures for ref in im.names}
     for i, name in enumerate(c.measures):
         if name not in prog.composite.sanctions or name in provided or name == "责令改正":  # art. 28: always ordered
@@ -683,14 +395,14 @@ def _measures_provided(c: Case, prog: Program, typed: dict) -> list[CaseProblem]
 
 
 def _choose_version(c: Case, ruleset: Ruleset, prog: Program, prog_act: Program, home: Program, repealed: bool,
-                    facts: dict, typed: dict, old_code: str | None = None) -> tuple[_Assessment, list[Step]]:
+                    facts: dict, typed: dict, old_code: str | None = None) -> tuple[Assessment, list[Step]]:
     """第三十七条: the act-time rules, unless the decision-time rules are lighter or no longer make it an offence."""
     if repealed:
-        return (_Assessment(program=home, code=c.item, outcome="no_penalty", has_penalty=False),
+        return (Assessment(program=home, code=c.item, outcome="no_penalty", has_penalty=False),
                 [Step(rule="LEX-MITIOR", basis=f"{LAW}第三十七条",
                       text=f"决定时施行的规定（{_since(prog)}）已不再将该行为列为违法行为（事项已废止），适用新的规定，"
                            f"不予行政处罚")])
-    chosen = _assess(c, prog, facts, typed)
+    chosen = assess(c, prog, facts, typed)
     if prog_act is prog or not _item_differs(c.item, prog, prog_act, old_code):
         return chosen, []
     if old_code is None:
@@ -706,13 +418,12 @@ def _choose_version(c: Case, ruleset: Ruleset, prog: Program, prog_act: Program,
         return chosen, [Step(rule="LEX-MITIOR", basis=f"{LAW}第三十七条",
                              text=f"案件不符合行为时施行的规则（{_since(prog_act)}）的地点或事实要求，适用决定时施行的规定"
                                   f"（{_since(prog)}）")]
-    old = _assess(c, prog_act, _base_facts(c, prog_act, typed), typed)
+    old = assess(c, prog_act, _base_facts(c, prog_act, typed), typed)
     if renumbered:
         note = Step(rule="LEX-MITIOR", basis=f"{LAW}第三十七条",
                     text=f"本事项在{_since(prog)}中编为{chosen.code}（{'；'.join(prog.items[chosen.code].basis)}），"
                          f"行为时编为{old.code}（{'；'.join(prog_act.items[old.code].basis)}），为同一违法行为")
-        chosen.steps.insert(0, note)
-        old.steps.insert(0, note)
+        chosen, old = chosen.with_steps_first(note), old.with_steps_first(note)
     if lighter(chosen.severity(), old.severity()):
         return chosen, [Step(rule="LEX-MITIOR", basis=f"{LAW}第三十七条",
                              text=f"行为时适用{_since(prog_act)}的规定，决定时已修改（{_since(prog)}）；新的规定处罚较轻，"
@@ -726,41 +437,22 @@ def _since(prog: Program) -> str:
     return f"{d.year}年{d.month}月{d.day}日起施行的版本"
 
 
-def lighter(new: tuple, old: tuple) -> bool:
-    """第三十七条: whether the new rules punish less than the old ones ("新的规定处罚较轻").
-
-    A severity is (has a penalty, fine ceiling, fine floor, number of penalty kinds), compared in that order:
-    no penalty is lighter than any; then the lower ceiling; then the lower floor; then fewer kinds. Equal is not
-    lighter, so the act-time rules stay.
-
-    Examples:
-        >>> from decimal import Decimal as D
-        >>> lighter((0, D(0), D(0), 0), (1, D(50), D(20), 1))
-        True
-        >>> lighter((1, D(1000), D(200), 1), (1, D(1000), D(200), 1))
-        False
-        >>> lighter((1, D(800), D(500), 1), (1, D(1000), D(200), 1))
-        True
-    """
-    return new < old
-
-
-def _proposal(c: Case, chosen: _Assessment, strict: bool) -> Decimal | None:
+def _proposal(c: Case, chosen: Assessment, strict: bool) -> Decimal | None:
     """The proposed fine, checked against the computed range (a proposal outside it is a CaseError)."""
     p = c.proposed_fine
     if p is None:
         return None
     problem = None
     if not chosen.has_penalty or chosen.fine is None:
-        problem = f"proposed_fine {_dec(p)} yuan, but this decision imposes no fine"
+        problem = f"proposed_fine {dec(p)} yuan, but this decision imposes no fine"
     else:
         lo, hi = chosen.fine
         ceiling = chosen.reduced_ceiling
         if ceiling is not None and p >= ceiling:
-            problem = (f"proposed_fine {_dec(p)} yuan is not below the statutory minimum {_dec(ceiling)} yuan, "
+            problem = (f"proposed_fine {dec(p)} yuan is not below the statutory minimum {dec(ceiling)} yuan, "
                        f"as 减轻处罚 requires")
         elif not lo <= p <= hi:
-            problem = f"proposed_fine {_dec(p)} yuan is outside the computed range {_dec(lo)}-{_dec(hi)} yuan"
+            problem = f"proposed_fine {dec(p)} yuan is outside the computed range {dec(lo)}-{dec(hi)} yuan"
     if problem is None:
         return p
     if not strict:
@@ -768,7 +460,7 @@ def _proposal(c: Case, chosen: _Assessment, strict: bool) -> Decimal | None:
     raise CaseError([_problem("proposed_fine", problem, "proposal_out_of_range")], c.case_id)
 
 
-def _decision_facts(facts: dict, handler: Handler, n_cands: int, chosen: _Assessment, differ: bool) -> dict:
+def _decision_facts(facts: dict, handler: Handler, n_cands: int, chosen: Assessment, differ: bool) -> dict:
     """Stage-2 facts: the case plus the decision computed so far."""
     applied = chosen.program
     f2 = dict(facts)
@@ -792,21 +484,6 @@ def _decision_facts(facts: dict, handler: Handler, n_cands: int, chosen: _Assess
     return f2
 
 
-def _proposal_points(chosen: _Assessment, home: Program) -> list[Decimal]:
-    """Where to try the rules when no fine is proposed: both ends of the range and each side of every threshold
-    inside it, so a rule that holds for part of the range is found and stated with its condition."""
-    lo, hi = chosen.fine  # type: ignore[misc]
-    pts = {lo, hi}
-    for t in home.proposal_thresholds:
-        t = Decimal(str(t))
-        for x in (t - _CENT, t, t + _CENT):
-            if lo <= x <= hi:
-                pts.add(x)
-    if chosen.reduced_ceiling is not None:  # 减轻: the fine stays below the statutory minimum (本数 excluded)
-        pts = {x for x in pts if x < chosen.reduced_ceiling} or {max(lo, chosen.reduced_ceiling - _CENT)}
-    return sorted(pts)
-
-
 _OP_WORDS = {">=": "在{}元以上", ">": "超过{}元", "<=": "在{}元以下", "<": "不足{}元", "==": "为{}元", "!=": "不为{}元"}
 
 
@@ -823,7 +500,7 @@ def _proposal_condition(cond: tuple, facts: Mapping) -> str:
             for x in node[1]:
                 collect(x)
         elif node[0] == "cmp" and node[1] == "penalty.fine.proposed":
-            text = "拟罚款" + _OP_WORDS[node[2]].format(_dec(Decimal(str(node[3]))))
+            text = "拟罚款" + _OP_WORDS[node[2]].format(dec(Decimal(str(node[3]))))
             if text not in terms:
                 terms.append(text)
 
@@ -831,7 +508,7 @@ def _proposal_condition(cond: tuple, facts: Mapping) -> str:
     return "或者".join(terms) or "视拟罚款数额而定"
 
 
-def _decision_rules(c: Case, home: Program, chosen: _Assessment, f2: dict, proposal: Decimal | None,
+def _decision_rules(c: Case, home: Program, chosen: Assessment, f2: dict, proposal: Decimal | None,
                     handler: Handler, cands: list[m.Agency]):
     """Stage 2 on the computed decision: flags, transfers, county retention (51号) and the procedure (art. 51).
 
@@ -841,12 +518,12 @@ def _decision_rules(c: Case, home: Program, chosen: _Assessment, f2: dict, propo
     """
     if chosen.fine is not None and (proposal is not None or chosen.fine[0] == chosen.fine[1]):
         f2["penalty.fine.proposed"] = scalar(proposal if proposal is not None else chosen.fine[0])
-    surviving, overridden = _fired(home, home.matcher2, f2)
+    surviving, overridden = fired(home, home.matcher2, f2)
     conditional: list[tuple[CRule, str]] = []
     if chosen.fine is not None and "penalty.fine.proposed" not in f2:
         runs = []
-        for x in _proposal_points(chosen, home):
-            runs.append(_fired(home, home.matcher2, {**f2, "penalty.fine.proposed": scalar(x)}))
+        for x in proposal_points(chosen, home):
+            runs.append(fired(home, home.matcher2, {**f2, "penalty.fine.proposed": scalar(x)}))
         ids = [{r.id for r in s} for s, _ in runs]
         always = set.intersection(*ids)
         sometimes = set.union(*ids) - always
@@ -859,49 +536,48 @@ def _decision_rules(c: Case, home: Program, chosen: _Assessment, f2: dict, propo
     transfers = list(chosen.transfers)
     procedure = "ordinary"
     steps2: list[Step] = []
-    for r, by in overridden:
-        steps2.append(Step(rule=r.id, basis=_basis(r), text=f"{r.title}——本案适用例外规则 {'、'.join(by)}，此规则不适用"))
+    steps2 += (set_aside(r, by) for r, by in overridden)
     for r in surviving:
         texts = []
         for act in r.actions:
             if act.kind == "flag":
-                flags.append((act.arg or "", act.text or r.title, _basis(r), None))
+                flags.append(FlagHit(act.arg or "", act.text or r.title, basis_of(r)))
             elif act.kind == "procedure":
                 procedure = act.arg or "ordinary"
             elif act.kind == "transfer":
-                transfers.append(Transfer(to=act.arg or "", reason=act.text or r.title, basis=_basis(r)))
+                transfers.append(Transfer(to=act.arg or "", reason=act.text or r.title, basis=basis_of(r)))
             elif act.kind == "retain" and handler.route == "empowered":
                 new = _county_handler(c, chosen, cands)
-                transfers.append(Transfer(to=new.agency, reason=act.text or r.title, basis=_basis(r)))
-                flags.append(("MAJOR_PENALTY_TRANSFER", f"{handler.agency}应将案件移送{new.agency}：{act.text or r.title}",
-                              _basis(r), None))
+                transfers.append(Transfer(to=new.agency, reason=act.text or r.title, basis=basis_of(r)))
+                flags.append(FlagHit("MAJOR_PENALTY_TRANSFER", f"{handler.agency}应将案件移送{new.agency}：{act.text or r.title}",
+                                     basis_of(r)))
                 texts.append(f"{handler.agency}应及时移送{new.agency}")
                 handler = new
             if act.text and act.kind not in ("flag", "retain"):
                 texts.append(act.text)
-        steps2.append(Step(rule=r.id, basis=_basis(r), text=r.title + (f"：{'；'.join(texts)}" if texts else "")))
+        steps2.append(Step(rule=r.id, basis=basis_of(r), text=r.title + (f"：{'；'.join(texts)}" if texts else "")))
     for r, cond in conditional:
         texts = []
         for act in r.actions:
             if act.kind == "flag":
-                flags.append((act.arg or "", act.text or r.title, _basis(r), cond))
+                flags.append(FlagHit(act.arg or "", act.text or r.title, basis_of(r), cond))
             elif act.kind == "retain" and handler.route == "empowered":
                 new = _county_handler(c, chosen, cands)
-                flags.append(("MAJOR_PENALTY_TRANSFER", f"{handler.agency}应将案件移送{new.agency}：{act.text or r.title}",
-                              _basis(r), cond))
+                flags.append(FlagHit("MAJOR_PENALTY_TRANSFER", f"{handler.agency}应将案件移送{new.agency}：{act.text or r.title}",
+                                     basis_of(r), cond))
             elif act.kind == "procedure" and act.arg == "simplified":
                 texts.append("可以当场作出行政处罚决定（简易程序）")
             elif act.kind == "transfer":
-                flags.append(("TRANSFER", f"移送{act.arg}：{act.text or r.title}", _basis(r), cond))
+                flags.append(FlagHit("TRANSFER", f"移送{act.arg}：{act.text or r.title}", basis_of(r), cond))
             elif act.text:
                 texts.append(act.text)
-        steps2.append(Step(rule=r.id, basis=_basis(r),
+        steps2.append(Step(rule=r.id, basis=basis_of(r),
                            text=f"{r.title}——{cond}的适用" + (f"：{'；'.join(texts)}" if texts else "")))
     if procedure == "ordinary" and chosen.has_penalty and not any(st.rule == "PROCEDURE" for st in steps2):
         steps2.append(Step(rule="PROCEDURE", basis=f"{LAW}第五十四条",
                            text="不属于可以当场作出的行政处罚，适用普通程序" if not conditional else
                                 "除依法可以当场作出的行政处罚外，适用普通程序"))
-    certain = {f[0] for f in flags if f[3] is None}
+    certain = {f.code for f in flags if f.condition is None}
     # a flag declared `ordinary` belongs to the ordinary procedure (arts. 54-65): 当场处罚 cannot carry it
     ordinary_checks = [code for code, decl in home.composite.flags.items() if decl.ordinary and code in certain]
     if procedure == "simplified" and ordinary_checks:
@@ -915,7 +591,7 @@ def _decision_rules(c: Case, home: Program, chosen: _Assessment, f2: dict, propo
     return steps2, flags, transfers, procedure, handler, conditional
 
 
-def _county_handler(c: Case, chosen: _Assessment, cands: list[m.Agency]) -> Handler:
+def _county_handler(c: Case, chosen: Assessment, cands: list[m.Agency]) -> Handler:
     """The county body a township hands a major case to (51号)."""
     if len(cands) == 1:
         return agency_handler(cands[0], "retained-major")
@@ -924,15 +600,16 @@ def _county_handler(c: Case, chosen: _Assessment, cands: list[m.Agency]) -> Hand
                    route="retained-major")
 
 
-def _assemble(c: Case, ruleset: Ruleset, home: Program, chosen: _Assessment, handler: Handler, jur_steps: list[Step],
-              lex_steps: list[Step], steps2: list[Step], flags: list, transfers: list[Transfer],
+def _assemble(c: Case, ruleset: Ruleset, home: Program, chosen: Assessment, handler: Handler, jur_steps: list[Step],
+              lex_steps: list[Step], steps2: list[Step], flags: list[FlagHit], transfers: list[Transfer],
               procedure: str) -> Decision:
     """The Decision as the contract shapes it: merged flags (one per code and condition), the explanation."""
     applied = chosen.program
     item_code = chosen.code or c.item
-    if not any(s.rule in _ORDER or s.rule.startswith("LIST:") for s in chosen.steps) and chosen.outcome == "penalty":
-        chosen.steps.insert(0, Step(rule="OUTCOME", basis=f"{LAW}第五十七条第一款第（一）项",
-                                    text="未发现依法不予处罚、可以不予处罚或者超过追责时效的情形，应当依法给予行政处罚"))
+    steps1 = chosen.steps
+    if not any(s.rule in OUTCOME_ORDER or s.rule.startswith("LIST:") for s in steps1) and chosen.outcome == "penalty":
+        steps1 = (Step(rule="OUTCOME", basis=f"{LAW}第五十七条第一款第（一）项",
+                       text="未发现依法不予处罚、可以不予处罚或者超过追责时效的情形，应当依法给予行政处罚"),) + steps1
     decls = home.composite.flags
     merged: dict[tuple, list] = {}
     for code, reason, basis, cond in flags:
@@ -952,18 +629,18 @@ def _assemble(c: Case, ruleset: Ruleset, home: Program, chosen: _Assessment, han
     penalty = None
     if chosen.has_penalty:
         penalty = Penalty(grade=chosen.grade, adjustment=chosen.adjustment, kinds=chosen.kinds,
-                          fine=Fine(min=_dec(chosen.fine[0]), max=_dec(chosen.fine[1])) if chosen.fine else None,
+                          fine=Fine(min=dec(chosen.fine[0]), max=dec(chosen.fine[1])) if chosen.fine else None,
                           measures=tuple(chosen.measures))
     return Decision(
         case_id=c.case_id, ruleset=f"{ruleset.name}@{applied.version}",
         item=DecisionItem(code=item_code, name=item.name, domain=item.domain.name if item.domain else "",
                           category=applied.categories[item_code]),
         handler=handler, transfers=tuple(transfers), outcome=chosen.outcome, penalty=penalty, procedure=procedure,
-        flags=out_flags, explanation=tuple(jur_steps + chosen.steps + lex_steps + steps2))
+        flags=out_flags, explanation=(*jur_steps, *steps1, *lex_steps, *steps2))
 
 
 # ── what the decision rests on ───────────────────────────────────────────────
-def _assumptions(c: Case, home: Program, chosen: _Assessment, d: Decision,
+def _assumptions(c: Case, home: Program, chosen: Assessment, d: Decision,
                  conditional: list[tuple[CRule, str]]) -> tuple[Assumption, ...]:
     """Premises not established: facts taken as given, and `unconfirmed` ruleset content this decision used."""
     out: list[Assumption] = []
@@ -1053,266 +730,5 @@ def _typed_names(c: Case) -> set[str]:
 def _param_text(p: m.Parameter) -> str:
     v = p.value
     if p.is_percent and isinstance(v, Decimal):
-        return f"{_dec(v * 100)}%"
-    return _dec(v) if isinstance(v, Decimal) else str(v)
-
-
-# ── open questions ───────────────────────────────────────────────────────────
-_HARM = {"none": "未造成危害后果", "minor": "危害后果轻微", "serious": "危害后果严重"}
-
-
-def _questions(c: Case, ruleset: Ruleset, run: _Run) -> tuple[Question, ...]:
-    """Every fact the case leaves open that would change the decision, with the decision under each answer.
-
-    A candidate is a fact the case does not state that some condition bearing on this case reads; it becomes a
-    question only when evaluating the case under its possible values gives different decisions.
-    """
-    home, chosen = run.home, run.chosen
-    comp = home.composite
-    conds: list[tuple[tuple, dict, str]] = []  # (condition, facts it is judged on, provision)
-    for r in home.stage1:
-        conds.append((r.cond, run.facts1, _basis(r)))
-    for r in home.stage2:
-        conds.append((r.cond, run.facts2, _basis(r)))
-    bench = home.benchmarks.get(c.item)
-    if bench is not None:
-        conds += [(x, run.facts1, "；".join(bench.sources)) for x in bench.conds]
-    for e in home.entries.get(c.item, ()):
-        if e.cond is not None:
-            conds.append((e.cond, run.facts1, e.list_title))
-    if c.item in home.item_conditions:
-        conds.append((home.item_conditions[c.item], run.facts1, "；".join(home.items[c.item].basis)))
-    stated = set(run.facts1)
-    candidates: dict[str, list[str]] = {}
-    # the paths each condition reads, once per program (the conditions live as long as the program)
-    known = home.__dict__.setdefault("_cond_paths", {})
-    for cond, facts, provision in conds:
-        if not cond:
-            continue
-        paths = known.get(id(cond))
-        if paths is None:
-            paths = known[id(cond)] = sorted(paths_of(cond))  # sorted: set order differs between processes
-        for path in paths:
-            if path in stated or not (path.startswith(("facts.", "undeterminable.", "history.prior_"))
-                                      or path in ("circumstances.harm", "party.age", "party.sole_trader")):
-                continue
-            if path.startswith("undeterminable.") and f"facts.{path[len('undeterminable.'):]}" in stated:
-                continue
-            if path == "party.age" and c.party.kind != "individual":
-                continue
-            if _unknown(cond, facts, path):
-                candidates.setdefault(path, [])
-                if provision not in candidates[path]:
-                    candidates[path].append(provision)
-    item = home.items[c.item]
-    for req in item.requires:
-        path = f"facts.{req.name}"
-        if path not in stated:
-            candidates.setdefault(path, []).insert(0, "；".join(item.basis))
-    for path in chosen.open_paths:  # the benchmark's column for 个体工商户
-        candidates.setdefault(path, []).append("；".join(bench.sources) if bench else "")
-    out = []
-    base = _summary(run.decision, run.decision)
-    rank = {"party.age": 0, "circumstances.harm": 1}
-    for path, provisions in sorted(candidates.items(), key=lambda kv: (rank.get(kv[0], 2), kv[0])):
-        values = _values(path, comp, conds)
-        q = _probe(c, ruleset, run, path, values, base)
-        if q is not None:
-            # the case field a handler fills in: the amount (or "无法确定") and the history, not the derived paths
-            shown = ("facts." + path[len("undeterminable."):] if path.startswith("undeterminable.") else
-                     "history" if path.startswith("history.") else path)
-            out.append(Question(field=shown, provision="；".join(dict.fromkeys(provisions)), why=_why(path, comp), answers=q))
-    if run.conditional and c.proposed_fine is None and chosen.fine is not None:
-        values = [(x, None) for x in _proposal_points(chosen, home)]
-        q = _probe(c, ruleset, run, "proposed_fine", values, base)
-        if q is not None:
-            out.append(Question(field="proposed_fine", provision="；".join(dict.fromkeys(_basis(r) for r, _ in run.conditional)),
-                                why="案件未给出拟罚款金额，而听证告知、法制审核、集体讨论、县级保留或者简易程序取决于拟罚款是否达到门槛",
-                                answers=q))
-    return tuple(out)
-
-
-def three_valued(cond: tuple, facts: Mapping, unknown: str) -> bool | None:
-    """A resolved condition on `facts` when the fact `unknown` is not known: True, False, or None (undecided).
-
-    Examples:
-        >>> c = ("and", [("cmp", "party.kind", "==", "individual"), ("cmp", "party.age", "<", 14)])
-        >>> three_valued(c, {"party.kind": "individual"}, "party.age"), three_valued(c, {"party.kind": "x"}, "party.age")
-        (None, False)
-    """
-    kind = cond[0]
-    if kind in ("and", "or"):
-        vals = [three_valued(x, facts, unknown) for x in cond[1]]
-        if kind == "and":
-            return False if False in vals else (None if None in vals else True)
-        return True if True in vals else (None if None in vals else False)
-    if cond[1] == unknown:
-        return None
-    return predicate(cond)(facts)
-
-
-def _unknown(cond: tuple, facts: Mapping, path: str) -> bool:
-    """Whether `cond` is undecided on `facts` when `path` is unknown."""
-    return three_valued(cond, facts, path) is None
-
-
-def _values(path: str, comp, conds) -> list[tuple[Any, str | None]]:
-    """The values to try for an open fact: its members, or one value per interval its thresholds cut."""
-    if path == "circumstances.harm":
-        return [(v, _HARM[v]) for v in ("none", "minor", "serious")]
-    if path == "party.age":
-        return [(13, "不满十四周岁"), (16, "已满十四周岁不满十八周岁"), (30, "已满十八周岁")]
-    if path == "party.sole_trader":
-        return [(True, "当事人为个体工商户"), (False, "当事人不是个体工商户")]
-    if path.startswith("undeterminable."):
-        return [(True, "案件载明无法确定"), (False, "能够确定（载明数额）")]
-    if path.startswith("history.prior_"):
-        n = path[len("history.prior_"):-1]
-        counts = sorted({0, 1, 2} | {int(v) for cond, _, _ in conds if cond for v in _compared_with(cond, path)
-                                      if 0 <= v <= 5})
-        return [(k, f"{n}年内因同一违法行为受过{k}次行政处罚" if k else f"{n}年内未因同一违法行为受过行政处罚")
-                for k in counts]
-    decl = comp.facts.get(path[len("facts."):])
-    t = decl.type if decl else "yes/no"
-    if t == "yes/no":
-        return [(True, "是"), (False, "否")]
-    if t == "enum":
-        return [(v, v) for v in decl.members]
-    if t not in ("money", "number", "integer"):
-        return []
-    consts = sorted({Decimal(str(v)) for cond, _, _ in conds if cond for v in _compared_with(cond, path)})
-    unit = Decimal(1) if t == "integer" else _CENT
-    pts = {Decimal(0)}
-    for k in consts:
-        pts.update(x for x in (k - unit, k, k + unit) if x >= 0)
-    return [(x, None) for x in sorted(pts)]
-
-
-def _compared_with(cond: tuple, path: str) -> list:
-    if cond[0] in ("and", "or"):
-        return [v for x in cond[1] for v in _compared_with(x, path)]
-    return [cond[3]] if cond[0] == "cmp" and cond[1] == path and not isinstance(cond[3], (bool, str)) else []
-
-
-def _patched(c: Case, path: str, value: Any) -> Case:
-    if path == "circumstances.harm":
-        return c.model_copy(update={"circumstances": c.circumstances.model_copy(update={"harm": value})})
-    if path == "party.age":
-        return c.model_copy(update={"party": c.party.model_copy(update={"age": value})})
-    if path == "proposed_fine":
-        return c.model_copy(update={"proposed_fine": value})
-    if path == "party.sole_trader":
-        return c.model_copy(update={"party": c.party.model_copy(update={"sole_trader": value})})
-    if path.startswith("undeterminable."):
-        # "能够确定" is a number the case does not give: the decision stays as stated until the amount is stated
-        return c.model_copy(update={"facts": {**c.facts, path[len("undeterminable."):]: "无法确定"}}) if value else c
-    if path.startswith("history.prior_"):
-        years = int(path[len("history.prior_"):-1])
-        when = _add_years(c.occurred_on, 1 - years) - timedelta(days=1)  # inside this window, outside the narrower
-        return c.model_copy(update={"history": tuple(PriorViolation(decided_on=when) for _ in range(value))})
-    return c.model_copy(update={"facts": {**c.facts, path[len("facts."):]: value}})
-
-
-def _probe(c: Case, ruleset: Ruleset, run: _Run, path: str, values: list, base: str) -> tuple[Answer, ...] | None:
-    """Evaluate the case under each value; None when every value gives the stated facts' decision."""
-    results: list[tuple[Any, str | None, str]] = []
-    for value, label in values:
-        try:
-            if path == "proposed_fine":  # the points lie inside the computed range: only stage 2 changes
-                d = _with_proposal(run.case, ruleset, run, value)
-            else:
-                d = _decide(_patched(c, path, value), ruleset, strict_proposal=False, probe=True).decision
-            results.append((value, label, _summary(d, run.decision)))
-        except CaseError as exc:
-            # the message's first clause (the rule broken), not the tried value: equal reasons group together
-            results.append((value, label, "案件不成立：" + "；".join(dict.fromkeys(p.message.split(";")[0]
-                                                                            for p in exc.problems))))
-    if len({r[2] for r in results}) <= 1:
-        return None
-    groups: list[list] = []
-    for value, label, summary in results:
-        if groups and groups[-1][2] == summary and label is None:
-            groups[-1][1].append(value)
-        else:
-            groups.append([label, [value], summary])
-    if all(g[0] is not None for g in groups):  # named values: merge equal outcomes into one answer
-        merged: dict[str, list[str]] = {}
-        for label, _, summary in groups:
-            merged.setdefault(summary, []).append(label)
-        return tuple(Answer(**{"if": "或者".join(labels), "then": summary}) for summary, labels in merged.items())
-    unit = "元" if path == "proposed_fine" or _is_money(path, run) else ""
-    prefix = "拟罚款" if path == "proposed_fine" else path.split(".", 1)[-1]
-    return tuple(Answer(**{"if": prefix + _interval(vals, groups, i, unit), "then": summary})
-                 for i, (_, vals, summary) in enumerate(groups))
-
-
-def _is_money(path: str, run: _Run) -> bool:
-    decl = run.home.composite.facts.get(path[len("facts."):])
-    return decl is not None and decl.type == "money"
-
-
-def _interval(vals: list, groups: list, i: int, unit: str) -> str:
-    """The Chinese words for the values of group `i` (以上/以下 include the number, 超过/不足 do not).
-
-    Between two neighbouring groups the boundary is told by the rounder of the two numbers: 1999.99 | 2000 reads
-    不足2000 | 2000以上; 200 | 200.01 reads 200以下 | 超过200.
-    """
-    def cut(k: int) -> tuple[str, str]:  # the words below and above the boundary after group k
-        a, b = groups[k][1][-1], groups[k + 1][1][0]
-        if _places(b) < _places(a):
-            return f"不足{_dec(b)}{unit}", f"{_dec(b)}{unit}以上"
-        return f"{_dec(a)}{unit}以下", f"超过{_dec(a)}{unit}"
-
-    last = len(groups) - 1
-    if last == 0:
-        return f"为{_dec(vals[0])}{unit}至{_dec(vals[-1])}{unit}"
-    below = cut(i)[0] if i < last else None
-    above = cut(i - 1)[1] if i > 0 else None
-    if above and below:
-        return ("在" if above.endswith("以上") else "") + f"{above}、{below}"
-    return f"在{below or above}" if (below or above or "").endswith(("以上", "以下")) else (below or above or "")
-
-
-def _places(x: Decimal) -> int:
-    """Decimal places that matter: 2000 → 0, 200.01 → 2, 1999.99 → 2."""
-    x = x.normalize()
-    return max(0, -x.as_tuple().exponent)  # type: ignore[operator]
-
-
-def _why(path: str, comp) -> str:
-    if path == "circumstances.harm":
-        return "案件未认定危害后果，而是否不予处罚或者可以不予处罚（第三十三条第一款）取决于危害后果"
-    if path == "party.age":
-        return "案件未载明当事人年龄，而未成年人不予处罚或者应当从轻、减轻处罚（第三十条）取决于年龄"
-    if path == "party.sole_trader":
-        return "案件未载明当事人是否为个体工商户，而裁量基准对个体工商户另定幅度"
-    if path.startswith("history.prior_"):
-        return "案件未载明当事人此前受到行政处罚的情况（history），而裁量阶次取决于一定期限内的违法次数"
-    if path.startswith("undeterminable."):
-        name = path[len("undeterminable."):]
-        decl = comp.facts.get(name)
-        return (f"案件既未载明“{decl.description if decl and decl.description else name}”的数额，也未载明其无法确定，"
-                f"而裁量基准对数额无法确定的情形另定幅度")
-    name = path[len("facts."):]
-    decl = comp.facts.get(name)
-    return f"案件未载明“{decl.description if decl and decl.description else name}”（{name}），而本案的结论取决于它"
-
-
-def _summary(d: Decision, base: Decision) -> str:
-    """A short Chinese statement of a decision, for the answers of a question."""
-    parts = [OUTCOME_LABELS[d.outcome]]
-    if d.penalty is not None:
-        if d.penalty.grade:
-            parts.append(f"裁量阶次“{d.penalty.grade}”")
-        if d.penalty.fine is not None:
-            parts.append(fine_text(d.penalty.fine))
-        if d.penalty.adjustment != "none":
-            parts.append(ADJUSTMENT_LABELS[d.penalty.adjustment])
-    if d.handler.agency != base.handler.agency:
-        parts.append(f"由{d.handler.agency}办理")
-    certain = [f.label for f in d.flags if f.condition is None]
-    if certain:
-        parts.append("须" + "、".join(certain))
-    if d.procedure == "simplified":
-        parts.append("可以当场处罚（简易程序）")
-    return "，".join(parts)
+        return f"{dec(v * 100)}%"
+    return dec(v) if isinstance(v, Decimal) else str(v)

@@ -14,12 +14,11 @@ from typing import Mapping, Protocol
 from engine import model as m
 from engine.case import Case
 from engine.compose import Composite
-from engine.decision import Handler, Step
+from engine.decision import LAW, Handler, Step
 
-__all__ = ["CATEGORY_LABELS", "LAW", "Compiled", "agency_handler", "area_agency", "decide_jurisdiction",
+__all__ = ["CATEGORY_LABELS", "Compiled", "agency_handler", "area_agency", "decide_jurisdiction",
            "empowered_items", "handler_candidates", "handler_index", "item_category", "list_items", "lists_with"]
 
-LAW = "《中华人民共和国行政处罚法》"
 CATEGORY_LABELS = {"comprehensive": "综合行政执法", "specialist": "专业领域执法", "department": "由业务主管部门实施的"}
 
 

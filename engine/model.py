@@ -3,14 +3,13 @@
 Owns the shape of a parsed ruleset layer (`Layer`) and of every declaration in it. Every node built
 from text carries a `span`; names that can be wrong (`Ref`) carry their own span so a diagnostic can
 underline exactly the bad name. The IR never raises and never resolves names: that is `check`'s job.
-Imports only `engine.source`.
 """
 
 from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any, Literal, NamedTuple, Union
+from typing import Annotated, Any, Literal, Mapping, NamedTuple, TypeVar, Union
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic_core import core_schema
@@ -264,6 +263,16 @@ class Amount(Node):
     of: Ref | None = None
     span: Span
 
+    def text(self) -> str:
+        """The amount in the DSL's own notation, as diagnostics quote it: ``200..1000 元``, ``5%..10% of 工程造价``,
+        ``1..3 times 违法所得`` (the Chinese wording is `benchmark.describe`)."""
+        of = self.of.name if self.of else "?"
+        if self.kind == "range":
+            return f"{self.low}..{self.high} 元"
+        if self.kind == "percent":
+            return f"{self.low * 100}%..{self.high * 100}% of {of}"
+        return f"{self.low}..{self.high} times {of}"
+
 
 class Sanction(Node):
     """One penalty kind in an item's statutory penalty (``罚款 200..1000``, ``没收违法所得``)."""
@@ -279,6 +288,36 @@ class PenaltyClause(Node):
     party: Party
     sanctions: tuple[Sanction, ...]
     span: Span
+
+
+PARTY_KINDS = ("individual", "organisation")
+"""The kinds of party a statutory penalty distinguishes: 个人 (公民) and 单位 (法人或者其他组织)."""
+
+_T = TypeVar("_T")
+
+
+def parties(party: str) -> tuple[str, ...]:
+    """The kinds of party a clause written for `party` covers: 全部 (``all``) covers 个人 and 单位.
+
+    Examples:
+        >>> parties("all"), parties("organisation"), parties("sole_trader")
+        (('individual', 'organisation'), ('organisation',), ('sole_trader',))
+    """
+    return PARTY_KINDS if party == "all" else (party,)
+
+
+def for_party(by_party: Mapping[str, _T], party: str) -> _T | None:
+    """What a table of clauses keyed by party says for `party`: its own clause, else the clause for 全部.
+
+    An own clause that is empty (no sanctions) also falls back to 全部, as every reader of these tables did.
+
+    Examples:
+        >>> for_party({"all": "A", "individual": "I"}, "individual"), for_party({"all": "A"}, "organisation")
+        ('I', 'A')
+        >>> for_party({"individual": "I"}, "organisation") is None
+        True
+    """
+    return by_party.get(party) or by_party.get("all")
 
 
 class ItemMeasure(Node):

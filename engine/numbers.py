@@ -1,7 +1,7 @@
 """Numbers as a person writes them in a Chinese penalty document, and nothing else.
 
-Owns `parse_number` (and `parse_money`, the same rule under the name callers of money amounts use) and
-`clip`, which shortens an echoed value. Imports nothing from `engine`.
+Owns `parse_number` (and `parse_money`, the same rule under the name callers of money amounts use), `clip`,
+which shortens an echoed value, and `decimal_text`, the one way a number is written back.
 
 Accepted: a JSON number (int, Decimal or float), or text of ASCII digits with an optional leading ``-``,
 an optional fraction after ``.``, and commas only between groups of three (``1000``, ``1000.5``,
@@ -14,9 +14,12 @@ or other non-ASCII digits (``１２``), leading zeros (``007``), a bare ``.5`` o
 from __future__ import annotations
 
 import re
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 
-__all__ = ["MAX_TEXT", "clip", "parse_money", "parse_number"]
+__all__ = ["CENT", "MAX_TEXT", "clip", "decimal_text", "parse_money", "parse_number"]
+
+CENT = Decimal("0.01")
+"""One fen (分), the smallest amount of money a decision states."""
 
 MAX_TEXT = 40
 """The longest number text read (a 13-digit amount with commas and cents is 20 characters)."""
@@ -77,3 +80,25 @@ def parse_money(value: object) -> Decimal:
     if d < 0:
         raise ValueError("cannot be negative")
     return d
+
+
+def decimal_text(x: Decimal, *, to_cent: str | None = None, trim: bool = True) -> str:
+    """A number as a penalty document writes it: a whole number without a point, any other in plain digits.
+
+    Args:
+        x: the number.
+        to_cent: round to the fen first, with this `decimal` rounding mode (``ROUND_HALF_EVEN``,
+            ``ROUND_HALF_UP`` …); None writes the number as it is.
+        trim: drop the zeros that end a fraction (``12.5``, not ``12.50``).
+
+    Examples:
+        >>> decimal_text(Decimal("200.00")), decimal_text(Decimal("12.50")), decimal_text(Decimal("1E+3"))
+        ('200', '12.5', '1000')
+        >>> decimal_text(Decimal("24.505"), to_cent="ROUND_HALF_UP"), decimal_text(Decimal("24.505"), to_cent=ROUND_HALF_EVEN, trim=False)
+        ('24.51', '24.50')
+    """
+    if to_cent is not None:
+        x = x.quantize(CENT, rounding=to_cent)
+    if x == x.to_integral_value():
+        return str(int(x))
+    return format(x.normalize() if trim else x, "f")

@@ -10,7 +10,6 @@ import collections
 import gc
 import threading
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
@@ -22,6 +21,7 @@ from engine.compiler import Program, compile_composite
 from engine.compose import compose, version_dates, version_problems
 from engine.errors import Diagnostic, RulesetError, UnknownItem, close_names
 from engine.loader import load_chain
+from engine.numbers import decimal_text
 from engine.places import normalise_code
 
 __all__ = ["Area", "Fine", "Item", "Ruleset", "Statutory", "load_ruleset"]
@@ -79,16 +79,12 @@ class Area(BaseModel):
                                                 "2022 division table), if the ruleset declares it")
 
 
-def _dec(x: Decimal) -> str:
-    return str(int(x)) if x == x.to_integral_value() else format(x.normalize(), "f")
-
-
 def _fine_view(s: m.Sanction) -> Fine:
     a = s.amount
     assert a is not None
     basis = {"range": "yuan", "percent": "percent", "multiple": "multiple"}[a.kind]
     lo, hi = (a.low * 100, a.high * 100) if a.kind == "percent" else (a.low, a.high)
-    return Fine(basis=basis, min=_dec(lo), max=_dec(hi), of=a.of.name if a.of else None)
+    return Fine(basis=basis, min=decimal_text(lo), max=decimal_text(hi), of=a.of.name if a.of else None)
 
 
 def item_view(program: Program, code: str) -> Item:
@@ -96,8 +92,8 @@ def item_view(program: Program, code: str) -> Item:
     it = program.items[code]
     fine_names = {n for n, s in program.composite.sanctions.items() if s.is_fine}
     stat = {}
-    for party in ("individual", "organisation"):
-        sanctions = program.statutory[code].get(party) or program.statutory[code].get("all") or ()
+    for party in m.PARTY_KINDS:
+        sanctions = m.for_party(program.statutory[code], party) or ()
         fine = next((s for s in sanctions if s.name.name in fine_names and s.amount), None)
         stat[party] = Statutory(kinds=tuple(s.name.name for s in sanctions), fine=_fine_view(fine) if fine else None)
     return Item(code=code, name=it.name, domain=it.domain.name if it.domain else "",

@@ -12,6 +12,7 @@ LAYERS = {
     "errors": 1, "numbers": 1, "conditions": 1,
     "places": 1.5,
     "model": 2, "case": 2, "decision": 2,
+    "periods": 2.5,
     "syntax": 3,
     "loader": 4,
     "compose": 5, "law": 5, "citations": 5,
@@ -19,6 +20,8 @@ LAYERS = {
     "check": 6, "_durable": 6,
     "compiler": 7,
     "ruleset": 8, "benchmark": 8,
+    "assess": 8.5,  # stage 1: outcome and penalty under one version
+    "questions": 8.7,  # the open questions (they decide the case again through callables `evaluate` passes)
     "evaluate": 9, "browse": 9, "reviewer": 9.2, "coverage": 9.5,
     "batch": 9.5,  # batches of `evaluate`, in process or in worker processes
     "cli": 10,

@@ -1,0 +1,310 @@
+"""Open questions: the facts a case leaves open that would change its decision, with the decision under each answer.
+
+Owns `open_questions`. A candidate is a fact some condition bearing on the case reads and the case does not
+state (harm, age, a precondition, a grading fact, the prior violations, the proposed fine …); `three_valued`
+tells which conditions it leaves undecided. The case is then decided again under each possible value (members,
+or one value on each side of every threshold); only a fact whose values give different decisions becomes a
+question, its answers grouped and worded as a reviewer reads them (2000元以上, 不足2000元).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any, Callable, Mapping, Protocol
+
+from engine.assess import Assessment, basis_of, dec, proposal_points
+from engine.case import Case, PriorViolation
+from engine.check import paths_of
+from engine.compiler import CRule, Program, predicate
+from engine.decision import ADJUSTMENT_LABELS, OUTCOME_LABELS, Answer, Decision, Question, fine_text
+from engine.errors import CaseError
+from engine.numbers import CENT
+from engine.periods import add_years
+
+__all__ = ["Judged", "open_questions", "three_valued"]
+
+
+class Judged(Protocol):
+    """What the open-question analysis reads of an evaluation (`evaluate._Run`)."""
+
+    decision: Decision
+    home: Program
+    chosen: Assessment
+    facts1: dict
+    facts2: dict
+    conditional: list[tuple[CRule, str]]
+    case: Case
+
+
+_HARM = {"none": "未造成危害后果", "minor": "危害后果轻微", "serious": "危害后果严重"}
+
+
+def open_questions(c: Case, run: Judged, decide: Callable[[Case], Decision],
+                   propose: Callable[[Decimal], Decision]) -> tuple[Question, ...]:
+    """Every fact the case leaves open that would change the decision, with the decision under each answer.
+
+    A candidate is a fact the case does not state that some condition bearing on this case reads; it becomes a
+    question only when evaluating the case under its possible values gives different decisions.
+
+    Args:
+        c: the case as judged.
+        run: what the evaluation computed (`evaluate._Run`).
+        decide: the decision on a patched case, without checking a proposed fine against the range.
+        propose: the decision under a proposed fine inside the computed range (only the decision rules change).
+    """
+    home, chosen = run.home, run.chosen
+    comp = home.composite
+    conds: list[tuple[tuple, dict, str]] = []  # (condition, facts it is judged on, provision)
+    for r in home.stage1:
+        conds.append((r.cond, run.facts1, basis_of(r)))
+    for r in home.stage2:
+        conds.append((r.cond, run.facts2, basis_of(r)))
+    bench = home.benchmarks.get(c.item)
+    if bench is not None:
+        conds += [(x, run.facts1, "；".join(bench.sources)) for x in bench.conds]
+    for e in home.entries.get(c.item, ()):
+        if e.cond is not None:
+            conds.append((e.cond, run.facts1, e.list_title))
+    if c.item in home.item_conditions:
+        conds.append((home.item_conditions[c.item], run.facts1, "；".join(home.items[c.item].basis)))
+    stated = set(run.facts1)
+    candidates: dict[str, list[str]] = {}
+    # the paths each condition reads, once per program (the conditions live as long as the program)
+    known = home.__dict__.setdefault("_cond_paths", {})
+    for cond, facts, provision in conds:
+        if not cond:
+            continue
+        paths = known.get(id(cond))
+        if paths is None:
+            paths = known[id(cond)] = sorted(paths_of(cond))  # sorted: set order differs between processes
+        for path in paths:
+            if path in stated or not (path.startswith(("facts.", "undeterminable.", "history.prior_"))
+                                      or path in ("circumstances.harm", "party.age", "party.sole_trader")):
+                continue
+            if path.startswith("undeterminable.") and f"facts.{path[len('undeterminable.'):]}" in stated:
+                continue
+            if path == "party.age" and c.party.kind != "individual":
+                continue
+            if _unknown(cond, facts, path):
+                candidates.setdefault(path, [])
+                if provision not in candidates[path]:
+                    candidates[path].append(provision)
+    item = home.items[c.item]
+    for req in item.requires:
+        path = f"facts.{req.name}"
+        if path not in stated:
+            candidates.setdefault(path, []).insert(0, "；".join(item.basis))
+    for path in chosen.open_paths:  # the benchmark's column for 个体工商户
+        candidates.setdefault(path, []).append("；".join(bench.sources) if bench else "")
+    out = []
+    base = _summary(run.decision, run.decision)
+    rank = {"party.age": 0, "circumstances.harm": 1}
+    for path, provisions in sorted(candidates.items(), key=lambda kv: (rank.get(kv[0], 2), kv[0])):
+        values = _values(path, comp, conds)
+        q = _probe(c, run, decide, propose, path, values, base)
+        if q is not None:
+            # the case field a handler fills in: the amount (or "无法确定") and the history, not the derived paths
+            shown = ("facts." + path[len("undeterminable."):] if path.startswith("undeterminable.") else
+                     "history" if path.startswith("history.") else path)
+            out.append(Question(field=shown, provision="；".join(dict.fromkeys(provisions)), why=_why(path, comp), answers=q))
+    if run.conditional and c.proposed_fine is None and chosen.fine is not None:
+        values = [(x, None) for x in proposal_points(chosen, home)]
+        q = _probe(c, run, decide, propose, "proposed_fine", values, base)
+        if q is not None:
+            out.append(Question(field="proposed_fine", provision="；".join(dict.fromkeys(basis_of(r) for r, _ in run.conditional)),
+                                why="案件未给出拟罚款金额，而听证告知、法制审核、集体讨论、县级保留或者简易程序取决于拟罚款是否达到门槛",
+                                answers=q))
+    return tuple(out)
+
+
+def three_valued(cond: tuple, facts: Mapping, unknown: str) -> bool | None:
+    """A resolved condition on `facts` when the fact `unknown` is not known: True, False, or None (undecided).
+
+    Examples:
+        >>> c = ("and", [("cmp", "party.kind", "==", "individual"), ("cmp", "party.age", "<", 14)])
+        >>> three_valued(c, {"party.kind": "individual"}, "party.age"), three_valued(c, {"party.kind": "x"}, "party.age")
+        (None, False)
+    """
+    kind = cond[0]
+    if kind in ("and", "or"):
+        vals = [three_valued(x, facts, unknown) for x in cond[1]]
+        if kind == "and":
+            return False if False in vals else (None if None in vals else True)
+        return True if True in vals else (None if None in vals else False)
+    if cond[1] == unknown:
+        return None
+    return predicate(cond)(facts)
+
+
+def _unknown(cond: tuple, facts: Mapping, path: str) -> bool:
+    """Whether `cond` is undecided on `facts` when `path` is unknown."""
+    return three_valued(cond, facts, path) is None
+
+
+def _values(path: str, comp, conds) -> list[tuple[Any, str | None]]:
+    """The values to try for an open fact: its members, or one value per interval its thresholds cut."""
+    if path == "circumstances.harm":
+        return [(v, _HARM[v]) for v in ("none", "minor", "serious")]
+    if path == "party.age":
+        return [(13, "不满十四周岁"), (16, "已满十四周岁不满十八周岁"), (30, "已满十八周岁")]
+    if path == "party.sole_trader":
+        return [(True, "当事人为个体工商户"), (False, "当事人不是个体工商户")]
+    if path.startswith("undeterminable."):
+        return [(True, "案件载明无法确定"), (False, "能够确定（载明数额）")]
+    if path.startswith("history.prior_"):
+        n = path[len("history.prior_"):-1]
+        counts = sorted({0, 1, 2} | {int(v) for cond, _, _ in conds if cond for v in _compared_with(cond, path)
+                                      if 0 <= v <= 5})
+        return [(k, f"{n}年内因同一违法行为受过{k}次行政处罚" if k else f"{n}年内未因同一违法行为受过行政处罚")
+                for k in counts]
+    decl = comp.facts.get(path[len("facts."):])
+    t = decl.type if decl else "yes/no"
+    if t == "yes/no":
+        return [(True, "是"), (False, "否")]
+    if t == "enum":
+        return [(v, v) for v in decl.members]
+    if t not in ("money", "number", "integer"):
+        return []
+    consts = sorted({Decimal(str(v)) for cond, _, _ in conds if cond for v in _compared_with(cond, path)})
+    unit = Decimal(1) if t == "integer" else CENT
+    pts = {Decimal(0)}
+    for k in consts:
+        pts.update(x for x in (k - unit, k, k + unit) if x >= 0)
+    return [(x, None) for x in sorted(pts)]
+
+
+def _compared_with(cond: tuple, path: str) -> list:
+    """The numbers `cond` compares the fact at `path` with (its thresholds)."""
+    if cond[0] in ("and", "or"):
+        return [v for x in cond[1] for v in _compared_with(x, path)]
+    return [cond[3]] if cond[0] == "cmp" and cond[1] == path and not isinstance(cond[3], (bool, str)) else []
+
+
+def _patched(c: Case, path: str, value: Any) -> Case:
+    """The case with the open fact at `path` answered by `value` (a history of `value` prior violations inside the
+    window `history.prior_Ny` counts and outside the next narrower one)."""
+    if path == "circumstances.harm":
+        return c.model_copy(update={"circumstances": c.circumstances.model_copy(update={"harm": value})})
+    if path == "party.age":
+        return c.model_copy(update={"party": c.party.model_copy(update={"age": value})})
+    if path == "proposed_fine":
+        return c.model_copy(update={"proposed_fine": value})
+    if path == "party.sole_trader":
+        return c.model_copy(update={"party": c.party.model_copy(update={"sole_trader": value})})
+    if path.startswith("undeterminable."):
+        # "能够确定" is a number the case does not give: the decision stays as stated until the amount is stated
+        return c.model_copy(update={"facts": {**c.facts, path[len("undeterminable."):]: "无法确定"}}) if value else c
+    if path.startswith("history.prior_"):
+        years = int(path[len("history.prior_"):-1])
+        when = add_years(c.occurred_on, 1 - years) - timedelta(days=1)  # inside this window, outside the narrower
+        return c.model_copy(update={"history": tuple(PriorViolation(decided_on=when) for _ in range(value))})
+    return c.model_copy(update={"facts": {**c.facts, path[len("facts."):]: value}})
+
+
+def _probe(c: Case, run: Judged, decide: Callable[[Case], Decision], propose: Callable[[Decimal], Decision], path: str,
+           values: list, base: str) -> tuple[Answer, ...] | None:
+    """Evaluate the case under each value; None when every value gives the stated facts' decision."""
+    results: list[tuple[Any, str | None, str]] = []
+    for value, label in values:
+        try:
+            if path == "proposed_fine":  # the points lie inside the computed range: only stage 2 changes
+                d = propose(value)
+            else:
+                d = decide(_patched(c, path, value))
+            results.append((value, label, _summary(d, run.decision)))
+        except CaseError as exc:
+            # the message's first clause (the rule broken), not the tried value: equal reasons group together
+            results.append((value, label, "案件不成立：" + "；".join(dict.fromkeys(p.message.split(";")[0]
+                                                                            for p in exc.problems))))
+    if len({r[2] for r in results}) <= 1:
+        return None
+    groups: list[list] = []
+    for value, label, summary in results:
+        if groups and groups[-1][2] == summary and label is None:
+            groups[-1][1].append(value)
+        else:
+            groups.append([label, [value], summary])
+    if all(g[0] is not None for g in groups):  # named values: merge equal outcomes into one answer
+        merged: dict[str, list[str]] = {}
+        for label, _, summary in groups:
+            merged.setdefault(summary, []).append(label)
+        return tuple(Answer(**{"if": "或者".join(labels), "then": summary}) for summary, labels in merged.items())
+    unit = "元" if path == "proposed_fine" or _is_money(path, run) else ""
+    prefix = "拟罚款" if path == "proposed_fine" else path.split(".", 1)[-1]
+    return tuple(Answer(**{"if": prefix + _interval(vals, groups, i, unit), "then": summary})
+                 for i, (_, vals, summary) in enumerate(groups))
+
+
+def _is_money(path: str, run: Judged) -> bool:
+    """Whether the open fact is an amount of money (its answers then read in 元)."""
+    decl = run.home.composite.facts.get(path[len("facts."):])
+    return decl is not None and decl.type == "money"
+
+
+def _interval(vals: list, groups: list, i: int, unit: str) -> str:
+    """The Chinese words for the values of group `i` (以上/以下 include the number, 超过/不足 do not).
+
+    Between two neighbouring groups the boundary is told by the rounder of the two numbers: 1999.99 | 2000 reads
+    不足2000 | 2000以上; 200 | 200.01 reads 200以下 | 超过200.
+    """
+    def cut(k: int) -> tuple[str, str]:  # the words below and above the boundary after group k
+        a, b = groups[k][1][-1], groups[k + 1][1][0]
+        if _places(b) < _places(a):
+            return f"不足{dec(b)}{unit}", f"{dec(b)}{unit}以上"
+        return f"{dec(a)}{unit}以下", f"超过{dec(a)}{unit}"
+
+    last = len(groups) - 1
+    if last == 0:
+        return f"为{dec(vals[0])}{unit}至{dec(vals[-1])}{unit}"
+    below = cut(i)[0] if i < last else None
+    above = cut(i - 1)[1] if i > 0 else None
+    if above and below:
+        return ("在" if above.endswith("以上") else "") + f"{above}、{below}"
+    return f"在{below or above}" if (below or above or "").endswith(("以上", "以下")) else (below or above or "")
+
+
+def _places(x: Decimal) -> int:
+    """Decimal places that matter: 2000 → 0, 200.01 → 2, 1999.99 → 2."""
+    x = x.normalize()
+    return max(0, -x.as_tuple().exponent)  # type: ignore[operator]
+
+
+def _why(path: str, comp) -> str:
+    """Why the question is asked: what the case leaves open and what turns on it, in Chinese."""
+    if path == "circumstances.harm":
+        return "案件未认定危害后果，而是否不予处罚或者可以不予处罚（第三十三条第一款）取决于危害后果"
+    if path == "party.age":
+        return "案件未载明当事人年龄，而未成年人不予处罚或者应当从轻、减轻处罚（第三十条）取决于年龄"
+    if path == "party.sole_trader":
+        return "案件未载明当事人是否为个体工商户，而裁量基准对个体工商户另定幅度"
+    if path.startswith("history.prior_"):
+        return "案件未载明当事人此前受到行政处罚的情况（history），而裁量阶次取决于一定期限内的违法次数"
+    if path.startswith("undeterminable."):
+        name = path[len("undeterminable."):]
+        decl = comp.facts.get(name)
+        return (f"案件既未载明“{decl.description if decl and decl.description else name}”的数额，也未载明其无法确定，"
+                f"而裁量基准对数额无法确定的情形另定幅度")
+    name = path[len("facts."):]
+    decl = comp.facts.get(name)
+    return f"案件未载明“{decl.description if decl and decl.description else name}”（{name}），而本案的结论取决于它"
+
+
+def _summary(d: Decision, base: Decision) -> str:
+    """A short Chinese statement of a decision, for the answers of a question."""
+    parts = [OUTCOME_LABELS[d.outcome]]
+    if d.penalty is not None:
+        if d.penalty.grade:
+            parts.append(f"裁量阶次“{d.penalty.grade}”")
+        if d.penalty.fine is not None:
+            parts.append(fine_text(d.penalty.fine))
+        if d.penalty.adjustment != "none":
+            parts.append(ADJUSTMENT_LABELS[d.penalty.adjustment])
+    if d.handler.agency != base.handler.agency:
+        parts.append(f"由{d.handler.agency}办理")
+    certain = [f.label for f in d.flags if f.condition is None]
+    if certain:
+        parts.append("须" + "、".join(certain))
+    if d.procedure == "simplified":
+        parts.append("可以当场处罚（简易程序）")
+    return "，".join(parts)
