@@ -15,7 +15,7 @@ from typing import Any, Callable, Mapping, Protocol
 
 from engine.assess import Assessment, basis_of, dec, proposal_points
 from engine.case import Case, PriorViolation
-from engine.check import paths_of
+from engine.conditions import paths_of
 from engine.compiler import CRule, Program, predicate
 from engine.decision import ADJUSTMENT_LABELS, OUTCOME_LABELS, Answer, Decision, Question, fine_text
 from engine.errors import CaseError
