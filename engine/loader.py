@@ -590,7 +590,9 @@ def _typed_codes(rows: _Rows, codes: set[str], kind: str, diags: list[Diagnostic
 def _in_cell(d: Diagnostic) -> Diagnostic:
     """A problem in a workbook moved from its position inside the row to its cell's column, named as Excel names
     it (``cell C2``)."""
-    col = max(_cell_of(d.span.column), 1)
+    if d.span.column < _XCOL // 2:  # a problem of the whole row or sheet (a missing column): no cell to name
+        return d.model_copy(update={"span": d.span._replace(column=1, end_line=None, end_column=None)})
+    col = _cell_of(d.span.column)
     span = d.span._replace(column=col, end_line=None, end_column=None)
     return d.model_copy(update={"span": span, "message": f"{d.message} (cell {_letters(col)}{span.line})"})
 
