@@ -354,7 +354,8 @@ def _with_catalogues(layer: m.Layer, directory: Path, diags: list[Diagnostic], t
         if isinstance(decl, m.CatalogueRef):
             extra.extend(_table_at(directory, decl.path, decl.span, _TABLE_KINDS[decl.kind], None, diags, texts))
         elif isinstance(decl, m.ItemList) and decl.tables:
-            rows = [r for t in decl.tables for r in _table_at(directory, t.path, t.span, "list", t.column, diags, texts)]
+            rows = [r for t in decl.tables
+                    for r in _table_at(directory, t.path, t.span, "list", t.column, diags, texts)]
             decls[i] = decl.model_copy(update={"items": decl.items + tuple(r.item for r in rows),
                                                "listed": tuple(r.named for r in rows if r.named is not None)})
     if not extra and decls == list(layer.declarations):
