@@ -959,8 +959,13 @@ def _list_rows(rows: _Rows, diags: list[Diagnostic], column: str | None = None) 
     wanted = [column] if column else [h for h, name in LIST_HEADINGS.items() if name == "code"]
     codes = [i for i, h in enumerate(headings) if h in wanted]
     if not codes:
+        titled = [h for h in headings if h]
         diags.append(_err("list-header", f"the table has no '{column}' column" if column else
                           "the table has no item code column", Span(source=source, line=at),
+                          # a workbook from an office often opens with the list's title (one long cell) above
+                          # the header
+                          f"the first row must be the header: delete the title row '{titled[0]}' above it"
+                          if len(titled) == 1 and len(titled[0]) > 10 else
                           suggest(column, headings) if column else
                           f"head it {', '.join(wanted)}, or name it: items from \"…\" column \"…\""))
         return []

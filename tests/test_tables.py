@@ -168,6 +168,8 @@ def test_the_shipped_rulesets_need_no_workbook(tmp_path):
 # each broken list table: its rows (or bytes), the clause naming it, and the golden file of its diagnostics
 BROKEN_LISTS = {
     "list-missing-column": ("清单.xlsx", [["序号", "事项名称"], [1, "某事项"]], ""),
+    "list-title-row": ("清单.xlsx", [["缙云县乡镇（街道）具体实施的综合行政执法事项目录清单（共性部分）"], HEAD,
+                                    [1, "ZJ-SR-11", None, None]], ""),
     "list-named-column-missing": ("清单.xlsx", [["序号", "权力事项代码"], [1, "ZJ-SR-11"]], ' column "权力事项编码"'),
     "list-two-code-columns": ("清单.xlsx", [["事项编码", "事项代码"], ["ZJ-SR-11", "ZJ-SR-11"]], ""),
     "list-unknown-code": ("清单.xlsx", [HEAD, [1, "ZJ-SR-11", None, None], [2, "ZJ-SR-999", None, None],
