@@ -281,3 +281,15 @@ def _set(head: list[str], row: list, **cells) -> list:
 def test_a_broken_benchmark_workbook_gets_the_csv_diagnostics_at_its_cells(tmp_path, monkeypatch, name):
     d = _jinyun_benchmarks(tmp_path, BROKEN_BENCHMARKS[name](_benchmark_rows()))
     _golden(name, str(_fails(d, tmp_path, monkeypatch)) + "\n")
+
+
+# ── catalogues ─────────────────────────────────────────────────────────────────
+def test_a_catalogue_workbook_refuses_a_code_excel_turned_into_a_date(tmp_path, monkeypatch):
+    d = tmp_path / "目录"
+    d.mkdir()
+    (d / "2024-01-01.rules").write_text('ruleset "目录" extends "zhejiang" effective 2024-01-01\ncatalogue "事项.xlsx"\n',
+                                        encoding="utf-8")
+    _workbook(d / "事项.xlsx", [["事项编码", "事项名称", "执法领域", "法律依据", "全部"],
+                               [datetime(2024, 1, 2), "事项一", "市容环境卫生", "《测试》第一条", "警告"],
+                               ["X-2", "事项二", "市容环境卫生", "《测试》第二条", "警告"]], sheet="事项")
+    _golden("catalogue-date-code", str(_fails(d, tmp_path, monkeypatch)) + "\n")
