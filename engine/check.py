@@ -277,6 +277,10 @@ def _check_lists(comp: Composite, report: _Report) -> None:
             if r.name not in comp.items:
                 err("unknown-item", f"list '{lst.name}' names item '{r.name}', which is not in the catalogue",
                     r.span, suggest(r.name, comp.items))
+        for n in lst.listed:  # the names a list table gives: a wrong code in a table empowers another item
+            if n.code in comp.items and not _same_item_name(n.name, comp.items[n.code].name):
+                report.warn("list-name-differs", f"list '{lst.name}' names item '{n.code}' '{n.name}'; the catalogue "
+                                                 f"calls it '{comp.items[n.code].name}'", n.span, "check the code in the table")
         for r in lst.includes:
             known(r, comp.lists, "list")
         if lst.name in _reachable(comp, lst.name):
@@ -509,6 +513,20 @@ class _Resolver:
                                          message=f"'{path}' is {ptype.type}: compare it with == or !=, not {cond.op}"))
             return None
         return ("cmp", path, cond.op, value)
+
+
+def _same_item_name(listed: str, catalogued: str) -> bool:
+    """Whether a list table's name for an item plausibly is the catalogue's: one contains the other once blanks,
+    the width of brackets and the wrapper of an official title (对……的行政处罚) are set aside."""
+    def bare(s: str) -> str:
+        s = "".join(s.split()).replace("（", "(").replace("）", ")").replace("，", ",")
+        s = s[1:] if s.startswith("对") else s
+        for tail in ("的行政处罚", "行为的处罚", "的处罚", "行为"):
+            s = s[:-len(tail)] if s.endswith(tail) else s
+        return s
+
+    a, b = bare(listed), bare(catalogued)
+    return bool(a and b) and (a in b or b in a)
 
 
 ENGINE_PARAMETERS: dict[str, tuple[bool, Decimal, Decimal, str]] = {

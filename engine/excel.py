@@ -1,4 +1,5 @@
-"""Batch results as an Excel workbook a reviewer can filter: ``zhifa evaluate --output results.xlsx``.
+"""Batch results as an Excel workbook a reviewer can filter: ``zhifa evaluate --output results.xlsx``, and the
+changed cases of ``zhifa impact`` (`write_changes`).
 
 One row per case, in input order; the decision's fields in columns (Chinese headings); questions,
 assumptions, flags (with their conditions) and transfers joined in one cell each; an error record
@@ -12,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-__all__ = ["COLUMNS", "write_results", "ExcelUnavailable"]
+__all__ = ["CHANGE_COLUMNS", "COLUMNS", "write_changes", "write_results", "ExcelUnavailable"]
 
 
 class ExcelUnavailable(RuntimeError):
@@ -72,6 +73,46 @@ def write_results(path: str | Path, results: list[dict]) -> None:
     Raises:
         ExcelUnavailable: openpyxl is missing.
     """
+    _write(path, "决定", COLUMNS, results)
+
+
+def _change(c: dict) -> str:
+    # as `engine.impact` words a change in its summary
+    if c.get("kind") == "fine":
+        return f"罚款 {c.get('before')} → {c.get('after')}"
+    if c.get("kind") != "assumptions" and c.get("before") is not None and c.get("after") is not None:
+        return f"{c['key'].split(':')[0]} {c['before']} → {c['after']}"
+    return c.get("key", "")
+
+
+# (heading, value of a case comparison's JSON form): where the case is and what changed, then each decision column
+# under the first side (前) and the second (后), side by side, so that a filter on one shows the other
+_SIDE_SKIP = ("案件编号", "规则集")
+CHANGE_COLUMNS: list[tuple[str, Callable[[dict], Any]]] = [
+    ("序号", lambda c: c.get("index")),
+    ("案件编号", lambda c: c.get("case_id")),
+    ("事项编码", lambda c: c.get("item")),
+    ("县（市、区）", lambda c: c.get("county")),
+    ("乡镇（街道）", lambda c: c.get("township")),
+    ("变化种类", lambda c: "、".join(dict.fromkeys(x.get("kind", "") for x in c.get("changes") or ()))),
+    ("变化", lambda c: _join(_change(x) for x in c.get("changes") or ())),
+    ("规则集（前）", lambda c: (c.get("before") or {}).get("ruleset")),
+    ("规则集（后）", lambda c: (c.get("after") or {}).get("ruleset")),
+] + [(f"{h}（{word}）", (lambda fn, side: lambda c: fn(c.get(side) or {}) if c.get(side) else None)(fn, side))
+     for h, fn in COLUMNS if h not in _SIDE_SKIP for word, side in (("前", "before"), ("后", "after"))]
+
+
+def write_changes(path: str | Path, comparisons: list[dict]) -> None:
+    """Write the case comparisons of ``zhifa impact`` (`engine.impact.CaseComparison`, JSON form) to a workbook: one
+    row per case, where it is, what changed, and the decision's fields under both sides in adjacent columns.
+
+    Raises:
+        ExcelUnavailable: openpyxl is missing.
+    """
+    _write(path, "变化", CHANGE_COLUMNS, comparisons)
+
+
+def _write(path: str | Path, title: str, columns: list[tuple[str, Callable[[dict], Any]]], records: list[dict]) -> None:
     try:
         from openpyxl import Workbook
         from openpyxl.styles import Alignment, Font
@@ -80,15 +121,15 @@ def write_results(path: str | Path, results: list[dict]) -> None:
         raise ExcelUnavailable("writing .xlsx needs openpyxl: pip install 'zhifa[excel]'") from None
     wb = Workbook()
     ws = wb.active
-    ws.title = "决定"
-    ws.append([h for h, _ in COLUMNS])
+    ws.title = title
+    ws.append([h for h, _ in columns])
     for cell in ws[1]:
         cell.font = Font(bold=True)
-    for r in results:
-        ws.append([fn(r) for _, fn in COLUMNS])
+    for r in records:
+        ws.append([fn(r) for _, fn in columns])
     ws.freeze_panes = "A2"
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{len(results) + 1}"
-    for i, (heading, _) in enumerate(COLUMNS, 1):
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(records) + 1}"
+    for i, (heading, _) in enumerate(columns, 1):
         # CJK characters are about twice as wide as Latin ones; cap long text columns and wrap them
         longest = max([len(heading)] + [max((len(x) for x in str(c.value or "").split("\n")), default=0)
                                         for c in ws[get_column_letter(i)][1:200]])

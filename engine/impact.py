@@ -31,7 +31,7 @@ import engine
 from engine.archive import Record, evaluate_parsed, parse_record
 
 __all__ = ["CaseComparison", "Change", "Example", "Side", "Summary", "Tally", "compare", "compare_partition",
-           "impact", "pinned", "render_html", "render_text"]
+           "excel_available", "impact", "pinned", "render_html", "render_text", "write_changes_xlsx"]
 
 Kind = Literal["error", "item", "handler", "route", "outcome", "fine", "penalty", "procedure", "transfers", "flags",
                "questions", "assumptions"]
@@ -568,6 +568,26 @@ td,th{{border:1px solid #ccc;padding:4px 8px;vertical-align:top;font-size:13px}}
 
 
 # ── the command ──────────────────────────────────────────────────────────────
+def excel_available() -> bool:
+    """Whether openpyxl is installed (the extra ``zhifa[excel]``), so that a workbook can be written."""
+    import importlib.util
+
+    return importlib.util.find_spec("openpyxl") is not None
+
+
+def write_changes_xlsx(path: str | Path, comparisons: Iterable[CaseComparison | Mapping[str, Any]]) -> None:
+    """Write case comparisons (changed cases, or all with ``--all``) as a workbook a reviewer can filter: one row per
+    case, what changed, and each decision field before and after in adjacent columns (`engine.excel`).
+
+    Raises:
+        engine.excel.ExcelUnavailable: openpyxl is missing.
+    """
+    from engine import excel
+
+    excel.write_changes(path, [c.model_dump(mode="json") if isinstance(c, CaseComparison) else dict(c)
+                               for c in comparisons])
+
+
 def command(args: Any) -> int:
     """``zhifa impact``: compare two sides on an archive; print the summary, write the changed cases.
 
@@ -596,17 +616,27 @@ def command(args: Any) -> int:
         sb, sa = before.sealed(), after.sealed()
         summary = Summary(before=sb.label(), after=sa.label(), examples_per_heading=args.examples)
         progress = scale.Progress(total, "impact")
-        out_changes = open(args.changes, "w", encoding="utf-8") if args.changes else None
+        # --changes FILE.xlsx: a workbook a reviewer can filter (engine.excel.write_changes), written at the end
+        xlsx: list[dict] | None = [] if args.changes and str(args.changes).lower().endswith(".xlsx") else None
+        if xlsx is not None and not excel_available():
+            print("zhifa impact: writing .xlsx needs openpyxl: pip install 'zhifa[excel]'", file=sys.stderr)
+            return 2
+        out_changes = open(args.changes, "w", encoding="utf-8") if args.changes and xlsx is None else None
         try:
             for c in scale.run(compare_partition, (sb, sa), records, scheduler=scheduler,
                                partition_size=args.partition_size, tail=(args.all,), progress=progress,
                                workers=args.workers):
                 summary.add(c)
-                if out_changes is not None and (c.changes or args.all):
-                    out_changes.write(c.model_dump_json() + "\n")
+                if c.changes or args.all:
+                    if out_changes is not None:
+                        out_changes.write(c.model_dump_json() + "\n")
+                    elif xlsx is not None:
+                        xlsx.append(c.model_dump(mode="json"))
         finally:
             if out_changes is not None:
                 out_changes.close()
+        if xlsx is not None:
+            write_changes_xlsx(args.changes, xlsx)
         progress.finish(f"{summary.changed:,} changed; scheduler {scheduler or 'none'}")
     except (OSError, MissingExtra, engine.CaseError) as exc:
         print(f"zhifa impact: {exc}", file=sys.stderr)
@@ -648,7 +678,9 @@ On a Dask cluster add --scheduler local (a LocalCluster; the default above 50,00
     ip.add_argument("--root", default=None, metavar="DIR", help="the rulesets root for names (default: embedded)")
     ip.add_argument("--format", "-f", choices=("text", "json", "html"), default="text", help="summary format")
     ip.add_argument("--output", "-o", metavar="FILE", help="write the summary to FILE instead of stdout")
-    ip.add_argument("--changes", metavar="FILE.jsonl", help="write the changed cases (both results) as JSON Lines")
+    ip.add_argument("--changes", metavar="FILE.jsonl|FILE.xlsx",
+                    help="write the changed cases (both results) as JSON Lines, or as an Excel workbook (.xlsx, needs "
+                         "zhifa[excel]): one row per case, each decision field before and after")
     ip.add_argument("--all", action="store_true", help="with --changes: write every case, changed or not")
     ip.add_argument("--examples", type=int, default=3, metavar="N", help="example cases per heading (default 3)")
     ip.add_argument("--scheduler", metavar="ADDRESS|local|none",

@@ -2,9 +2,11 @@
 
 Owns the on-disk layout: a ruleset named ``a/b`` is the directory ``<root>/a/b`` holding one ``.rules``
 file per dated version; its header says which ruleset it ``extends``. A table referenced by
-``catalogue "x.csv"`` (or ``"x.xlsx"``, an Excel workbook: its first sheet, read with openpyxl, the
-optional extra ``zhifa[excel]``) is read from the ruleset's own directory and never from outside it.
-Problems in a workbook are placed at ``file.xlsx[sheet]:row:column``, as a CSV's at ``file:line:column``.
+``catalogue "x.csv"``, ``benchmarks "x.csv"`` or ``list NAME items from "x.csv"`` (or ``"x.xlsx"``, an Excel
+workbook: its first sheet, read with openpyxl, the optional extra ``zhifa[excel]``) is read from the ruleset's
+own directory and never from outside it. Each file format has one reader (`_READERS`, by suffix) giving the
+table's rows; one builder per kind of table turns rows into items, benchmarks or list entries. Problems in a
+workbook are placed at ``file.xlsx[sheet]:row:column``, as a CSV's at ``file:line:column``.
 Imports `syntax`, `model`, `errors`.
 """
 
@@ -17,6 +19,7 @@ import os
 import pickle
 import io
 from dataclasses import dataclass
+from typing import Callable, NamedTuple
 from importlib import resources
 from pathlib import Path, PurePosixPath
 
@@ -27,7 +30,7 @@ from engine.source import CELL, Span
 from engine.syntax import parse_cells_as, parse_layer, parse_sanctions, prime_cells
 
 __all__ = ["LayerFile", "default_root", "load_chain", "read_benchmarks", "read_catalogue", "read_catalogue_xlsx",
-           "xlsx_rows", "BENCHMARK_COLUMNS", "BENCHMARK_HEADINGS",
+           "xlsx_rows", "BENCHMARK_COLUMNS", "BENCHMARK_HEADINGS", "LIST_HEADINGS",
            "CATALOGUE_COLUMNS", "CATALOGUE_HEADINGS"]
 
 CATALOGUE_COLUMNS = ("code", "name", "domain", "category", "basis", "individual", "organisation", "all",
@@ -337,71 +340,123 @@ def _within_limits(text: str, source: str) -> None:
                                                                                                       mo.start())))])
 
 
+# A table referenced by a ruleset, by what it holds: a catalogue's kind (`m.CatalogueRef.kind`) → the table's kind,
+# which names its problems (catalogue-row, benchmark-header, list-row ...).
+_TABLE_KINDS = {"items": "catalogue", "benchmarks": "benchmark"}
+
+
 def _with_catalogues(layer: m.Layer, directory: Path, diags: list[Diagnostic], texts: dict[str, str]) -> m.Layer:
+    """`layer` with the rows of the tables it references: a catalogue's items and a benchmark table's benchmarks
+    appended to its declarations, the codes of a list's tables added to the list's items."""
     extra: list = []
-    for decl in layer.declarations:
-        if not isinstance(decl, m.CatalogueRef):
-            continue
-        rel = Path(decl.path)
-        target = (directory / rel).resolve()
-        base = directory.resolve()
-        if rel.is_absolute() or base not in target.parents or target.suffix.lower() not in (".csv", ".tsv", ".xlsx"):
-            diags.append(_err("catalogue-path", f"catalogue '{decl.path}' must be a .csv, .tsv or .xlsx file inside "
-                                                f"the ruleset's own directory", decl.span))
-            continue
-        if not _is_file(target):
-            diags.append(_err("catalogue-missing", f"catalogue '{decl.path}' does not exist", decl.span))
-            continue
-        if target.suffix.lower() == ".xlsx":
-            _xlsx_catalogue(target, decl, diags, extra)
-            continue
-        try:
-            text = _read(target)
-        except RulesetError as err:
-            diags.extend(err.diagnostics)
-            continue
-        name = display_path(target)
-        texts[name] = text
-        found: list[Diagnostic] = []
-
-        def read(text=text, name=name, found=found, kind=decl.kind):
-            items = tuple((read_catalogue if kind == "items" else read_benchmarks)(text, name, found))
-            if found:
-                raise RulesetError(found)  # a table with problems is never cached
-            return items
-
-        try:
-            extra.extend(_cached(name, text, read))
-        except RulesetError:
-            diags.extend(found)
-    if not extra:
+    decls = list(layer.declarations)
+    for i, decl in enumerate(decls):
+        if isinstance(decl, m.CatalogueRef):
+            extra.extend(_table_at(directory, decl.path, decl.span, _TABLE_KINDS[decl.kind], None, diags, texts))
+        elif isinstance(decl, m.ItemList) and decl.tables:
+            rows = [r for t in decl.tables
+                    for r in _table_at(directory, t.path, t.span, "list", t.column, diags, texts)]
+            decls[i] = decl.model_copy(update={"items": decl.items + tuple(r.item for r in rows),
+                                               "listed": tuple(r.named for r in rows if r.named is not None)})
+    if not extra and decls == list(layer.declarations):
         return layer
-    return layer.model_copy(update={"declarations": layer.declarations + tuple(extra)})
+    return layer.model_copy(update={"declarations": tuple(decls) + tuple(extra)})
 
 
-def _xlsx_catalogue(target: Path, decl: m.CatalogueRef, diags: list[Diagnostic], extra: list[m.Item]) -> None:
+def _table_at(directory: Path, path: str, span: Span, kind: str, column: str | None, diags: list[Diagnostic],
+              texts: dict[str, str]) -> tuple:
+    """The rows (items, benchmarks or list entries, by `kind`) of the table `path` a ruleset file in `directory`
+    references at `span`; () after reporting why it cannot be read. Read once per content (`_cached`)."""
+    rel = Path(path)
+    target = (directory / rel).resolve()
+    reader = _READERS.get(target.suffix.lower())
+    what = "list table" if kind == "list" else "catalogue"
+    code = "list" if kind == "list" else "catalogue"
+    if rel.is_absolute() or directory.resolve() not in target.parents or reader is None:
+        kinds = sorted(_READERS)
+        diags.append(_err(f"{code}-path", f"{what} '{path}' must be a {', '.join(kinds[:-1])} or {kinds[-1]} file "
+                                          f"inside the ruleset's own directory", span))
+        return ()
+    if not _is_file(target):
+        diags.append(_err(f"{code}-missing", f"{what} '{path}' does not exist", span))
+        return ()
     name = display_path(target)
     try:
-        data = target.read_bytes()
-    except OSError as exc:
-        diags.append(_err("catalogue-missing", f"catalogue '{decl.path}' cannot be read: {exc}", decl.span))
-        return
-    if len(data) > _MAX_FILE_BYTES:
-        diags.append(_err("file-too-large", f"the file is larger than {_MAX_FILE_BYTES >> 20} MiB", Span(source=name)))
-        return
+        source = reader(target, name)
+    except RulesetError as err:
+        diags.extend(err.diagnostics)
+        return ()
+    if source.text is not None:
+        texts[name] = source.text  # for the excerpt under each problem (a workbook has no lines to show)
     found: list[Diagnostic] = []
 
-    def read() -> tuple[m.Item, ...]:
-        items = tuple(read_catalogue_xlsx(data, name, found))
+    def build() -> tuple:
+        out = tuple(_table_rows(source.rows(found, kind), kind, found, column))
         if found:
             raise RulesetError(found)  # a table with problems is never cached
-        return items
+        return out
 
     try:
-        # the cache key is the workbook's hash: a .xlsx is a zip, never text
-        extra.extend(_cached(name, "xlsx:" + hashlib.sha256(data).hexdigest(), read))
+        return _cached(name if kind == "catalogue" else f"{name}#{kind}:{column or ''}", source.key, build)
     except RulesetError:
-        diags.extend(found or [_err("catalogue-row", "the workbook cannot be read", Span(source=name))])
+        diags.extend(found or [_err(f"{kind}-row", "the table cannot be read", Span(source=name))])
+        return ()
+
+
+class _Rows(NamedTuple):
+    """A table as a reader gives it, whatever the file format: where its problems are placed (``file`` or
+    ``file.xlsx[sheet]``), its headings and the column each starts at, and its non-blank rows, each with its
+    line (or sheet row) and the column of each cell."""
+
+    source: str
+    headings: list[str]
+    starts: list[int]
+    header_line: int
+    body: list[tuple[int, list[str], list[int]]]
+    # cells of a workbook that hold a date, a time, TRUE/FALSE or a fraction: (line, cell index) → what they hold
+    odd: dict[tuple[int, int], str] = {}
+    workbook: bool = False  # cells placed _XCOL apart: problems are moved to the cell's own column afterwards
+
+
+class _Source(NamedTuple):
+    """A table file that has been read: the text its cache key is made from (a CSV's text, a workbook's hash),
+    the text shown under problems (CSV only), and the reading of its rows (problems appended to a list)."""
+
+    key: str
+    text: str | None
+    rows: Callable[[list[Diagnostic], str], _Rows | None]
+
+
+def _csv_source(path: Path, name: str) -> _Source:
+    text = _read(path)
+    return _Source(text, text, lambda diags, kind: _csv_rows(text, name, diags, kind))
+
+
+def _xlsx_source(path: Path, name: str) -> _Source:
+    try:
+        if path.stat().st_size > _MAX_FILE_BYTES:
+            raise RulesetError([_err("file-too-large", f"the file is larger than {_MAX_FILE_BYTES >> 20} MiB",
+                                     Span(source=name))])
+        data = path.read_bytes()
+    except OSError as exc:
+        raise RulesetError([_err("unreadable", f"the file cannot be read ({exc.strerror or exc})",
+                                 Span(source=name))]) from None
+    # the cache key is the workbook's hash: a .xlsx is a zip, never text
+    return _Source("xlsx:" + hashlib.sha256(data).hexdigest(), None,
+                   lambda diags, kind: _xlsx_table(data, name, diags, kind))
+
+
+# One reader per file format, by suffix: a new format is one more reader giving `_Rows`.
+_READERS: dict[str, Callable[[Path, str], _Source]] = {".csv": _csv_source, ".tsv": _csv_source,
+                                                        ".xlsx": _xlsx_source}
+
+
+def _csv_rows(text: str, source: str, diags: list[Diagnostic], kind: str) -> _Rows | None:
+    table = _csv_table(text, source, diags, kind, _COLUMNS[kind])
+    if table is None:
+        return None
+    headings, starts, body = table
+    return _Rows(source, headings, starts, 1, body)
 
 
 def _xlsx_text(value: object) -> str:
@@ -418,12 +473,20 @@ def _xlsx_text(value: object) -> str:
     return str(value)
 
 
-def xlsx_rows(data: bytes, source: str) -> tuple[str, list[tuple[int, list[str]]]]:
-    """The first sheet of a workbook: its display source (``file.xlsx[sheet]``) and its non-empty rows, numbered.
+def _xlsx_odd(value: object) -> str | None:
+    """What a cell holds when it is neither text nor a whole number (a code typed as 1-2 becomes a date in Excel)."""
+    if isinstance(value, bool):
+        return f"TRUE/FALSE ({'TRUE' if value else 'FALSE'})"
+    if hasattr(value, "isoformat"):
+        return f"a date or time ({_xlsx_text(value)})"
+    if isinstance(value, float) and not value.is_integer():
+        return f"a number with a fraction ({value:g})"
+    return None
 
-    Raises:
-        RulesetError: openpyxl is missing (the extra ``zhifa[excel]``) or the file is not a workbook.
-    """
+
+def _xlsx_sheet(data: bytes, source: str, kind: str = "catalogue"):
+    """The first sheet of a workbook: ``file.xlsx[sheet]``, its non-empty rows (numbered, as text) and its odd
+    cells (`_xlsx_odd`), by (row, index)."""
     try:
         import openpyxl
     except ImportError:
@@ -432,51 +495,118 @@ def xlsx_rows(data: bytes, source: str) -> tuple[str, list[tuple[int, list[str]]
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a damaged or foreign file
-        raise RulesetError([_err("catalogue-row", f"the file is not an Excel workbook (.xlsx): {exc}",
-                                 Span(source=source))]) from None
+        raise RulesetError([_err(f"{kind}-row", f"the file is not an Excel workbook (.xlsx): {exc}",
+                                 Span(source=source), "save it from Excel as 'Excel 工作簿 (*.xlsx)'")]) from None
     try:
         ws = wb.worksheets[0]
-        where = f"{source}[{ws.title}]"
-        rows = []
+        rows, odd = [], {}
         for n, row in enumerate(ws.iter_rows(values_only=True), 1):
             cells = [_xlsx_text(v) for v in row]
             while cells and not cells[-1].strip():
                 cells.pop()
             if cells:
                 rows.append((n, cells))
-        return where, rows
+                odd.update(((n, i), what) for i, v in enumerate(row[:len(cells)]) if (what := _xlsx_odd(v)))
+        return f"{source}[{ws.title}]", rows, odd
     finally:
         wb.close()
 
 
-def read_catalogue_xlsx(data: bytes, source: str, diags: list[Diagnostic]) -> list[m.Item]:
-    """Read an item table from the first sheet of a workbook; problems are placed at ``file.xlsx[sheet]:row:col``."""
+def xlsx_rows(data: bytes, source: str) -> tuple[str, list[tuple[int, list[str]]]]:
+    """The first sheet of a workbook: its display source (``file.xlsx[sheet]``) and its non-empty rows, numbered.
+
+    Raises:
+        RulesetError: openpyxl is missing (the extra ``zhifa[excel]``) or the file is not a workbook.
+    """
+    where, rows, _ = _xlsx_sheet(data, source)
+    return where, rows
+
+
+def _xlsx_table(data: bytes, source: str, diags: list[Diagnostic], kind: str) -> _Rows | None:
+    """The first sheet of a workbook as `_Rows`, within the same limits as a CSV table; None after reporting."""
     try:
-        where, rows = xlsx_rows(data, source)
+        where, rows, odd = _xlsx_sheet(data, source, kind)
     except RulesetError as err:
         diags.extend(err.diagnostics)
-        return []
+        return None
     if not rows:
-        diags.append(_err("catalogue-empty", "the catalogue table is empty", Span(source=where)))
-        return []
+        diags.append(_err(f"{kind}-empty", f"the {kind} table is empty", Span(source=where)))
+        return None
     if len(rows) > MAX_ROWS + 1 or len(rows[0][1]) > MAX_COLUMNS:  # the same limits as a CSV table
         diags.append(_err("too-large", f"the sheet has {len(rows) - 1:,} rows and {len(rows[0][1])} columns; at most "
                                        f"{MAX_ROWS:,} rows and {MAX_COLUMNS} columns are read", Span(source=where),
-                          "split the catalogue into several tables"))
-        return []
+                          f"split the {kind} into several tables"))
+        return None
     (head_line, headings), body = rows[0], rows[1:]
     width = len(headings)
     # Cells are placed _XCOL apart, so that a position inside a cell (a bad word in a penalty text) still
     # tells which cell it is in; each problem is then moved to the cell's own column, named as Excel names it.
     numbered = [(line, cells + [""] * (width - len(cells)) if len(cells) < width else cells,
                  [k * _XCOL for k in range(1, max(len(cells), width) + 1)]) for line, cells in body]
+    return _Rows(where, headings, [k * _XCOL for k in range(1, width + 1)], head_line, numbered, odd, True)
+
+
+def _table_rows(rows: _Rows | None, kind: str, diags: list[Diagnostic], column: str | None = None) -> list:
+    """What the rows of a table declare (`kind`: catalogue → items, benchmark → benchmarks, list → `_Listed`),
+    whatever format they were read from; problems appended to `diags`, in a workbook at the cell's column."""
+    if rows is None:
+        return []
     found: list[Diagnostic] = []
-    items = _catalogue_rows(headings, [k * _XCOL for k in range(1, width + 1)], numbered, where, found, head_line)
-    for d in found:
-        col = max(d.span.column // _XCOL, 1)
-        span = d.span._replace(column=col, end_line=None, end_column=None)
-        diags.append(d.model_copy(update={"span": span, "message": f"{d.message} (cell {_letters(col)}{span.line})"}))
-    return [_to_cells(item) for item in items]
+    codes = {column} if column else {h for h, name in _HEADINGS[kind].items() if name == "code"} | {"code"}
+    rows = _typed_codes(rows, codes, kind, found)
+    if kind == "catalogue":
+        out = _catalogue_rows(rows.headings, rows.starts, rows.body, rows.source, found, rows.header_line)
+    elif kind == "benchmark":
+        out = _benchmark_rows(rows, found)
+    else:
+        out = _list_rows(rows, found, column)
+    if rows.workbook:
+        found = [_in_cell(d) for d in found]
+        out = [_to_cells(x) for x in out]
+    diags.extend(found)
+    return out
+
+
+def _typed_codes(rows: _Rows, codes: set[str], kind: str, diags: list[Diagnostic]) -> _Rows:
+    """`rows` without the rows whose code cell holds a date, TRUE/FALSE or a fraction, each reported: Excel turns
+    a code typed as ``1-2`` into a date, and a code is never any of them."""
+    if not rows.odd:
+        return rows
+    at = next((i for i, h in enumerate(rows.headings) if h.strip() in codes), None)
+    if at is None:
+        return rows
+    keep = []
+    for line, cells, starts in rows.body:
+        what = rows.odd.get((line, at))
+        if what is None:
+            keep.append((line, cells, starts))
+            continue
+        diags.append(_err(f"{kind}-row", f"the code cell holds {what}; an item code is text",
+                          Span(source=rows.source, line=line, column=starts[at]),
+                          "Excel turns a code such as 1-2 into a date: format the column as 文本 (Text) and type "
+                          "the code again"))
+    return rows._replace(body=keep)
+
+
+def _in_cell(d: Diagnostic) -> Diagnostic:
+    """A problem in a workbook moved from its position inside the row to its cell's column, named as Excel names
+    it (``cell C2``)."""
+    if d.span.column < _XCOL // 2:  # a problem of the whole row or sheet (a missing column): no cell to name
+        return d.model_copy(update={"span": d.span._replace(column=1, end_line=None, end_column=None)})
+    col = _cell_of(d.span.column)
+    span = d.span._replace(column=col, end_line=None, end_column=None)
+    return d.model_copy(update={"span": span, "message": f"{d.message} (cell {_letters(col)}{span.line})"})
+
+
+def _cell_of(column: int) -> int:
+    # a position inside a workbook cell (cells are _XCOL apart, their texts at most MAX_CELL long; a benchmark's
+    # measure cell is parsed from 8 characters before its start) → the cell's 1-based column
+    return (column + _XCOL // 2) // _XCOL
+
+
+def read_catalogue_xlsx(data: bytes, source: str, diags: list[Diagnostic]) -> list[m.Item]:
+    """Read an item table from the first sheet of a workbook; problems are placed at ``file.xlsx[sheet]:row:col``."""
+    return _table_rows(_xlsx_table(data, source, diags, "catalogue"), "catalogue", diags)
 
 
 def _to_cells(node):
@@ -485,8 +615,8 @@ def _to_cells(node):
     if isinstance(node, Span):
         if node.source == CELL:  # a position inside a cell's text: the cell's own column is what a workbook shows
             return node._replace(line=1, column=1, end_line=None, end_column=None)
-        return node._replace(column=node.column // _XCOL, end_line=None, end_column=None) \
-            if node.column >= _XCOL else node
+        return node._replace(column=_cell_of(node.column), end_line=None, end_column=None) \
+            if node.column >= _XCOL // 2 else node
     if isinstance(node, tuple):
         new = tuple(_to_cells(x) for x in node)
         if all(a is b for a, b in zip(new, node)):
@@ -627,11 +757,7 @@ def _row_cells(row: list[str], starts: list[int], width: int, source: str, line:
 
 def read_catalogue(text: str, source: str, diags: list[Diagnostic]) -> list[m.Item]:
     """Read an item table (CSV, or TSV if the file is tab-separated); append row-level problems to `diags`."""
-    table = _csv_table(text, source, diags, "catalogue", CATALOGUE_COLUMNS)
-    if table is None:
-        return []
-    headings, header_starts, numbered = table
-    return _catalogue_rows(headings, header_starts, numbered, source, diags)
+    return _table_rows(_csv_rows(text, source, diags, "catalogue"), "catalogue", diags)
 
 
 def _catalogue_rows(headings: list[str], header_starts: list[int], numbered: list[tuple[int, list[str], list[int]]],
@@ -704,14 +830,16 @@ def read_benchmarks(text: str, source: str, diags: list[Diagnostic]) -> list[m.B
     ``warning``), ``measure`` (``补种树木 1..2 times 盗伐株数``), ``outcome`` (不予处罚 / 可以不予处罚 / 警告 and a
     reason), ``source`` (the benchmark document), ``unconfirmed`` (是 / yes) and ``note``.
     """
-    table = _csv_table(text, source, diags, "benchmark", BENCHMARK_COLUMNS)
-    if table is None:
-        return []
-    headings, header_starts, numbered = table
+    return _table_rows(_csv_rows(text, source, diags, "benchmark"), "benchmark", diags)
+
+
+def _benchmark_rows(rows: _Rows, diags: list[Diagnostic]) -> list[m.Benchmark]:
+    """The benchmarks of a benchmark table's rows (CSV or workbook); see `read_benchmarks`."""
+    source, headings, header_starts, numbered = rows.source, rows.headings, rows.starts, rows.body
     header = [BENCHMARK_HEADINGS.get(h.strip(), h.strip()) for h in headings]
     problems = []
     for i, (name, column) in enumerate(zip(header, header_starts)):
-        at = _cell_span(source, 1, column, headings[i].strip())
+        at = _cell_span(source, rows.header_line, column, headings[i].strip())
         if name not in BENCHMARK_COLUMNS:
             problems.append(_err("benchmark-header", f"unknown column '{name}'", at,
                                  suggest(name, list(BENCHMARK_COLUMNS) + list(BENCHMARK_HEADINGS)) or
@@ -720,7 +848,8 @@ def read_benchmarks(text: str, source: str, diags: list[Diagnostic]) -> list[m.B
             problems.append(_err("benchmark-header", f"column '{name}' appears twice", at))
     for name in ("code", "grade"):
         if name not in header:
-            problems.append(_err("benchmark-header", f"the table has no '{name}' column", Span(source=source, line=1)))
+            problems.append(_err("benchmark-header", f"the table has no '{name}' column",
+                                 Span(source=source, line=rows.header_line)))
     if problems:
         diags.extend(problems)
         return []
@@ -806,3 +935,71 @@ def read_benchmarks(text: str, source: str, diags: list[Diagnostic]) -> list[m.B
                         meta=m.Meta(sources=tuple(sources.get(code, ())), notes=tuple(notes.get(code, ())),
                                     unconfirmed=unconfirmed[code]), span=firsts[code])
             for code, gs in grades.items()]
+
+
+# The headings of an empowerment list's code and name columns: 事项代码 as in the government's own lists (the
+# 温州市综合行政执法事项目录 and a 磐安 township's table, domain/FACTS.md §6.4), 事项编码 as in a catalogue table.
+# Every other column (序号, 法律依据, 划转范围, 实施主体 ...) is kept by the office and not read.
+LIST_HEADINGS = {"事项代码": "code", "事项编码": "code", "code": "code", "事项名称": "name", "name": "name"}
+_ITEM_CODE = re.compile(r"[0-9][0-9A-Za-z_\-]*|[^\W\d][\w.\-/·]*")  # the language's `code` (grammar: CODE | NAME)
+
+
+class _Listed(NamedTuple):
+    """One row of a list table: the item's code (positioned at its cell) and the name the table gives it."""
+
+    item: m.Ref
+    named: m.ListedName | None
+
+
+def _list_rows(rows: _Rows, diags: list[Diagnostic], column: str | None = None) -> list[_Listed]:
+    """The entries of a list table's rows (``list NAME items from "x.xlsx"``): the code of each row, from the
+    column named `column` or else the one headed 事项代码 / 事项编码 / code, and its name when a 事项名称 / name
+    column is there. Every non-blank row is one item: a row without a valid code is reported, never skipped."""
+    source, headings, at = rows.source, [h.strip() for h in rows.headings], rows.header_line
+    wanted = [column] if column else [h for h, name in LIST_HEADINGS.items() if name == "code"]
+    codes = [i for i, h in enumerate(headings) if h in wanted]
+    if not codes:
+        titled = [h for h in headings if h]
+        diags.append(_err("list-header", f"the table has no '{column}' column" if column else
+                          "the table has no item code column", Span(source=source, line=at),
+                          # a workbook from an office often opens with the list's title (one long cell) above
+                          # the header
+                          f"the first row must be the header: delete the title row '{titled[0]}' above it"
+                          if len(titled) == 1 and len(titled[0]) > 10 else
+                          suggest(column, headings) if column else
+                          f"head it {', '.join(wanted)}, or name it: items from \"…\" column \"…\""))
+        return []
+    if len(codes) > 1:
+        diags.append(_err("list-header", f"two item code columns: '{headings[codes[0]]}' and "
+                                         f"'{headings[codes[1]]}'", _cell_span(source, at, rows.starts[codes[1]],
+                                                                               headings[codes[1]]),
+                          "keep one, or name the one to read: items from \"…\" column \"…\""))
+        return []
+    i_code = codes[0]
+    i_name = next((i for i, h in enumerate(headings) if LIST_HEADINGS.get(h) == "name"), None)
+    out = []
+    for line, row, starts in rows.body:
+        cells = _row_cells(row, starts, len(headings), source, line, "list", diags)
+        if cells is None:
+            continue
+        code = cells[i_code]
+        if not code:
+            diags.append(_err("list-row", f"empty item code cell '{headings[i_code]}'",
+                              Span(source=source, line=line, column=starts[i_code]),
+                              "every row of a list table is one item: delete section headings and notes"))
+            continue
+        where = _cell_span(source, line, starts[i_code], code)
+        if not _ITEM_CODE.fullmatch(code):
+            diags.append(_err("list-row", f"'{code}' is not an item code", where,
+                              "an item code such as 330275012000 or ZJ-SR-11"))
+            continue
+        named = None
+        if i_name is not None and cells[i_name]:
+            named = m.ListedName(code=code, name=cells[i_name],
+                                 span=_cell_span(source, line, starts[i_name], cells[i_name]))
+        out.append(_Listed(m.Ref(name=code, span=where), named))
+    return out
+
+
+_COLUMNS = {"catalogue": CATALOGUE_COLUMNS, "benchmark": BENCHMARK_COLUMNS, "list": tuple(LIST_HEADINGS)}
+_HEADINGS = {"catalogue": CATALOGUE_HEADINGS, "benchmark": BENCHMARK_HEADINGS, "list": LIST_HEADINGS}

@@ -241,14 +241,35 @@ class TownshipClass(Node):
     span: Span
 
 
+class ListTable(Node):
+    """``items from "清单.xlsx" [column "事项代码"]``: a table file next to the ruleset whose rows are a list's items
+    (read by `engine.loader`, which adds them to the list's `items`)."""
+
+    path: str
+    column: str | None = None
+    span: Span
+
+
+class ListedName(Node):
+    """The name a list table gives an item, kept so `check` can warn when it is not the catalogue's name."""
+
+    code: str
+    name: str
+    span: Span
+
+
 class ItemList(Node):
-    """``list NAME "title" items ... includes ...``: a named list of item codes (empowerment lists)."""
+    """``list NAME "title" items ... includes ...``: a named list of item codes (empowerment lists).
+
+    After loading, `items` also holds the codes of the list's tables (`tables`), each positioned at its cell."""
 
     name: str
     title: str | None = None
     items: tuple[Ref, ...] = ()
     includes: tuple[Ref, ...] = ()
     published_total: int | None = None
+    tables: tuple[ListTable, ...] = ()
+    listed: tuple[ListedName, ...] = ()
     meta: Meta = Meta()
     override: bool = False
     span: Span

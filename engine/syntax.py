@@ -452,10 +452,13 @@ class _ToModel(Transformer):
                           items=tuple(r for t in self._tagged(clauses, "items") for r in t),
                           includes=tuple(r for t in self._tagged(clauses, "includes") for r in t),
                           published_total=total[-1] if total else None, meta=self._meta(clauses),
-                          override=bool(ov), span=self._sp(name))
+                          tables=tuple(self._tagged(clauses, "table")), override=bool(ov), span=self._sp(name))
 
     def list_items(self, meta, c):
         return ("items", tuple(c))
+
+    def list_table(self, meta, c):
+        return ("table", m.ListTable(path=_string(c[0]), column=_string(c[1]) if c[1] else None, span=self._sp(c[0])))
 
     def includes(self, meta, c):
         return ("includes", tuple(self._ref(t) for t in c))
