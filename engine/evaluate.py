@@ -22,7 +22,7 @@ from engine.case import Case, PriorViolation, parse_case
 from engine.check import list_items, paths_of, scalar
 from engine.compiler import CRule, Program, predicate
 from engine.decision import (ADJUSTMENT_LABELS, OUTCOME_LABELS, Answer, Assumption, Decision, DecisionItem, Fine,
-                             Flag, Handler, Penalty, Question, Step, Transfer, fine_text)
+                             Flag, Handler, Penalty, Question, SET_ASIDE, Step, Transfer, fine_text)
 from engine.errors import CaseError, CaseProblem, EvaluationError, close_names
 from engine.places import check_place
 from engine.numbers import clip, parse_number
@@ -1090,7 +1090,7 @@ def _assumptions(c: Case, home: Program, chosen: _Assessment, d: Decision,
     params = set()
     for rid in used:
         r = home.rules.get(rid)
-        if r is not None and not any(st.rule == rid and "此规则不适用" in st.text for st in d.explanation):
+        if r is not None and not any(st.rule == rid and SET_ASIDE in st.text for st in d.explanation):
             params.update(r.params)
     if d.penalty is not None and d.penalty.adjustment in ("lighter", "heavier"):
         params.add("裁量.从轻从重幅度")

@@ -1,9 +1,9 @@
 """Concurrency: threads and worker processes give exactly the serial results; durable sessions do not leak.
 
-The default run evaluates the same 10,000 cases serially, from 8 threads and from worker processes.
-The soak test is slow and runs only when asked for::
+The default run evaluates the same 2,000 cases serially, from 8 threads and from worker processes
+(ZHIFA_CONCURRENCY_CASES=10000 for a longer run). The soak test is slow and runs only when asked for::
 
-    /tmp/venv/bin/pytest tests/test_concurrency.py -m slow -s
+    python -m pytest tests/test_concurrency.py -m slow -s
 
 It makes 1,000,000 evaluations from threads that come and go, and checks that the resident memory is flat
 after warm-up and that no durable_rules session (one per thread, 12 KB per rule each) outlives its thread.
@@ -30,8 +30,7 @@ ITEMS = ["ZJ-SR-11", "ZJ-SR-12", "ZJ-SR-16", "ZJ-SR-17-1", "ZJ-SR-28", "ZJ-SR-32
          "ZJ-GH-59-A", "ZJ-GH-59-B", "ZJ-DQ-118-1", "ZJ-DQ-118-3", "ZJ-ZS-81", "ZJ-ZS-82"]
 PLACES = [{"county": "甲县"}, {"county": "甲县", "township": "东街道"}, {"county": "甲县", "township": "西镇"},
           {"county": "甲县", "township": "南镇"}, {"county": "甲县", "zone": "高铁站"}]
-CIRCUMSTANCES = ["first_offence", "corrected", "no_fault", "coerced", "self_reported", "meritorious",
-                 "mitigated_harm", "life_health_or_finance", "suspected_crime"]
+CIRCUMSTANCES = [k for k in engine.Circumstances.model_fields if k != "harm"]  # the yes/no ones, in the model's order
 BAD = [None, 42, "case", [], {"case_id": "empty"}, {"case_id": "bad-date", "decided_on": "2023-02-30"}]
 
 
@@ -95,9 +94,15 @@ def rs():
     return engine.load_ruleset(FIXTURE)
 
 
+# 2,000 cases prove the property: with this seed they already reach every outcome (may_waive included), every
+# route the fixture has and both error kinds, and 8 threads or 2-3 processes each get hundreds of cases, so the
+# runs overlap for most of their length. 10,000 (the old default) found nothing more and took 4/5 of the time.
+N_CASES = int(os.environ.get("ZHIFA_CONCURRENCY_CASES", "2000"))
+
+
 @pytest.fixture(scope="module")
 def cases():
-    return make_cases(10_000)
+    return make_cases(N_CASES)
 
 
 @pytest.fixture(scope="module")
@@ -112,7 +117,7 @@ def test_the_cases_are_varied(serial):
     assert kinds == {"Decision", "CaseError"}
     assert outcomes == {"penalty", "no_penalty", "may_waive", "time_barred"}
     assert {"empowered", "dispatched", "catalogue"} <= routes
-    assert sum(isinstance(r, engine.Decision) for r in serial) > 8_000
+    assert sum(isinstance(r, engine.Decision) for r in serial) > 0.8 * len(serial)
 
 
 def run_threads(n: int, work) -> list:
@@ -147,7 +152,7 @@ def test_8_threads_give_the_serial_results(rs, cases, serial):
 
 
 def test_8_threads_on_the_same_cases_at_once(rs, cases, serial):
-    subset = list(range(0, len(cases), 40))  # 250 cases, every thread all of them, each in its own order
+    subset = list(range(0, len(cases), max(1, len(cases) // 250)))  # 250 cases, every thread all of them, each in its own order
 
     def work(k):
         order = subset[:]
@@ -180,7 +185,7 @@ def test_worker_processes_give_the_serial_results(rs, cases, serial):
 
 
 def test_three_workers_and_uneven_chunks_keep_the_order(rs, cases, serial):
-    indices = list(range(0, len(cases), 10))  # 1,000 cases in chunks of 333
+    indices = list(range(0, len(cases), max(1, len(cases) // 1000)))  # 1,000 cases in chunks of 333
     got = engine.evaluate_many([cases[i] for i in indices], rs, processes=3, chunk_size=333)
     bad = same_as_serial(got, serial, indices)
     assert not bad, f"{len(bad)} results differ from the serial run, first at {bad[:5]}"

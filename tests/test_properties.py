@@ -268,9 +268,11 @@ PLACES = [{"county": "甲县"}, {"county": "甲县", "township": "东街道"}, {
           {"county": "甲县", "township": "南镇"}, {"county": "甲县", "zone": "高铁站"}]
 MONEY = ["违法所得", "非法财物价值", "工程造价", "违法收入"]
 YESNO = ["拒不改正", "逾期不改正", "情节严重", "可采取改正措施"]
-FLAGS = ["first_offence", "corrected", "no_fault", "coerced", "self_reported", "meritorious", "mitigated_harm",
-         "life_health_or_finance", "suspected_crime"]
-MITIGATING = ["corrected", "no_fault", "coerced", "self_reported", "meritorious", "mitigated_harm", "first_offence"]
+FLAGS = [k for k in engine.Circumstances.model_fields if k != "harm"]  # the case model's yes/no circumstances
+# the ones that weigh against the party; a new circumstance counts as mitigating (and the property below then
+# checks it never raises the fine ceiling) unless it is listed here
+NOT_MITIGATING = ("life_health_or_finance", "suspected_crime")
+MITIGATING = [k for k in FLAGS if k not in NOT_MITIGATING]
 
 amounts = st.one_of(st.integers(0, 10**7), st.decimals(0, 10**7, places=2).map(str))
 
