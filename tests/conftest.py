@@ -14,6 +14,7 @@ Test modules import the plain helpers with ``from conftest import …`` (pytest 
 
 from __future__ import annotations
 
+import copy
 import os
 from pathlib import Path
 
@@ -31,10 +32,11 @@ _CASE = {"case_id": "T-1", "item": "ZJ-SR-12", "place": {"county": "甲县"}, "o
 
 
 def make_case(**over) -> dict:
-    """A case as `engine.evaluate` takes it: `_CASE` with the top-level fields in `over` replaced (a fresh dict)."""
-    case = {k: (dict(v) if isinstance(v, dict) else v) for k, v in _CASE.items()}
-    case.update(over)
-    return case
+    """A case as `engine.evaluate` takes it: `_CASE` with the top-level fields in `over` replaced.
+
+    A deep copy, so that a test may change it, and defaults bound with ``functools.partial`` stay as bound.
+    """
+    return copy.deepcopy({**_CASE, **over})
 
 
 DRAFT_HEADER = 'ruleset "limits" extends "zhejiang" effective 2024-01-01\n'

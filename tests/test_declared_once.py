@@ -1,7 +1,7 @@
 """Each legal notion is declared once: the places that must agree with the declaration are tied here.
 
-And the doctests of the engine's modules run in the default suite (they document small pure functions:
-numerals, periods, art. 37's comparison, did-you-mean).
+And the doctests of every engine module run in the default suite (they document small pure functions:
+numerals, periods, art. 37's comparison, did-you-mean, the reviewers' step words).
 """
 
 from __future__ import annotations
@@ -70,11 +70,18 @@ def test_a_flag_that_excludes_the_simplified_procedure_says_so_in_its_declaratio
                                                            "NO_HANDLER"}
 
 
-MODULES = sorted(m.name for m in pkgutil.iter_modules(engine.__path__, "engine.") if not m.ispkg)
+# every module of the engine, subpackages included (the reviewer's step library, the service)
+MODULES = ["engine"] + sorted(m.name for m in pkgutil.walk_packages(engine.__path__, "engine."))
+# modules that need an optional extra at import time; without it their doctests are skipped, not failed
+OPTIONAL = {"engine.service": ("fastapi", "uvicorn")}  # zhifa[serve]
 
 
 @pytest.mark.parametrize("name", MODULES)
 def test_doctests(name):
+    for prefix, needs in OPTIONAL.items():
+        if name == prefix or name.startswith(prefix + "."):
+            for dist in needs:
+                pytest.importorskip(dist, reason=f"{name} needs the optional {dist} (zhifa[serve])")
     module = importlib.import_module(name)
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert result.failed == 0
