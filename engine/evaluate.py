@@ -17,13 +17,12 @@ from typing import Any, Mapping
 
 from engine import benchmark as bench_
 from engine import model as m
-from engine._durable import MatcherError
 from engine.case import Case, PriorViolation, parse_case
 from engine.check import list_items, paths_of, scalar
 from engine.compiler import CRule, Program, predicate
 from engine.decision import (ADJUSTMENT_LABELS, OUTCOME_LABELS, Answer, Assumption, Decision, DecisionItem, Fine,
                              Flag, Handler, Penalty, Question, SET_ASIDE, Step, Transfer, fine_text)
-from engine.errors import CaseError, CaseProblem, EvaluationError, close_names
+from engine.errors import CaseError, CaseProblem, close_names
 from engine.places import check_place
 from engine.numbers import clip, parse_number
 from engine.ruleset import Ruleset
@@ -308,10 +307,7 @@ def _jurisdiction(c: Case, prog: Program) -> tuple[Handler, int, list[Step], lis
 
 # ── stage 1: whether to penalise, and the penalty ─────────────────────────────
 def _fired(prog: Program, matcher, facts: dict) -> tuple[list[CRule], list[tuple[CRule, list[str]]]]:
-    try:
-        ids = matcher.match(facts)
-    except MatcherError as exc:
-        raise EvaluationError(f"the rule matcher failed: {exc}") from None
+    ids = matcher.match(facts)  # raises EvaluationError when the matcher fails
     fired = [prog.rules[i] for i in ids]
     ids_set = set(ids)
     overriders: dict[str, list[str]] = {}
