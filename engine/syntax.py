@@ -36,7 +36,7 @@ PARTIES = {"individual": "individual", "个人": "individual", "organisation": "
 GRADE_PARTIES = {**PARTIES, "sole_trader": "sole_trader", "个体工商户": "sole_trader"}
 
 # What authors really get wrong, as (code, message, malformed examples). The same table drives the
-# messages (lark's match_examples) and tests/test_syntax.py.
+# messages (lark's match_examples) and tests/test_diagnostics.py (test_syntax_error_table).
 SYNTAX_ERRORS: list[tuple[str, str, list[str]]] = [
     ("syntax-equals", "use '==' to compare values, not '='",
      ['ruleset "x" effective 2024-01-01 rule R "t" when a = 1 then no_penalty',

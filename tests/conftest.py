@@ -34,9 +34,12 @@ _CASE = {"case_id": "T-1", "item": "ZJ-SR-12", "place": {"county": "甲县"}, "o
 def make_case(**over) -> dict:
     """A case as `engine.evaluate` takes it: `_CASE` with the top-level fields in `over` replaced.
 
-    A deep copy, so that a test may change it, and defaults bound with ``functools.partial`` stay as bound.
+    Fresh dicts, so that a test may change the case and defaults bound with ``functools.partial`` stay as bound;
+    the values in `over` are otherwise used as given (a test may pass one that cannot be copied, such as a lock).
     """
-    return copy.deepcopy({**_CASE, **over})
+    case = copy.deepcopy(_CASE)
+    case.update({k: dict(v) if type(v) is dict else v for k, v in over.items()})
+    return case
 
 
 DRAFT_HEADER = 'ruleset "limits" extends "zhejiang" effective 2024-01-01\n'

@@ -61,8 +61,7 @@ def test_ruleset_surface_and_flag_vocabulary():
                           "NO_HANDLER"}  # the codes CONTRACT.md lists
 
 
-def test_area_fields():
-    rs = engine.load_ruleset("tests/fixtures/testcity/testcounty")
-    area = {a.name: a for a in rs.areas}["东街道"]
+def test_area_fields(testcounty):
+    area = {a.name: a for a in testcounty.areas}["东街道"]
     assert (area.kind, area.parent, area.mode) == ("township", "甲县", "empowered")
     assert "ZJ-SR-16" in area.empowered_items
