@@ -585,7 +585,8 @@ _NAME_LIST_CLAUSES = {"serves": "serves", "lists": "lists", "includes": "include
 # be reported where it is written (see `_single`, `area`)
 _SINGLE_CLAUSES = {"level": ("level", "word"), "kind": ("kind", "word"), "mode": ("mode", "word"),
                    "zone_type": ("zone_type", "word"), "item_category": ("category", "word"),
-                   "in_name_of": ("in_name_of", "text"), "body": ("body", "text"), "coordinator": ("coordinator", "text"),
+                   "in_name_of": ("in_name_of", "text"), "body": ("body", "text"),
+                   "coordinator": ("coordinator", "text"),
                    "area_code": ("code", "text"), "parent": ("parent", "ref"), "item_domain": ("domain", "ref"),
                    "township_class_ref": ("township_class", "ref"), "extends": ("extends", "text"),
                    "title": ("title", "text")}

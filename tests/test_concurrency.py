@@ -146,7 +146,8 @@ def test_8_threads_give_the_serial_results(testcounty, cases, serial):
 
 
 def test_8_threads_on_the_same_cases_at_once(testcounty, cases, serial):
-    subset = list(range(0, len(cases), max(1, len(cases) // 250)))  # 250 cases, every thread all of them, each in its own order
+    # 250 cases, every thread all of them, each in its own order
+    subset = list(range(0, len(cases), max(1, len(cases) // 250)))
 
     def work(k):
         order = subset[:]

@@ -136,7 +136,8 @@ def test_major_penalty_retained_at_county(testcounty):
 
 
 def test_empowered_street_keeps_small_case(testcounty):
-    d = engine.evaluate(case(item="ZJ-SR-16", place={"county": "甲县", "township": "东街道"}, facts={"拒不改正": True}), testcounty)
+    d = engine.evaluate(case(item="ZJ-SR-16", place={"county": "甲县", "township": "东街道"}, facts={"拒不改正": True}),
+                        testcounty)
     assert (d.handler.route, d.handler.agency, d.handler.kind, d.handler.level) == (
         "empowered", "甲县东街道办事处", "township", "township")
     assert d.procedure == "simplified" and d.penalty.fine.max == "50"
@@ -193,12 +194,14 @@ def test_missing_benchmark_fact_falls_back_to_statutory_range_with_reasons(testc
 
 
 def test_no_penalty_list_entry(testcounty):
-    d = engine.evaluate(case(item="ZJ-SR-17-1", circumstances={"first_offence": True, "corrected": True, "harm": "minor"}), testcounty)
+    d = engine.evaluate(case(item="ZJ-SR-17-1", circumstances={"first_offence": True, "corrected": True, "harm": "minor"}),
+                        testcounty)
     assert d.outcome == "no_penalty"
     # harm not established: "harm != serious" does not hold for an unknown harm (nothing is guessed)
     d = engine.evaluate(case(item="ZJ-SR-17-1", circumstances={"first_offence": True, "corrected": True}), testcounty)
     assert d.outcome == "penalty"
-    d = engine.evaluate(case(item="ZJ-SR-17-1", circumstances={"first_offence": True, "corrected": True, "harm": "minor"}), testcounty)
+    d = engine.evaluate(case(item="ZJ-SR-17-1", circumstances={"first_offence": True, "corrected": True, "harm": "minor"}),
+                        testcounty)
     assert d.outcome == "no_penalty" and any(s.rule == "LIST:测试不罚清单" for s in d.explanation)
 
 
@@ -210,7 +213,8 @@ def test_percentage_fine_is_exact_decimal(testcounty):
 
 @pytest.mark.parametrize("grouped,plain", [("1,000", "1000"), ("12,500.5", "12500.5"), ("1,234,567", 1234567)])
 def test_amounts_may_group_thousands_with_commas(testcounty, grouped, plain):
-    fine = [engine.evaluate(case(item="ZJ-GH-59-A", facts={"工程造价": v}), testcounty).penalty.fine for v in (grouped, plain)]
+    fine = [engine.evaluate(case(item="ZJ-GH-59-A", facts={"工程造价": v}), testcounty).penalty.fine
+            for v in (grouped, plain)]
     assert fine[0] == fine[1] and Decimal(fine[0].max) > 0
 
 
