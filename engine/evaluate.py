@@ -1038,7 +1038,7 @@ def _assumptions(c: Case, home: Program, chosen: _Assessment, d: Decision,
     for what, rule, source in chosen.assumed:
         add(what, rule, source, "assumed")
     cond = home.item_conditions.get(c.item)
-    if cond is not None and _applies(cond, {k: v for k, v in (_stated_facts(c)).items()}) is None:
+    if cond is not None and _applies(cond, {k: scalar(v) for k, v in _facts(c, home).items()}) is None:
         add(f"本事项以条文规定的条件为前提（{_cond_text(cond)}）：案件未载明，按具备该条件计算", "ITEM-CONDITION",
             "；".join(home.items[c.item].basis), "assumed")
     if c.party.kind == "individual" and c.party.age is None and d.outcome != "time_barred":
