@@ -22,6 +22,12 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
+# how often each yes/no circumstance of the case model is stated; tests/test_declared_once.py checks that
+# every one of `engine.Circumstances`' yes/no fields has a share here
+CIRCUMSTANCE_SHARE = {"first_offence": 0.35, "corrected": 0.3, "no_fault": 0.005, "coerced": 0.01, "self_reported": 0.03,
+                      "meritorious": 0.01, "mitigated_harm": 0.08, "life_health_or_finance": 0.03,
+                      "suspected_crime": 0.02}
+
 __all__ = ["COUNTIES", "Layout", "generate_cases", "generate_rulesets", "province_dir"]
 
 EFFECTIVE = date(2023, 1, 1)  # every synthetic layer; cases are decided after it
@@ -538,9 +544,7 @@ def generate_cases(layout: Layout, n: int, seed: int = 0, counties: list[str] | 
         else:
             party = {"kind": "organisation"}
         circ: dict = {}
-        for k, p in (("first_offence", 0.35), ("corrected", 0.3), ("no_fault", 0.005), ("coerced", 0.01),
-                     ("self_reported", 0.03), ("meritorious", 0.01), ("mitigated_harm", 0.08),
-                     ("life_health_or_finance", 0.03), ("suspected_crime", 0.02)):
+        for k, p in CIRCUMSTANCE_SHARE.items():
             if rng.random() < p:
                 circ[k] = True
         h = rng.random()

@@ -1,16 +1,18 @@
 """The durable_rules adapter: the only module that imports `durable_rules_engine`.
 
-Owns the translation of plain condition trees into a durable_rules ruleset definition
-(`to_definition`), the static check of a rule set against durable_rules' measured limits
-(`check_limits`), and `Matcher`, which compiles a rule set once and answers "which rules does
-this fact satisfy?" many times, from many threads. Imports nothing from `engine`; nothing else
-in `engine` may import durable_rules.
+Owns both interpreters of the condition language: `Matcher`, which compiles a rule set into
+durable_rules once and answers "which rules does this fact satisfy?" many times, from many threads,
+and `predicate`, the same meaning in plain Python for conditions looked up by key (benchmark grades,
+list entries) that never go to durable_rules. Also the translation of condition trees into a
+durable_rules ruleset definition (`to_definition`) and the static check of a rule set against
+durable_rules' measured limits (`check_limits`). Nothing else in `engine` may import durable_rules.
 
 The matcher drives the C extension directly (the "lean" pattern of research/durable_rules.md):
 one persistent session (sid) per thread, facts rather than events, no `durable.engine.Host`, no
 background threads. Each call asserts one fact, drains the fired actions, retracts the fact.
 
-Semantics, which a differential test pins against a pure-Python oracle:
+Semantics, which a differential test pins for both interpreters against a pure-Python oracle and
+against each other (``Matcher(rules).match(f) == tuple(r for r, c in rules if predicate(c)(f))``):
 
 - A comparison holds only when the fact has the path, and compares like Python does.
 - A missing path never satisfies a comparison, not even ``!=``.
@@ -20,7 +22,10 @@ Semantics, which a differential test pins against a pure-Python oracle:
 - A path is compared with one type only: numbers (int and float), strings or booleans.
   `check_limits` rejects rules that mix these, and `Matcher.match` rejects a fact whose value
   has another type. durable_rules compares mixed types as text (``'10000' >= 5000`` is false,
-  ``1 == True`` is true), so mixing types would give silently wrong answers.
+  ``1 == True`` is true), so mixing types would give silently wrong answers. `predicate` refuses
+  the same values with the same `MatcherError` (a Decimal, a bool where a number is compared, a
+  number where text is compared, a float that is not finite, an int outside ±2**53), whichever
+  branch of an ``and``/``or`` decides.
 - A condition of ``None`` (or an empty ``and``) always holds.
 """
 
@@ -29,6 +34,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import operator
 import os
 import re
 import threading
@@ -37,7 +43,7 @@ from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from json.decoder import scanstring as _scanstring
-from typing import NoReturn, Union
+from typing import Callable, NoReturn, Union
 
 import durable_rules_engine as _dre
 
@@ -47,6 +53,7 @@ __all__ = [
     "MatcherError",
     "Scalar",
     "check_limits",
+    "predicate",
     "to_definition",
 ]
 
@@ -196,6 +203,79 @@ def _check_value(path: str, value: object) -> None:
                          "and Python compare numbers differently")
     if t is str and len(value) * 4 > MAX_STRING_BYTES and len(value.encode()) > MAX_STRING_BYTES:  # type: ignore
         raise _Malformed(f"string value for {path} is longer than durable_rules' 16 MB limit")
+
+
+_COMPARE: dict[str, Callable[[object, object], bool]] = {
+    "==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
+
+
+def predicate(cond: Cond | None) -> Callable[[Mapping[str, Scalar]], bool]:
+    """Compile a condition into a Python predicate with exactly the matcher's semantics.
+
+    For conditions that are looked up by key and never go to durable_rules (benchmark grades, list
+    entries). A missing fact, or one set to None, never satisfies a comparison, not even ``!=``; a
+    value of another type than the comparison's raises `MatcherError`, as `Matcher.match` does. Every
+    leaf is evaluated (no short cut), so a bad value is refused whichever branch decides.
+
+    Examples:
+        >>> p = predicate(("and", [("cmp", "a", ">=", 2), ("missing", "b")]))
+        >>> p({"a": 3}), p({"a": 3, "b": 1}), p({}), p({"a": 3, "b": None})
+        (True, False, False, True)
+        >>> predicate(("cmp", "a", "!=", "x"))({"a": None})
+        False
+    """
+    if cond is None:
+        return lambda facts: True
+    kind = cond[0]
+    if kind in ("and", "or"):
+        parts = [predicate(c) for c in cond[1]]
+        if kind == "and":
+            return lambda facts: all([p(facts) for p in parts])
+        return lambda facts: any([p(facts) for p in parts])
+    path = cond[1]
+    if kind == "cmp" and cond[3] is None:  # == None is `missing`, != None is `present` (see _normalise)
+        kind = "missing" if cond[2] == "==" else "present"
+    if kind in ("present", "missing"):
+        want = kind == "present"
+
+        def known(facts: Mapping[str, Scalar]) -> bool:
+            value = facts.get(path)
+            if value is None:
+                return not want
+            _accept(path, value, _ANY, False)
+            return want
+
+        return known
+    _, _, op, expected = cond
+    fn = _COMPARE[op]
+    cls = _CLASS_OF[type(expected)]
+    ordered = op in _ORDERING and type(expected) is str
+
+    def test(facts: Mapping[str, Scalar]) -> bool:
+        value = facts.get(path)
+        if value is None:
+            return False
+        _accept(path, value, cls, ordered)
+        return fn(value, expected)
+
+    return test
+
+
+def _accept(key: str, value: object, cls: str, ordered: bool) -> None:
+    """Raise the `MatcherError` `Matcher.match` gives for `value` at a path compared as `cls`, if any."""
+    t = type(value)
+    if t not in _TYPES_OF[cls]:
+        if t not in _CLASS_OF:
+            raise MatcherError(_bad_type(key, value))
+        raise MatcherError(f"fact {key} is a {t.__name__} ({value!r}) but the rules compare it with "
+                           f"{cls}s; convert it before matching")
+    if t is float and not math.isfinite(value):  # type: ignore[arg-type]
+        raise MatcherError(f"fact {key} is {value!r}; only finite numbers are allowed")
+    if t is int and not -MAX_INT <= value <= MAX_INT:  # type: ignore[operator]
+        raise MatcherError(f"fact {key} is {value}, outside ±2**53 where durable_rules and "
+                           "Python compare numbers differently")
+    if t is str and (ordered and _ESCAPED.search(value) or len(value) * 4 > MAX_STRING_BYTES):  # type: ignore
+        _check_fact_string(key, value, ordered)  # type: ignore[arg-type]
 
 
 def _leaves(cond: Cond | None):
@@ -673,6 +753,31 @@ class _Session:
         self.lock = threading.Lock()
 
 
+class _guarded:
+    """Run a block of durable_rules calls on one sid: after any failure call `forget` (it deletes the sid's
+    state, or leaves it), and raise durable_rules' own errors, and memory exhaustion, as `MatcherError`.
+
+    A class rather than a generator context manager: it wraps every match, and this costs less.
+    """
+
+    __slots__ = ("name", "forget")
+
+    def __init__(self, name: str, forget: Callable[[], None]) -> None:
+        self.name = name
+        self.forget = forget
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind, exc, tb) -> None:
+        if exc is None:
+            return
+        self.forget()
+        if isinstance(exc, (_dre.error, MemoryError)):
+            raise MatcherError(f"durable_rules failed on {self.name!r}: {exc}") from exc
+        # any other exception (MatcherError, KeyboardInterrupt ...) propagates as it is
+
+
 class Matcher:
     """A compiled rule set that reports which rules a flat fact satisfies.
 
@@ -801,7 +906,9 @@ class Matcher:
             if registry.closed:
                 raise MatcherError(f"matcher {self.name!r} is closed")
             handle = registry.handle
-            try:
+            # An open action locks the sid for 30 s and the fact may still be asserted: after a failure
+            # this sid starts again from nothing.
+            with _guarded(self.name, lambda: _delete_state(handle, session.sid)):
                 code, state = _dre.assert_fact(handle, message)
                 if code == 1:
                     return ()  # nothing matched; durable stores no fact that matches nothing
@@ -817,13 +924,6 @@ class Matcher:
                         fired[_scanstring(actions, 2)[0]] = None
                     actions = _dre.complete_and_start_action(handle, state)
                 _dre.retract_fact(handle, message)
-            except BaseException as exc:
-                # An open action locks the sid for 30 s and the fact may still be asserted:
-                # start this sid again from nothing.
-                _delete_state(handle, session.sid)
-                if isinstance(exc, (_dre.error, MemoryError)):
-                    raise MatcherError(f"durable_rules failed on {self.name!r}: {exc}") from exc
-                raise
         return tuple(fired)
 
     def _new_session(self) -> _Session:
@@ -838,27 +938,25 @@ class Matcher:
             raise MatcherError(f"matcher {self.name!r} is closed")
         session = _Session(f"{_pid}.{next(_sid_numbers)}")
         message = f'{session.head}0,"{_PRIME}":1}}'
-        with session.lock:
-            started = False
-            try:
-                code, state = _dre.assert_fact(registry.handle, message)
-                if code != 0:
-                    raise MatcherError(f"durable_rules returned {code} priming a session on {self.name!r}")
-                actions = _dre.start_action_for_state(registry.handle, state)
-                started = actions is not None
-                while actions is not None:
-                    actions = _dre.complete_and_start_action(registry.handle, state)
-                _dre.retract_fact(registry.handle, message)
-                # listed only once primed, so that `close` (or a forked child) never deletes an
-                # unprimed state
-                registry.add(session.sid, session.lock)
-            except BaseException as exc:
-                if started:
-                    _delete_state(registry.handle, session.sid)
-                # else: leave the unprimed state alone; deleting it could crash
-                if isinstance(exc, (_dre.error, MemoryError)):
-                    raise MatcherError(f"durable_rules failed on {self.name!r}: {exc}") from exc
-                raise
+        started = False
+
+        def forget() -> None:
+            if started:
+                _delete_state(registry.handle, session.sid)
+            # else: leave the unprimed state alone; deleting it could crash
+
+        with session.lock, _guarded(self.name, forget):
+            code, state = _dre.assert_fact(registry.handle, message)
+            if code != 0:
+                raise MatcherError(f"durable_rules returned {code} priming a session on {self.name!r}")
+            actions = _dre.start_action_for_state(registry.handle, state)
+            started = actions is not None
+            while actions is not None:
+                actions = _dre.complete_and_start_action(registry.handle, state)
+            _dre.retract_fact(registry.handle, message)
+            # listed only once primed, so that `close` (or a forked child) never deletes an
+            # unprimed state
+            registry.add(session.sid, session.lock)
         # runs when the session is dropped (its matcher is gone)
         weakref.finalize(session, registry.drop, session.sid).atexit = False
         return session

@@ -17,11 +17,10 @@ from typing import Iterable, NamedTuple
 
 from engine import benchmark as bench_
 from engine import model as m
-from engine._durable import MatcherError
 from engine.case import Case
 from engine.compiler import CRule, Program
-from engine.decision import LAW, ScaledMeasure, Step, Transfer
-from engine.errors import CaseError, CaseProblem, EvaluationError
+from engine.decision import LAW, SET_ASIDE, ScaledMeasure, Step, Transfer
+from engine.errors import CaseError, CaseProblem
 from engine.numbers import CENT, decimal_text
 
 __all__ = ["OUTCOME_ORDER", "Assessment", "FlagHit", "RangeNote", "RangeResult", "adjust_range", "assess",
@@ -118,10 +117,7 @@ def fired(prog: Program, matcher, facts: dict) -> tuple[list[CRule], list[tuple[
     Raises:
         EvaluationError: the matcher failed.
     """
-    try:
-        ids = matcher.match(facts)
-    except MatcherError as exc:
-        raise EvaluationError(f"the rule matcher failed: {exc}") from None
+    ids = matcher.match(facts)  # raises EvaluationError when the matcher fails (compiler.StageMatcher)
     hits = [prog.rules[i] for i in ids]
     ids_set = set(ids)
     overriders: dict[str, list[str]] = {}
@@ -136,7 +132,7 @@ def fired(prog: Program, matcher, facts: dict) -> tuple[list[CRule], list[tuple[
 
 def set_aside(r: CRule, by: list[str]) -> Step:
     """The explanation step of a rule an exception sets aside."""
-    return Step(rule=r.id, basis=basis_of(r), text=f"{r.title}——本案适用例外规则 {'、'.join(by)}，此规则不适用")
+    return Step(rule=r.id, basis=basis_of(r), text=f"{r.title}——本案适用例外规则 {'、'.join(by)}，{SET_ASIDE}")
 
 
 # ── stage 1 ──────────────────────────────────────────────────────────────────

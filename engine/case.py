@@ -2,7 +2,7 @@
 
 Owns `Case` and its parts as the public contract defines them, and the conversion of a pydantic
 `ValidationError` into a `CaseError` whose problems carry field paths. Checks against a particular
-ruleset (item, place, facts) happen in `evaluate`; a `place.code` is resolved to names here. Imports `errors`, `places`.
+ruleset (item, place, facts) happen in `evaluate`; a `place.code` is resolved to names here.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from pydantic_core import PydanticCustomError
 from engine.errors import CaseError, CaseProblem
 from engine.places import PlaceCodeError, resolve_names
 from engine.numbers import clip, parse_money
+from engine.vocabulary import CIRCUMSTANCES
 
 __all__ = ["Case", "Circumstances", "Party", "Place", "PriorViolation", "parse_case", "unreadable"]
 
@@ -87,18 +88,27 @@ class Party(_Strict):
         return v
 
 
-class Circumstances(_Strict):
-    """The circumstances the 行政处罚法 weighs (arts. 30-37); booleans default to false, harm to unknown."""
+def _circumstance(key: str):
+    """A yes/no circumstance, false unless the case states it, labelled with its words in the law."""
+    return Field(False, description=CIRCUMSTANCES[key])
 
-    first_offence: StrictBool = False
-    corrected: StrictBool = False
-    no_fault: StrictBool = False
-    coerced: StrictBool = False
-    self_reported: StrictBool = False
-    meritorious: StrictBool = False
-    mitigated_harm: StrictBool = False
-    life_health_or_finance: StrictBool = False
-    suspected_crime: StrictBool = False
+
+class Circumstances(_Strict):
+    """The circumstances the 行政处罚法 weighs (arts. 30-37); booleans default to false, harm to unknown.
+
+    The Chinese labels live in `engine.vocabulary.CIRCUMSTANCES`, which also gives the rules their
+    ``circumstances.*`` facts; tests/test_declared_once.py ties the two together.
+    """
+
+    first_offence: StrictBool = _circumstance("first_offence")
+    corrected: StrictBool = _circumstance("corrected")
+    no_fault: StrictBool = _circumstance("no_fault")
+    coerced: StrictBool = _circumstance("coerced")
+    self_reported: StrictBool = _circumstance("self_reported")
+    meritorious: StrictBool = _circumstance("meritorious")
+    mitigated_harm: StrictBool = _circumstance("mitigated_harm")
+    life_health_or_finance: StrictBool = _circumstance("life_health_or_finance")
+    suspected_crime: StrictBool = _circumstance("suspected_crime")
     harm: Literal["none", "minor", "serious"] | None = Field(None, description="危害后果；null = 未认定")
 
 

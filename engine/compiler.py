@@ -9,7 +9,6 @@ It compiles what `check.check` resolved (`check.Checked`) and resolves nothing i
 
 from __future__ import annotations
 
-import operator
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
@@ -17,54 +16,24 @@ from engine import _durable
 from engine import model as m
 from engine.check import Checked
 from engine.compose import Composite
-from engine.errors import Diagnostic, RulesetError
+from engine.errors import Diagnostic, EvaluationError, RulesetError
 from engine.jurisdiction import empowered_items, handler_candidates, handler_index, item_category
 
 __all__ = ["CBenchmark", "CFactor", "CGrade", "Program", "compile_composite", "predicate"]
 
-_OPS: dict[str, Callable] = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
-                             ">": operator.gt, ">=": operator.ge}
-
-
 def predicate(cond: tuple | None) -> Callable[[Mapping], bool]:
-    """Compile a resolved condition into a Python predicate with durable_rules' semantics.
+    """`_durable.predicate` (the matcher's semantics in plain Python) for the per-item data: benchmark grades and
+    list entries, looked up by item code, never sent to the matcher. A fact of the wrong type raises
+    `EvaluationError`, as a failing match does."""
+    test = _durable.predicate(cond)
 
-    Used for the per-item data (benchmark grades, list entries), which are looked up by item code and
-    never go to the matcher. A missing fact never satisfies a comparison, not even ``!=``; ``==``
-    between a number and yes/no never holds.
+    def guarded(facts: Mapping) -> bool:
+        try:
+            return test(facts)
+        except _durable.MatcherError as exc:
+            raise EvaluationError(f"the rule matcher failed: {exc}") from None
 
-    Examples:
-        >>> p = predicate(("and", [("cmp", "a", ">=", 2), ("missing", "b")]))
-        >>> p({"a": 3}), p({"a": 3, "b": 1}), p({})
-        (True, False, False)
-    """
-    if cond is None:
-        return lambda facts: True
-    kind = cond[0]
-    if kind == "and":
-        parts = [predicate(c) for c in cond[1]]
-        return lambda facts: all(p(facts) for p in parts)
-    if kind == "or":
-        parts = [predicate(c) for c in cond[1]]
-        return lambda facts: any(p(facts) for p in parts)
-    path = cond[1]
-    if kind == "present":
-        return lambda facts: path in facts
-    if kind == "missing":
-        return lambda facts: path not in facts
-    _, _, op, value = cond
-    fn = _OPS[op]
-    numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
-
-    def test(facts: Mapping) -> bool:
-        if path not in facts:
-            return False
-        v = facts[path]
-        if numeric != (isinstance(v, (int, float)) and not isinstance(v, bool)):
-            return False
-        return fn(v, value)
-
-    return test
+    return guarded
 
 
 @dataclass(frozen=True)
@@ -145,14 +114,22 @@ class StageMatcher:
         self.paths = tuple(sorted(frozenset().union(*(p.paths for p in self.parts))))
 
     def match(self, facts: Mapping) -> tuple[str, ...]:
-        """The ids of the rules whose conditions `facts` meet, in rule order."""
+        """The ids of the rules whose conditions `facts` meet, in rule order.
+
+        Raises:
+            EvaluationError: the matcher failed (`_durable.MatcherError`: a fact of the wrong type, a closed
+                matcher, an error inside durable_rules).
+        """
         facts = {k: facts[k] for k in self.paths if k in facts}
-        if len(self.parts) == 1:
-            return self.parts[0].match(facts)
-        out: tuple[str, ...] = ()
-        for part in self.parts:
-            out += part.match(facts)
-        return out
+        try:
+            if len(self.parts) == 1:
+                return self.parts[0].match(facts)
+            out: tuple[str, ...] = ()
+            for part in self.parts:
+                out += part.match(facts)
+            return out
+        except _durable.MatcherError as exc:
+            raise EvaluationError(f"the rule matcher failed: {exc}") from None
 
     def close(self) -> None:
         """Release every part's durable_rules state."""

@@ -38,6 +38,7 @@ from datetime import date
 from pathlib import Path
 from typing import Iterable
 
+from engine.decision import SET_ASIDE
 from engine.errors import RulesetError
 from engine.loader import load_chain
 from engine.numbers import decimal_text
@@ -51,7 +52,6 @@ LOG_ENV = "ZHIFA_FEATURE_LOG"
 KIND_TITLES = {"rule": "规则", "grade": "裁量基准阶次与情形", "entry": "清单条目", "item": "执法事项",
                "area": "乡镇（街道）与功能区", "agency": "执法主体", "provision": "法律依据（规则与事项所引条文）"}
 _PARTIES = {"individual": "个人", "organisation": "单位", "all": "全部"}
-_OVERRIDDEN = "此规则不适用"  # the engine's wording for a rule set aside by an exception (engine/evaluate.py)
 
 
 @dataclass
@@ -319,7 +319,7 @@ def _hits(rec: dict, by_kind: dict[str, dict[str, Element]], layers: frozenset[s
                 if marker in text:
                     take("grade", f"{code}/{word}：{text.split(marker, 1)[1]}")
         else:
-            take("rule", rule, _OVERRIDDEN in text)
+            take("rule", rule, SET_ASIDE in text)
     grade = (d.get("penalty") or {}).get("grade")
     if grade:
         take("grade", f"{code}/{grade}")

@@ -1,7 +1,7 @@
 """The decision: what `evaluate` returns, and how it reads as text.
 
 Owns `Decision` and its parts exactly as the public contract names them, and `Decision.to_text()`,
-the human view (handler, outcome, penalty range, flags, explanation). Imports nothing from `engine`.
+the human view (handler, outcome, penalty range, flags, explanation).
 """
 
 from __future__ import annotations
@@ -10,8 +10,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_serializer
 
-__all__ = ["Answer", "Assumption", "Decision", "DecisionItem", "ErrorRecord", "Fine", "Flag", "Handler", "Penalty",
-           "Question", "ScaledMeasure", "Step", "Transfer"]
+__all__ = ["SET_ASIDE", "Answer", "Assumption", "Decision", "DecisionItem", "ErrorRecord", "Fine", "Flag", "Handler",
+           "Penalty", "Question", "ScaledMeasure", "Step", "Transfer"]
+
+# The words a Step ends with when its rule fired but an exception rule set it aside: evaluate writes them,
+# and coverage and the reviewers' steps read them to tell an applied rule from one that was set aside.
+SET_ASIDE = "此规则不适用"
 
 OUTCOME_LABELS = {"penalty": "给予行政处罚", "no_penalty": "不予行政处罚", "may_waive": "可以不予行政处罚",
                   "time_barred": "超过追责时效，不再给予行政处罚"}

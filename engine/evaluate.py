@@ -20,7 +20,8 @@ from engine.assess import (OUTCOME_ORDER, Assessment, FlagHit, assess, basis_of,
 from engine.case import Case, parse_case
 from engine.conditions import paths_of, scalar
 from engine.compiler import CRule, Program, predicate
-from engine.decision import LAW, Assumption, Decision, DecisionItem, Fine, Flag, Handler, Penalty, Step, Transfer
+from engine.decision import (LAW, SET_ASIDE, Assumption, Decision, DecisionItem, Fine, Flag, Handler, Penalty, Step,
+                             Transfer)
 from engine.errors import CaseError, CaseProblem, close_names
 from engine.jurisdiction import agency_handler, area_agency, decide_jurisdiction, lists_with
 from engine.numbers import clip, parse_number
@@ -657,7 +658,7 @@ def _assumptions(c: Case, home: Program, chosen: Assessment, d: Decision,
     for what, rule, source in chosen.assumed:
         add(what, rule, source, "assumed")
     cond = home.item_conditions.get(c.item)
-    if cond is not None and _applies(cond, {k: v for k, v in (_stated_facts(c)).items()}) is None:
+    if cond is not None and _applies(cond, {k: scalar(v) for k, v in _facts(c, home).items()}) is None:
         add(f"本事项以条文规定的条件为前提（{_cond_text(cond)}）：案件未载明，按具备该条件计算", "ITEM-CONDITION",
             "；".join(home.items[c.item].basis), "assumed")
     if c.party.kind == "individual" and c.party.age is None and d.outcome != "time_barred":
@@ -705,7 +706,7 @@ def _assumptions(c: Case, home: Program, chosen: Assessment, d: Decision,
     params = set()
     for rid in used:
         r = home.rules.get(rid)
-        if r is not None and not any(st.rule == rid and "此规则不适用" in st.text for st in d.explanation):
+        if r is not None and not any(st.rule == rid and SET_ASIDE in st.text for st in d.explanation):
             params.update(r.params)
     if d.penalty is not None and d.penalty.adjustment in ("lighter", "heavier"):
         params.add("裁量.从轻从重幅度")
@@ -717,10 +718,6 @@ def _assumptions(c: Case, home: Program, chosen: Assessment, d: Decision,
         if p is not None:
             unconfirmed(p.meta, f"参数 {name} = {_param_text(p)}（{p.description or name}）", name)
     return tuple(out)
-
-
-def _stated_facts(c: Case) -> dict:
-    return {f"facts.{k.strip()}": scalar(v) if not isinstance(v, bool) else v for k, v in c.facts.items()}
 
 
 def _typed_names(c: Case) -> set[str]:

@@ -36,7 +36,7 @@ PARTIES = {"individual": "individual", "个人": "individual", "organisation": "
 GRADE_PARTIES = {**PARTIES, "sole_trader": "sole_trader", "个体工商户": "sole_trader"}
 
 # What authors really get wrong, as (code, message, malformed examples). The same table drives the
-# messages (lark's match_examples) and tests/test_syntax.py.
+# messages (lark's match_examples) and tests/test_diagnostics.py (test_syntax_error_table).
 SYNTAX_ERRORS: list[tuple[str, str, list[str]]] = [
     ("syntax-equals", "use '==' to compare values, not '='",
      ['ruleset "x" effective 2024-01-01 rule R "t" when a = 1 then no_penalty',
@@ -230,48 +230,27 @@ class _ToModel(Transformer):
 
     def header(self, meta, children):
         name, *clauses = children
-        out = {"name": _string(name), "effective": None, "extends": None, "title": None, "sources": (),
-               "span": self._sp(meta)}
-        sources = []
-        for c in clauses:
-            if c[0] == "source":
-                sources.append(c[1])
-            else:
-                out[c[0]] = c[1]
-        out["sources"] = tuple(sources)
+        out = {"name": _string(name), "effective": None, "extends": None, "title": None, "span": self._sp(meta),
+               "sources": tuple(self._tagged(clauses, "source")),
+               **self._single(clauses, ("extends", "effective", "title"), f"the header of ruleset '{_string(name)}'")}
         if out["effective"] is None:
             raise _Invalid(Diagnostic(code="missing-effective", message="the ruleset header needs 'effective YYYY-MM-DD'",
                                       span=self._sp(name), hint='ruleset "hangzhou" extends "zhejiang" effective 2023-01-01'))
         return out
 
-    def extends(self, meta, c):
-        return ("extends", _string(c[0]))
 
     def effective(self, meta, c):
         try:
-            return ("effective", date.fromisoformat(str(c[0])))
+            return ("effective", date.fromisoformat(str(c[0])), self._sp(meta))
         except ValueError:
             self._bad(c[0], f"'{c[0]}' is not a valid date", "write dates as YYYY-MM-DD, e.g. 2023-01-01")
 
-    def title(self, meta, c):
-        return ("title", _string(c[0]))
-
-    def source(self, meta, c):
-        return ("source", _string(c[0]))
-
-    def note(self, meta, c):
-        return ("note", _string(c[0]))
-
-    def unconfirmed(self, meta, c):
-        return "unconfirmed"
 
     def basis(self, meta, c):
         # third, where each text starts (after its opening quote): `_tagged` reads the texts, an item keeps both
         spans = tuple(self._sp(s) for s in c)
         return ("basis", tuple(_string(s) for s in c), tuple(sp._replace(column=sp.column + 1) for sp in spans))
 
-    def override(self, meta, c):
-        return True
 
     # parameters, facts, vocabulary -------------------------------------------
     def parameter(self, meta, c):
@@ -300,21 +279,6 @@ class _ToModel(Transformer):
         return m.FactDecl(name=str(name), type=ftype, members=members, description=_string(desc) if desc else None,
                           override=bool(ov), span=self._sp(name))
 
-    def t_money(self, meta, c):
-        return ("money", ())
-
-    def t_number(self, meta, c):
-        return ("number", ())
-
-    def t_integer(self, meta, c):
-        return ("integer", ())
-
-    def t_bool(self, meta, c):
-        return ("yes/no", ())
-
-    def t_text(self, meta, c):
-        return ("text", ())
-
     def t_enum(self, meta, c):
         return ("enum", tuple(_string(s) for s in c))
 
@@ -324,11 +288,6 @@ class _ToModel(Transformer):
                               is_fine="fine" in opts, is_penalty="measure" not in opts,
                               basis=tuple(b for t in self._tagged(opts, "basis") for b in t), span=self._sp(name))
 
-    def is_fine(self, meta, c):
-        return "fine"
-
-    def is_measure(self, meta, c):
-        return "measure"
 
     def flag_decl(self, meta, c):
         code, label, ordinary, basis = c
@@ -348,23 +307,11 @@ class _ToModel(Transformer):
                         handles=tuple(h for t in self._tagged(clauses, "handles") for h in t),
                         meta=self._meta(clauses), override=bool(ov), span=self._sp(name), **fields)
 
-    def level(self, meta, c):
-        return ("level", str(c[0]), self._sp(meta))
-
-    def kind(self, meta, c):
-        return ("kind", str(c[0]), self._sp(meta))
-
-    def serves(self, meta, c):
-        return ("serves", tuple(self._ref(t) for t in c))
-
     def handles_list(self, meta, c):
         return ("handles", tuple(c))
 
     def handles(self, meta, c):
         return m.Handles(by=str(c[0]), target=self._ref(c[1]), span=self._sp(meta))
-
-    def in_name_of(self, meta, c):
-        return ("in_name_of", _string(c[0]), self._sp(meta))
 
     @staticmethod
     def _single(clauses, tags: tuple[str, ...], what: str) -> dict:
@@ -374,7 +321,7 @@ class _ToModel(Transformer):
         for cl in clauses:
             if type(cl) is tuple and cl[0] in tags:
                 if cl[0] in fields:
-                    word = cl[0].replace("_", " ")
+                    word = cl[0]  # the tag is the keyword as written
                     raise _Invalid(Diagnostic(code="repeated-clause", span=cl[-1],
                                               message=f"{what} has a second '{word}' clause; '{word}' is given once",
                                               hint="delete one of them"))
@@ -411,32 +358,8 @@ class _ToModel(Transformer):
                       basis=tuple(b for t in self._tagged(clauses, "basis") for b in t),
                       meta=self._meta(clauses), override=bool(ov), span=self._sp(name), **fields)
 
-    def parent(self, meta, c):
-        return ("parent", self._ref(c[0]), self._sp(meta))
-
-    def mode(self, meta, c):
-        return ("mode", str(c[0]), self._sp(meta))
-
-    def zone_type(self, meta, c):
-        return ("zone_type", str(c[0]), self._sp(meta))
-
-    def body(self, meta, c):
-        return ("body", _string(c[0]), self._sp(meta))
-
     def team(self, meta, c):
         return ("team", _string(c[0]), self._ref(c[1]), self._sp(meta))
-
-    def township_class_ref(self, meta, c):
-        return ("township_class", self._ref(c[0]), self._sp(meta))
-
-    def lists(self, meta, c):
-        return ("lists", tuple(self._ref(t) for t in c))
-
-    def coordinator(self, meta, c):
-        return ("coordinator", _string(c[0]), self._sp(meta))
-
-    def area_code(self, meta, c):
-        return ("code", _string(c[0]), self._sp(meta))
 
     def township_class(self, meta, c):
         ov, name, county, *rest = c
@@ -447,11 +370,11 @@ class _ToModel(Transformer):
 
     def item_list(self, meta, c):
         ov, name, title, *clauses = c
-        total = self._tagged(clauses, "published_total")
+        total = self._single(clauses, ("published_total",), f"list '{name}'").get("published_total")
         return m.ItemList(name=str(name), title=_string(title) if title else None,
                           items=tuple(r for t in self._tagged(clauses, "items") for r in t),
                           includes=tuple(r for t in self._tagged(clauses, "includes") for r in t),
-                          published_total=total[-1] if total else None, meta=self._meta(clauses),
+                          published_total=total, meta=self._meta(clauses),
                           tables=tuple(self._tagged(clauses, "table")), override=bool(ov), span=self._sp(name))
 
     def list_items(self, meta, c):
@@ -460,14 +383,11 @@ class _ToModel(Transformer):
     def list_table(self, meta, c):
         return ("table", m.ListTable(path=_string(c[0]), column=_string(c[1]) if c[1] else None, span=self._sp(c[0])))
 
-    def includes(self, meta, c):
-        return ("includes", tuple(self._ref(t) for t in c))
-
     def published_total(self, meta, c):
         value = self._num(c[0])
         if value != value.to_integral_value() or value < 0:
             self._bad(c[0], "published_total must be a whole number")
-        return ("published_total", int(value))
+        return ("published_total", int(value), self._sp(meta))
 
     def code(self, meta, c):
         return self._ref(c[0])
@@ -484,12 +404,6 @@ class _ToModel(Transformer):
                       continues=tuple(x for t in self._tagged(clauses, "continues") for x in t),
                       meta=self._meta(clauses), override=bool(ov), span=code.span, **fields)
 
-    def item_domain(self, meta, c):
-        return ("domain", self._ref(c[0]), self._sp(meta))
-
-    def item_category(self, meta, c):
-        return ("category", str(c[0]), self._sp(meta))
-
     def item_measure(self, meta, c):
         *names, when = c
         return m.ItemMeasure(names=tuple(self._ref(t) for t in names), requires=when or (), span=self._sp(meta))
@@ -503,20 +417,11 @@ class _ToModel(Transformer):
     def item_continues(self, meta, c):
         return ("continues", tuple(x.name for x in c))
 
-    def requires(self, meta, c):
-        return ("requires", tuple(self._ref(t) for t in c))
-
     def penalty(self, meta, c):
         if str(c[0]) not in PARTIES:
             self._bad(c[0], f"a statutory penalty is given for 个人, 单位 or 全部; '{c[0]}' belongs in a benchmark grade",
                       "a 个体工商户 is a 个人 in the penalty clause: write penalty 个人: ...")
         return m.PenaltyClause(party=PARTIES[str(c[0])], sanctions=c[1], span=self._sp(meta))
-
-    def sanctions(self, meta, c):
-        return tuple(c)
-
-    def sanctions_batch(self, meta, c):
-        return tuple(c)
 
     def sanction(self, meta, c):
         return m.Sanction(name=self._ref(c[0]), amount=c[1], span=self._sp(meta))
@@ -568,17 +473,8 @@ class _ToModel(Transformer):
                        measures=tuple(b for b in bodies if isinstance(b, m.GradeMeasure)),
                        outcomes=tuple(b for b in bodies if isinstance(b, m.GradeOutcome)), span=self._sp(name))
 
-    def grade_cell(self, meta, c):
-        return tuple(c)
-
     def cond_cell(self, meta, c):
         return c[0]
-
-    def grade_batch(self, meta, c):
-        return tuple(c)
-
-    def cond_batch(self, meta, c):
-        return tuple(c)
 
     def grade_measure(self, meta, c):
         return m.GradeMeasure(name=self._ref(c[0]), amount=c[1], span=self._sp(meta))
@@ -590,15 +486,6 @@ class _ToModel(Transformer):
                       "write it without the party, or give the other parties their own grade")
         return m.GradeOutcome(party=GRADE_PARTIES[str(party)] if party else "all", outcome=outcome,
                               reason=_string(reason) if reason else None, span=self._sp(meta))
-
-    def o_warning(self, meta, c):
-        return "warning"
-
-    def o_no_penalty(self, meta, c):
-        return "no_penalty"
-
-    def o_may_waive(self, meta, c):
-        return "may_waive"
 
     def factor(self, meta, c):
         name, label, when, pct = c
@@ -643,38 +530,8 @@ class _ToModel(Transformer):
                       exception_to=tuple(r for t in self._tagged(clauses, "exception_to") for r in t),
                       when=when, actions=tuple(actions), override=bool(ov), span=self._sp(rid))
 
-    def exception_to(self, meta, c):
-        return ("exception_to", tuple(self._ref(t) for t in c))
-
     def _action(self, meta, kind, arg=None, text=None):
         return m.Action(kind=kind, arg=arg, text=_string(text) if text else None, span=self._sp(meta))
-
-    def a_no_penalty(self, meta, c):
-        return self._action(meta, "no_penalty", text=c[0])
-
-    def a_may_waive(self, meta, c):
-        return self._action(meta, "may_waive", text=c[0])
-
-    def a_time_barred(self, meta, c):
-        return self._action(meta, "time_barred", text=c[0])
-
-    def a_adjust(self, meta, c):
-        return self._action(meta, "adjust", str(c[0]), c[1])
-
-    def a_flag(self, meta, c):
-        return self._action(meta, "flag", str(c[0]), c[1])
-
-    def a_transfer(self, meta, c):
-        return self._action(meta, "transfer", _string(c[0]), c[1])
-
-    def a_retain(self, meta, c):
-        return self._action(meta, "retain", "county", c[0])
-
-    def a_procedure(self, meta, c):
-        return self._action(meta, "procedure", str(c[0]), c[1])
-
-    def a_note(self, meta, c):
-        return self._action(meta, "note", None, c[0])
 
     def repeal(self, meta, c):
         return m.Repeal(what=str(c[0]), target=c[1], span=self._sp(meta))
@@ -715,6 +572,84 @@ class _ToModel(Transformer):
         return m.Symbol(name=str(tok), span=sp)
 
 
+# The trivial rule methods, generated from tables: a new clause or action is one grammar alternative and one row.
+# the rule's value, whatever it holds
+_CONSTANTS = {"override": True, "unconfirmed": "unconfirmed", "is_fine": "fine", "is_measure": "measure",
+              "o_warning": "warning", "o_no_penalty": "no_penalty", "o_may_waive": "may_waive"}
+# fact types without members: (type, members)
+_TYPES = {"t_money": "money", "t_number": "number", "t_integer": "integer", "t_bool": "yes/no", "t_text": "text"}
+# rule → its children as a tuple
+_TUPLES = ("sanctions", "sanctions_batch", "grade_cell", "grade_batch", "cond_batch")
+# repeatable clauses: rule → ("tag", text), or ("tag", (Ref, ...)) for a list of names
+_TEXT_CLAUSES = {"source": "source", "note": "note"}
+_NAME_LIST_CLAUSES = {"serves": "serves", "lists": "lists", "includes": "includes", "requires": "requires",
+                      "exception_to": "exception_to"}
+# single-valued clauses: rule → (tag, how the value is read), giving ("tag", value, span) so that a second one can
+# be reported where it is written (see `_single`, `area`)
+_SINGLE_CLAUSES = {"level": ("level", "word"), "kind": ("kind", "word"), "mode": ("mode", "word"),
+                   "zone_type": ("zone_type", "word"), "item_category": ("category", "word"),
+                   "in_name_of": ("in_name_of", "text"), "body": ("body", "text"),
+                   "coordinator": ("coordinator", "text"),
+                   "area_code": ("code", "text"), "parent": ("parent", "ref"), "item_domain": ("domain", "ref"),
+                   "township_class_ref": ("township_class", "ref"), "extends": ("extends", "text"),
+                   "title": ("title", "text")}
+# rule actions: rule → (action kind, its argument): None (the action has only a text), `str` or `_string` (the
+# first child, read so), or a constant
+_ACTIONS = {"a_no_penalty": ("no_penalty", None), "a_may_waive": ("may_waive", None),
+            "a_time_barred": ("time_barred", None), "a_note": ("note", None), "a_adjust": ("adjust", str),
+            "a_flag": ("flag", str), "a_procedure": ("procedure", str), "a_transfer": ("transfer", _string),
+            "a_retain": ("retain", "county")}
+
+
+def _constant(value):
+    return lambda self, meta, c: value
+
+
+def _fact_type(name: str):
+    return lambda self, meta, c: (name, ())
+
+
+def _children(self, meta, c):
+    return tuple(c)
+
+
+def _text_clause(tag: str):
+    return lambda self, meta, c: (tag, _string(c[0]))
+
+
+def _name_list_clause(tag: str):
+    return lambda self, meta, c: (tag, tuple(self._ref(t) for t in c))
+
+
+def _single_clause(tag: str, read: str):
+    if read == "word":
+        return lambda self, meta, c: (tag, str(c[0]), self._sp(meta))
+    if read == "text":
+        return lambda self, meta, c: (tag, _string(c[0]), self._sp(meta))
+    return lambda self, meta, c: (tag, self._ref(c[0]), self._sp(meta))
+
+
+def _action_method(kind: str, arg):
+    if arg is None:
+        return lambda self, meta, c: self._action(meta, kind, None, c[0])
+    if callable(arg):
+        return lambda self, meta, c: self._action(meta, kind, arg(c[0]), c[1])
+    return lambda self, meta, c: self._action(meta, kind, arg, c[0])
+
+
+_GENERATED = {**{n: _constant(v) for n, v in _CONSTANTS.items()},
+              **{n: _fact_type(t) for n, t in _TYPES.items()},
+              **{n: _children for n in _TUPLES},
+              **{n: _text_clause(t) for n, t in _TEXT_CLAUSES.items()},
+              **{n: _name_list_clause(t) for n, t in _NAME_LIST_CLAUSES.items()},
+              **{n: _single_clause(t, how) for n, (t, how) in _SINGLE_CLAUSES.items()},
+              **{n: _action_method(k, a) for n, (k, a) in _ACTIONS.items()}}
+for _name, _fn in _GENERATED.items():
+    assert not hasattr(_ToModel, _name), _name  # a table row never hides a written method
+    _fn.__name__ = _fn.__qualname__ = _name
+    setattr(_ToModel, _name, v_args(meta=True)(_fn))
+
+# after the loop above, so that the generated methods are wrapped once per transformer too (see _ToModel.__init__)
 _RULE_METHODS = tuple(n for n, v in vars(_ToModel).items() if not n.startswith("_") and callable(v))
 
 

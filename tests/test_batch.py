@@ -20,24 +20,20 @@ import pytest
 
 import engine
 from engine.decision import ErrorRecord
-from test_concurrency import FIXTURE, make_cases
+from conftest import TESTCOUNTY as FIXTURE, make_case
+from test_concurrency import make_cases
 
 EVALUATE = sys.modules["engine.batch"]  # the module that holds `_one`, called in each worker
 REPO = Path(__file__).resolve().parents[1]
 CLI = [sys.executable, "-m", "engine.cli"]
 
 
-@pytest.fixture(scope="module")
-def rs():
-    return engine.load_ruleset(FIXTURE)
-
-
 def good(i: int, **over) -> dict:
-    c = {"case_id": f"G{i}", "item": "ZJ-SR-12", "place": {"county": "甲县", "township": "东街道"},
-         "occurred_on": "2023-03-01", "decided_on": "2023-04-01", "party": {"kind": "individual", "age": 20 + i % 50},
-         "facts": {"面积": i % 15, "逾期不改正": True}}
-    c.update(over)
-    return c
+    """The `i`-th valid case: the conftest case in 东街道 in 2023, its age and area varying with `i`."""
+    return make_case(**{"case_id": f"G{i}", "place": {"county": "甲县", "township": "东街道"},
+                        "occurred_on": "2023-03-01", "decided_on": "2023-04-01",
+                        "party": {"kind": "individual", "age": 20 + i % 50}, "facts": {"面积": i % 15, "逾期不改正": True},
+                        **over})
 
 
 # Bad inputs of every kind: not objects, missing fields, unknown codes, impossible dates, wrong types.
@@ -59,20 +55,20 @@ def mixed(n_good: int = 60) -> list:
     return out
 
 
-def expected(cases, rs) -> list:
+def expected(cases, testcounty) -> list:
     out = []
     for c in cases:
         try:
-            out.append(engine.evaluate(c, rs))
+            out.append(engine.evaluate(c, testcounty))
         except engine.EngineError as exc:
             out.append((type(exc).__name__, str(exc)))
     return out
 
 
-def check_records(results, cases, rs, died: set[int] = frozenset()):
+def check_records(results, cases, testcounty, died: set[int] = frozenset()):
     """One record per input, in order; decisions equal `evaluate`; errors carry their index and case id."""
     assert len(results) == len(cases)
-    for i, (r, c, want) in enumerate(zip(results, cases, expected(cases, rs))):
+    for i, (r, c, want) in enumerate(zip(results, cases, expected(cases, testcounty))):
         cid = c.get("case_id") if isinstance(c, dict) and isinstance(c.get("case_id"), str) else None
         if i in died:
             assert isinstance(r, ErrorRecord) and r.error == "WorkerDied" and r.index == i and r.case_id == cid
@@ -85,25 +81,25 @@ def check_records(results, cases, rs, died: set[int] = frozenset()):
                 assert r.case_id == cid
 
 
-def test_the_inputs_cover_every_kind_of_problem(rs):
-    kinds = {w[0] if isinstance(w, tuple) else "Decision" for w in expected(BAD, rs)}
+def test_the_inputs_cover_every_kind_of_problem(testcounty):
+    kinds = {w[0] if isinstance(w, tuple) else "Decision" for w in expected(BAD, testcounty)}
     assert kinds == {"CaseError"}
 
 
-def test_in_process_one_record_per_input_in_order(rs):
+def test_in_process_one_record_per_input_in_order(testcounty):
     cases = mixed()
-    check_records(engine.evaluate_many(cases, rs), cases, rs)
+    check_records(engine.evaluate_many(cases, testcounty), cases, testcounty)
 
 
-def test_an_iterator_of_cases_works_too(rs):
+def test_an_iterator_of_cases_works_too(testcounty):
     cases = mixed(20)
-    check_records(engine.evaluate_many(iter(cases), rs), cases, rs)
+    check_records(engine.evaluate_many(iter(cases), testcounty), cases, testcounty)
 
 
 @pytest.mark.parametrize("chunk", [1, 7, 500])
-def test_worker_processes_one_record_per_input_in_order(rs, chunk):
+def test_worker_processes_one_record_per_input_in_order(testcounty, chunk):
     cases = mixed(60)
-    check_records(engine.evaluate_many(cases, rs, processes=2, chunk_size=chunk), cases, rs)
+    check_records(engine.evaluate_many(cases, testcounty, processes=2, chunk_size=chunk), cases, testcounty)
 
 
 @pytest.fixture
@@ -130,56 +126,56 @@ def dying_worker(monkeypatch, tmp_path):
 
 
 
-def test_a_dying_worker_costs_one_error_record_and_nothing_else(rs, dying_worker):
+def test_a_dying_worker_costs_one_error_record_and_nothing_else(testcounty, dying_worker):
     cases = mixed(40)
     cases[23] = good(23, case_id="DIE")
-    results = engine.evaluate_many(cases, rs, processes=2, chunk_size=10)
-    check_records(results, cases, rs, died={23})
+    results = engine.evaluate_many(cases, testcounty, processes=2, chunk_size=10)
+    check_records(results, cases, testcounty, died={23})
 
 
-def test_two_dying_cases_in_one_chunk(rs, dying_worker):
+def test_two_dying_cases_in_one_chunk(testcounty, dying_worker):
     cases = mixed(30)
     cases[3] = good(3, case_id="DIE")
     cases[5] = good(5, case_id="DIE")
-    results = engine.evaluate_many(cases, rs, processes=2, chunk_size=8)
-    check_records(results, cases, rs, died={3, 5})
+    results = engine.evaluate_many(cases, testcounty, processes=2, chunk_size=8)
+    check_records(results, cases, testcounty, died={3, 5})
 
 
-def test_a_worker_that_dies_once_is_retried_and_the_case_decided(rs, dying_worker):
+def test_a_worker_that_dies_once_is_retried_and_the_case_decided(testcounty, dying_worker):
     cases = mixed(30)
     cases[11] = good(11, case_id="DIE-ONCE")
-    results = engine.evaluate_many(cases, rs, processes=2, chunk_size=6)
-    check_records(results, cases, rs)
+    results = engine.evaluate_many(cases, testcounty, processes=2, chunk_size=6)
+    check_records(results, cases, testcounty)
     assert isinstance(results[11], engine.Decision) and results[11].case_id == "DIE-ONCE"
 
 
-def test_one_dying_case_among_a_thousand(rs, dying_worker):
+def test_one_dying_case_among_a_thousand(testcounty, dying_worker):
     cases = [good(i) for i in range(1000)]
     cases[437] = good(437, case_id="DIE")
-    results = engine.evaluate_many(cases, rs, processes=2, chunk_size=50)
+    results = engine.evaluate_many(cases, testcounty, processes=2, chunk_size=50)
     died = [r.index for r in results if isinstance(r, ErrorRecord)]
     assert died == [437], f"{len(died)} cases reported WorkerDied: {died[:10]}"
 
 
-def test_a_dying_worker_does_not_make_every_case_start_a_process(rs, dying_worker):
+def test_a_dying_worker_does_not_make_every_case_start_a_process(testcounty, dying_worker):
     cases = [good(i) for i in range(100)]
     cases[10] = good(10, case_id="DIE")
-    engine.evaluate_many(cases, rs, processes=2, chunk_size=20)
+    engine.evaluate_many(cases, testcounty, processes=2, chunk_size=20)
     workers = set(dying_worker.read_text().split())
     assert len(workers) <= 12, f"{len(workers)} worker processes for 100 cases and one death"
 
 
-def test_adjacent_dying_cases_lose_nothing(rs, dying_worker):
+def test_adjacent_dying_cases_lose_nothing(testcounty, dying_worker):
     # issue 14: two killers side by side broke the pool while the retry was still handing out the rest, and
     # the whole batch was lost with an exception
     cases = [good(i) for i in range(60)]
     for i in (20, 21, 22, 40):
         cases[i] = good(i, case_id="DIE")
-    results = engine.evaluate_many(cases, rs, processes=2, chunk_size=5)
-    check_records(results, cases, rs, died={20, 21, 22, 40})
+    results = engine.evaluate_many(cases, testcounty, processes=2, chunk_size=5)
+    check_records(results, cases, testcounty, died={20, 21, 22, 40})
 
 
-def test_recovery_from_many_deaths_is_linear(rs, dying_worker):
+def test_recovery_from_many_deaths_is_linear(testcounty, dying_worker):
     # issue 14: every death re-ran the rest of the batch one case at a time in a new one-worker pool
     # (quadratic); now each death costs one retry of the case that was running, so the forks and the
     # evaluations grow with the deaths, not with deaths x cases
@@ -187,14 +183,14 @@ def test_recovery_from_many_deaths_is_linear(rs, dying_worker):
     killers = set(range(7, 400, 13))
     for i in killers:
         cases[i] = good(i, case_id="DIE")
-    results = engine.evaluate_many(cases, rs, processes=2, chunk_size=25)
-    check_records(results, cases, rs, died=killers)
+    results = engine.evaluate_many(cases, testcounty, processes=2, chunk_size=25)
+    check_records(results, cases, testcounty, died=killers)
     workers = dying_worker.read_text().split()
     assert len(set(workers)) <= 2 * len(killers) + 2, f"{len(set(workers))} workers for {len(killers)} deaths"
     assert len(workers) <= len(cases) + len(killers), f"{len(workers)} evaluations for {len(cases)} cases"
 
 
-def test_iter_evaluate_streams_in_a_bounded_window(rs):
+def test_iter_evaluate_streams_in_a_bounded_window(testcounty):
     from engine.batch import WINDOW_CHUNKS, iter_evaluate
 
     read = []
@@ -204,7 +200,7 @@ def test_iter_evaluate_streams_in_a_bounded_window(rs):
             read.append(i)
             yield good(i)
 
-    it = iter_evaluate(source(), rs, processes=2, chunk_size=10)
+    it = iter_evaluate(source(), testcounty, processes=2, chunk_size=10)
     first = next(it)
     assert first.case_id == "G0"
     assert len(read) <= 2 * WINDOW_CHUNKS * 10 + 10, f"{len(read)} cases read before the first result"
@@ -212,27 +208,27 @@ def test_iter_evaluate_streams_in_a_bounded_window(rs):
     assert [r.case_id for r in [first, *rest]] == [f"G{i}" for i in range(2000)]
 
 
-def test_closing_the_stream_ends_the_workers(rs):
+def test_closing_the_stream_ends_the_workers(testcounty):
     import multiprocessing
 
     from engine.batch import iter_evaluate
 
-    it = iter_evaluate((good(i) for i in range(500)), rs, processes=2, chunk_size=10)
+    it = iter_evaluate((good(i) for i in range(500)), testcounty, processes=2, chunk_size=10)
     next(it)
     assert multiprocessing.active_children()
     it.close()
     assert not multiprocessing.active_children()
 
 
-def test_an_unpicklable_case_gives_an_error_record_with_workers(rs):
+def test_an_unpicklable_case_gives_an_error_record_with_workers(testcounty):
     cases = [good(i) for i in range(20)] + [good(99, case_id="lock", facts={"x": threading.Lock()})]
-    results = engine.evaluate_many(cases, rs, processes=2, chunk_size=5)
+    results = engine.evaluate_many(cases, testcounty, processes=2, chunk_size=5)
     assert len(results) == len(cases) and isinstance(results[-1], ErrorRecord) and results[-1].index == 20
 
 
-def test_an_unpicklable_case_gives_an_error_record_in_process(rs):
+def test_an_unpicklable_case_gives_an_error_record_in_process(testcounty):
     cases = [good(1), good(99, case_id="lock", facts={"x": threading.Lock()}), good(2)]
-    results = engine.evaluate_many(cases, rs)
+    results = engine.evaluate_many(cases, testcounty)
     assert [type(r).__name__ for r in results] == ["Decision", "ErrorRecord", "Decision"]
 
 
@@ -255,14 +251,14 @@ class RawLine:
         self.text = text
 
 
-def check_cli_records(records: list[dict], inputs: list, rs):
+def check_cli_records(records: list[dict], inputs: list, testcounty):
     assert len(records) == len(inputs), f"{len(records)} records for {len(inputs)} input lines"
     for i, (rec, c) in enumerate(zip(records, inputs)):
         if isinstance(c, RawLine):
             assert rec.get("error") == "CaseError" and rec["index"] == i, rec
             continue
         try:
-            want = engine.evaluate(c, rs).model_dump(mode="json")
+            want = engine.evaluate(c, testcounty).model_dump(mode="json")
         except engine.EngineError as exc:
             assert rec.get("error") == type(exc).__name__ and rec["index"] == i, (i, rec)
             if isinstance(c, dict) and isinstance(c.get("case_id"), str):
@@ -281,35 +277,35 @@ def batch_inputs() -> list:
 
 
 @pytest.mark.parametrize("processes", ["1", "2"])
-def test_cli_json_lines_one_record_per_line_in_order(tmp_path, rs, processes):
+def test_cli_json_lines_one_record_per_line_in_order(tmp_path, testcounty, processes):
     inputs = batch_inputs()
     path = tmp_path / "cases.jsonl"
     path.write_text("\n".join(jsonl_lines(inputs)) + "\n", encoding="utf-8")
     proc = run_cli("evaluate", "--ruleset", str(FIXTURE), "--processes", processes, str(path))
     assert proc.returncode == 1, proc.stderr  # some inputs are bad
     lines = proc.stdout.splitlines()
-    check_cli_records([json.loads(line) for line in lines], inputs, rs)
+    check_cli_records([json.loads(line) for line in lines], inputs, testcounty)
 
 
-def test_cli_json_list_one_record_per_element_in_order(tmp_path, rs):
+def test_cli_json_list_one_record_per_element_in_order(tmp_path, testcounty):
     inputs = mixed(20)
     proc = run_cli("evaluate", "--ruleset", str(FIXTURE), "-", stdin=json.dumps(inputs, ensure_ascii=False))
     assert proc.returncode == 1, proc.stderr
-    check_cli_records(json.loads(proc.stdout), inputs, rs)
+    check_cli_records(json.loads(proc.stdout), inputs, testcounty)
 
 
-def test_cli_good_batch_exits_0_and_matches_evaluate_many(tmp_path, rs):
+def test_cli_good_batch_exits_0_and_matches_evaluate_many(tmp_path, testcounty):
     cases = [c for c in make_cases(300, seed=3) if isinstance(c, dict) and "item" in c]
-    ok = [c for c in cases if not isinstance(expected([c], rs)[0], tuple)]
+    ok = [c for c in cases if not isinstance(expected([c], testcounty)[0], tuple)]
     path = tmp_path / "cases.jsonl"
     path.write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in ok), encoding="utf-8")
     proc = run_cli("evaluate", "--ruleset", str(FIXTURE), str(path))
     assert proc.returncode == 0, proc.stderr[-2000:]
-    want = [d.model_dump(mode="json") for d in engine.evaluate_many(ok, rs)]
+    want = [d.model_dump(mode="json") for d in engine.evaluate_many(ok, testcounty)]
     assert [json.loads(line) for line in proc.stdout.splitlines()] == want
 
 
-def test_the_installed_zhifa_command_reads_json_lines(tmp_path, rs):
+def test_the_installed_zhifa_command_reads_json_lines(tmp_path, testcounty):
     exe = Path(sys.executable).parent / "zhifa"
     if not exe.exists():
         pytest.skip("no zhifa console script next to this interpreter")
@@ -319,25 +315,25 @@ def test_the_installed_zhifa_command_reads_json_lines(tmp_path, rs):
     proc = subprocess.run([str(exe), "evaluate", "--ruleset", str(FIXTURE), str(path)], capture_output=True,
                           text=True, encoding="utf-8", cwd=REPO, timeout=300)
     assert proc.returncode == 1
-    check_cli_records([json.loads(x) for x in proc.stdout.splitlines()], inputs, rs)
+    check_cli_records([json.loads(x) for x in proc.stdout.splitlines()], inputs, testcounty)
 
 
 @pytest.mark.parametrize("first", ["garbage", "[1]"])
-def test_cli_a_bad_first_line_is_one_error_record(tmp_path, rs, first):
+def test_cli_a_bad_first_line_is_one_error_record(tmp_path, testcounty, first):
     inputs = [RawLine(first), good(1), good(2)]
     path = tmp_path / "cases.jsonl"
     path.write_text("\n".join(jsonl_lines(inputs)) + "\n", encoding="utf-8")
     proc = run_cli("evaluate", "--ruleset", str(FIXTURE), str(path))
-    check_cli_records([json.loads(x) for x in proc.stdout.splitlines()], inputs, rs)
+    check_cli_records([json.loads(x) for x in proc.stdout.splitlines()], inputs, testcounty)
 
 
-def test_cli_json_lines_split_only_at_newlines(tmp_path, rs):
+def test_cli_json_lines_split_only_at_newlines(tmp_path, testcounty):
     # U+0085 sits in an item code, not a case id: a case id refuses control characters (issue 14)
     inputs = [good(1), good(2, case_id="G\u20282"), good(3, item="ZJ\x85X"), good(4, case_id="G\u20294")]
     path = tmp_path / "cases.jsonl"
     path.write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in inputs), encoding="utf-8")
     proc = run_cli("evaluate", "--ruleset", str(FIXTURE), str(path))
-    check_cli_records([json.loads(x) for x in proc.stdout.split("\n") if x], inputs, rs)
+    check_cli_records([json.loads(x) for x in proc.stdout.split("\n") if x], inputs, testcounty)
 
 
 def test_evaluate_output_xlsx_is_a_workbook_a_reviewer_can_filter(tmp_path):

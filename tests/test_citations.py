@@ -6,13 +6,14 @@ wording with ZHIFA_UPDATE_GOLDEN=1 pytest tests/test_citations.py.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
 import engine
 from engine.citations import placeholder
+
+from conftest import golden
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = ROOT / "tests" / "golden" / "warnings"
@@ -24,10 +25,7 @@ def test_citation_warnings_golden(monkeypatch):
     rs = engine.load_ruleset(path.relative_to(ROOT), cache=False)
     text = path.read_text(encoding="utf-8")
     got = "\n".join(d.render(text) for d in rs.warnings if d.code in ("placeholder-citation", "foreign-citation"))
-    expected = GOLDEN / "citations.txt"
-    if os.environ.get("ZHIFA_UPDATE_GOLDEN"):
-        expected.write_text(got + "\n", encoding="utf-8")
-    assert got + "\n" == expected.read_text(encoding="utf-8")
+    golden(GOLDEN / "citations.txt", got + "\n")
     codes = [d.code for d in rs.warnings]
     assert codes.count("placeholder-citation") == 3 and codes.count("foreign-citation") == 2
 

@@ -6,13 +6,14 @@ reviewed change of wording: ZHIFA_UPDATE_GOLDEN=1 pytest tests/test_diagnostics.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
 import engine
 from engine.syntax import SYNTAX_ERRORS, parse_layer
+
+from conftest import golden
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = ROOT / "tests" / "golden" / "errors"
@@ -24,11 +25,7 @@ def test_golden_diagnostics(path, monkeypatch):
     monkeypatch.chdir(ROOT)
     with pytest.raises(engine.RulesetError) as err:
         engine.load_ruleset(path.relative_to(ROOT), cache=False)
-    got = str(err.value) + "\n"
-    expected = path.with_suffix(".txt") if path.is_file() else path.parent / f"{path.name}.txt"
-    if os.environ.get("ZHIFA_UPDATE_GOLDEN"):
-        expected.write_text(got, encoding="utf-8")
-    assert got == expected.read_text(encoding="utf-8")
+    golden(path.with_suffix(".txt") if path.is_file() else path.parent / f"{path.name}.txt", str(err.value) + "\n")
     for d in err.value.diagnostics:
         assert d.span.line >= 1 and d.span.column >= 1 and d.span.source
 

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from engine import _durable
-from engine._durable import Matcher, MatcherError, check_limits, to_definition
+from engine._durable import Matcher, MatcherError, check_limits, predicate, to_definition
 
 
 @pytest.fixture
@@ -567,8 +567,65 @@ def test_matcher_agrees_with_the_oracle(conds, cases):
         for fact in cases:
             expected = tuple(rid for rid, cond in rules if oracle(cond, fact))
             assert matcher.match(fact) == expected, fact
+            # the second interpreter (benchmark grades, list entries) means the same, None included
+            assert tuple(rid for rid, cond in rules if predicate(cond)(fact)) == expected, fact
     finally:
         matcher.close()
+
+
+# Values of another type than the path's: text where a number is compared, numbers and Decimal where text is,
+# bools where numbers are, ints and floats mixed, and None (absent).
+FOREIGN = st.one_of(st.none(), NUMBERS, STRINGS, st.booleans(), st.decimals(-5, 5, places=1, allow_nan=False),
+                    st.sampled_from([0, 1, 1.0, 0.0, float("inf"), 2**60]))
+mixed_facts = st.fixed_dictionaries({}, optional={path: st.one_of(values, FOREIGN) for path, values in FIELDS.items()})
+
+
+def _answer(fn):
+    """The result of `fn`, or MatcherError if it raised one."""
+    try:
+        return fn()
+    except MatcherError:
+        return MatcherError
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(conds=st.lists(st.one_of(st.none(), conditions), min_size=1, max_size=6),
+       cases=st.lists(mixed_facts, min_size=1, max_size=15))
+def test_matcher_and_predicate_agree_on_mixed_types(conds, cases):
+    """`match(f) == tuple(r for r, c in rules if predicate(c)(f))`, and both refuse the same ill-typed facts."""
+    rules = [(f"R{i}", cond) for i, cond in enumerate(conds)]
+    assume(not check_limits(rules))
+    matcher = Matcher("mixed", rules)
+    try:
+        for fact in cases:
+            by_matcher = _answer(lambda: matcher.match(fact))
+            by_predicate = _answer(lambda: tuple(rid for rid, cond in rules if predicate(cond)(fact)))
+            unread = {k: v for k, v in fact.items() if k not in matcher.paths}
+            if any(isinstance(v, Decimal) or v in (float("inf"),) for v in unread.values()):
+                # a fact must be flat scalars even where no rule reads it: only the matcher sees those keys
+                assert by_matcher is MatcherError, fact
+            else:
+                assert by_matcher == by_predicate, fact
+    finally:
+        matcher.close()
+
+
+def test_a_fact_set_to_none_is_absent_for_both_interpreters(make):
+    rules = [("eq", ("cmp", "a", "==", "x")), ("ne", ("cmp", "a", "!=", "x")), ("lt", ("cmp", "n", "<", 3)),
+             ("present", ("present", "a")), ("missing", ("missing", "a")), ("is-none", ("cmp", "a", "==", None))]
+    matcher = make(rules)
+    for fact in ({"a": None, "n": None}, {}):
+        assert matcher.match(fact) == ("missing", "is-none")
+        assert tuple(r for r, c in rules if predicate(c)(fact)) == ("missing", "is-none")
+
+
+@pytest.mark.parametrize("value", [Decimal("1"), True, "1", float("nan"), 2**60])
+def test_both_interpreters_refuse_a_value_of_the_wrong_type(make, value):
+    cond = ("or", [("cmp", "m", "==", 1), ("cmp", "n", ">", 0)])  # `m` decides; `n` is still checked
+    with pytest.raises(MatcherError):
+        make([("R", cond)]).match({"m": 1, "n": value})
+    with pytest.raises(MatcherError):
+        predicate(cond)({"m": 1, "n": value})
 
 
 def test_more_threads_than_durable_sessions_queue_instead_of_failing(make, monkeypatch):

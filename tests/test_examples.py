@@ -7,12 +7,13 @@ reviewed change: ZHIFA_UPDATE_GOLDEN=1 pytest tests/test_examples.py, then read 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
 
 from engine.cli import main
+
+from conftest import golden
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((ROOT / "examples").glob("*.json"))
@@ -22,11 +23,7 @@ GOLDEN = ROOT / "tests" / "golden" / "decisions"
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
 def test_example_decision_text(path, capsys):
     assert main(["evaluate", "--format", "text", str(path)]) == 0
-    got = capsys.readouterr().out
-    expected = GOLDEN / f"{path.stem}.txt"
-    if os.environ.get("ZHIFA_UPDATE_GOLDEN"):
-        expected.write_text(got, encoding="utf-8")
-    assert got == expected.read_text(encoding="utf-8")
+    golden(GOLDEN / f"{path.stem}.txt", capsys.readouterr().out)
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)

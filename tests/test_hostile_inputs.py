@@ -13,7 +13,7 @@ import pytest
 
 import engine
 from engine.numbers import parse_money, parse_number
-from test_batch import good, rs  # noqa: F401 - the fixture ruleset and a valid case
+from test_batch import good  # a valid case
 
 
 def skip_unless_slow(request) -> None:
@@ -45,15 +45,15 @@ def test_money_is_never_negative_and_a_huge_number_is_not_echoed_in_full():
 
 
 @pytest.mark.parametrize("text", ["1_000", "1e3", "+1000", "0x3e8"])
-def test_a_fact_in_an_unwritten_form_is_a_case_error_at_the_fact(rs, text):
+def test_a_fact_in_an_unwritten_form_is_a_case_error_at_the_fact(testcounty, text):
     with pytest.raises(engine.CaseError) as err:
-        engine.evaluate(good(1, facts={"面积": text, "逾期不改正": True}), rs)
+        engine.evaluate(good(1, facts={"面积": text, "逾期不改正": True}), testcounty)
     assert err.value.path == "facts.面积"
 
 
-def test_a_fact_with_a_huge_number_is_refused_without_echoing_it(rs):
+def test_a_fact_with_a_huge_number_is_refused_without_echoing_it(testcounty):
     with pytest.raises(engine.CaseError) as err:
-        engine.evaluate(good(1, facts={"面积": 10 ** 5000, "逾期不改正": True}), rs)
+        engine.evaluate(good(1, facts={"面积": 10 ** 5000, "逾期不改正": True}), testcounty)
     assert err.value.path == "facts.面积" and len(str(err.value)) < 400
 
 
@@ -61,28 +61,28 @@ def test_a_fact_with_a_huge_number_is_refused_without_echoing_it(rs):
 @pytest.mark.parametrize("value", ["0", "-0", "86400", "1686355200000", "20230301", "2023-03-01T00:00:00",
                                    "2023-03-01 00:00", "2023-3-1", "2023/03/01", 0, 86400, 1.5, True, "", "２０２３-03-01"])
 @pytest.mark.parametrize("field", ["occurred_on", "decided_on", "ended_on", "discovered_on"])
-def test_a_date_that_is_not_an_iso_calendar_date_is_a_case_error_at_the_field(rs, field, value):
+def test_a_date_that_is_not_an_iso_calendar_date_is_a_case_error_at_the_field(testcounty, field, value):
     with pytest.raises(engine.CaseError) as err:
-        engine.evaluate(good(1, **{field: value}), rs)
+        engine.evaluate(good(1, **{field: value}), testcounty)
     assert field in {p.path for p in err.value.problems}
 
 
-def test_iso_dates_and_date_values_are_read(rs):
+def test_iso_dates_and_date_values_are_read(testcounty):
     from datetime import date, datetime
 
-    assert engine.evaluate(good(1, occurred_on=date(2023, 3, 1)), rs).outcome
+    assert engine.evaluate(good(1, occurred_on=date(2023, 3, 1)), testcounty).outcome
     with pytest.raises(engine.CaseError):
-        engine.evaluate(good(1, occurred_on=datetime(2023, 3, 1)), rs)
+        engine.evaluate(good(1, occurred_on=datetime(2023, 3, 1)), testcounty)
 
 
 # ── case ids that cannot be shown as they are ─────────────────────────────────
 @pytest.mark.parametrize("cid", ["A\x00B", "A\u202eB", "A\u2066B", "A\u200fB", "\ud800", "A\x1b[31mB", "A\x85B"],
                          ids=["nul", "rlo", "lri", "rlm", "surrogate", "ansi", "nel"])  # ids: the raw text cannot be a test id
-def test_an_unreadable_case_id_is_refused_at_case_id_and_never_echoed(rs, cid):
+def test_an_unreadable_case_id_is_refused_at_case_id_and_never_echoed(testcounty, cid):
     with pytest.raises(engine.CaseError) as err:
-        engine.evaluate(good(1, case_id=cid), rs)
+        engine.evaluate(good(1, case_id=cid), testcounty)
     assert err.value.path == "case_id" and err.value.case_id is None
-    rec = engine.evaluate_many([good(1, case_id=cid)], rs)[0]
+    rec = engine.evaluate_many([good(1, case_id=cid)], testcounty)[0]
     assert isinstance(rec, engine.ErrorRecord) and rec.case_id is None
     assert cid not in rec.message
 
@@ -103,7 +103,7 @@ import sys  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-from test_concurrency import FIXTURE  # noqa: E402
+from conftest import TESTCOUNTY as FIXTURE  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 CLI = [sys.executable, "-m", "engine.cli"]
@@ -466,7 +466,7 @@ def test_a_table_at_the_row_limit_loads_in_seconds(tmp_path, request):
             for i in range(loader.MAX_ROWS)]
     d = _table(tmp_path, "code,name,domain,basis,individual", rows)
     t = time.perf_counter()
-    rs = engine.load_ruleset(d, cache=False)
+    testcounty = engine.load_ruleset(d, cache=False)
     took = time.perf_counter() - t
     print(f"\n{loader.MAX_ROWS:,}-row table loaded in {took:.1f} s")
-    assert len(rs.items) > loader.MAX_ROWS and took < 120
+    assert len(testcounty.items) > loader.MAX_ROWS and took < 120

@@ -7,9 +7,7 @@ ZHIFA_UPDATE_GOLDEN=1 pytest tests/test_law.py, then read the diff.
 
 from __future__ import annotations
 
-import doctest
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -19,12 +17,10 @@ from engine.cli import main
 from engine.syntax import parse_layer
 from engine import model as m
 
+from conftest import golden
+
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = ROOT / "tests" / "golden" / "law"
-
-
-def test_doctests():
-    assert doctest.testmod(law).failed == 0
 
 
 @pytest.fixture
@@ -37,10 +33,7 @@ def fixture_law(monkeypatch):
 
 
 def _golden(name: str, got: str) -> None:
-    path = GOLDEN / f"{name}.txt"
-    if os.environ.get("ZHIFA_UPDATE_GOLDEN"):
-        path.write_text(got, encoding="utf-8")
-    assert got == path.read_text(encoding="utf-8")
+    golden(GOLDEN / f"{name}.txt", got)
 
 
 # the statute files -----------------------------------------------------------------------------------------

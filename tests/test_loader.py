@@ -9,6 +9,8 @@ import pytest
 import engine
 from engine.syntax import parse_layer
 
+from conftest import write_ruleset
+
 REPO = Path(__file__).resolve().parents[1]
 
 DRAFT = 'ruleset "draft" extends "zhejiang" effective 2024-01-01\ncounty 测试县\n'
@@ -38,21 +40,20 @@ def test_a_tree_that_follows_the_layout_finds_its_own_parents(tmp_path):
 
 
 def _catalogue(tmp_path, table: str, name: str = "items.csv"):
-    """A draft ruleset in `tmp_path` whose items are the table `table`, saved as `name`."""
-    (tmp_path / "2024-01-01.rules").write_text(
-        f'ruleset "draft" extends "zhejiang" effective 2024-01-01\ncatalogue "{name}"\n', encoding="utf-8")
-    (tmp_path / name).write_text(table, encoding="utf-8")
-    return tmp_path
+    """A draft ruleset in `tmp_path`/draft whose items are the table `table`, saved as `name`; its directory."""
+    d = write_ruleset(tmp_path, f'catalogue "{name}"\n', name="draft", header=DRAFT.splitlines(keepends=True)[0])
+    (d / name).write_text(table, encoding="utf-8")
+    return d
 
 
 def test_rows_sharing_a_penalty_text_each_report_their_own_position(tmp_path):
     # A catalogue's identical penalty cells share one parsed form; a problem in it is still reported at each
     # row, at the exact column of the bad name inside the cell.
-    _catalogue(tmp_path, "code,name,domain,category,basis,all\n"
-                         "D-1,事项一,市容环境卫生,comprehensive,《测试》第一条,\"警告, 罚没 100..200\"\n"
-                         "D-22,事项二,市容环境卫生,comprehensive,《测试》第二条,\"警告, 罚没 100..200\"\n")
+    d = _catalogue(tmp_path, "code,name,domain,category,basis,all\n"
+                             "D-1,事项一,市容环境卫生,comprehensive,《测试》第一条,\"警告, 罚没 100..200\"\n"
+                             "D-22,事项二,市容环境卫生,comprehensive,《测试》第二条,\"警告, 罚没 100..200\"\n")
     with pytest.raises(engine.RulesetError) as info:
-        engine.load_ruleset(tmp_path, cache=False)
+        engine.load_ruleset(d, cache=False)
     found = [(d.code, d.span.source.rsplit("/", 1)[-1], d.span.line, d.span.column, d.span.end_column)
              for d in info.value.diagnostics]
     assert found == [("unknown-sanction", "items.csv", 2, 43, 45), ("unknown-sanction", "items.csv", 3, 44, 46)]
@@ -111,16 +112,16 @@ def test_parse_layer_reads_text_as_a_file_is_read(newline, bom):
 
 
 def test_a_tab_separated_catalogue_reads_like_a_csv_one(tmp_path):
-    _catalogue(tmp_path, "code\tname\tdomain\tcategory\tbasis\tall\n"
-                         "T-1\t事项一\t市容环境卫生\tcomprehensive\t《测试》第一条；《测试》第二条\t警告, 罚款 100..200\n"
-                         "T-2\t事项二\t市容环境卫生\tcomprehensive\t《测试》第三条\t罚款 300..100\n", "items.tsv")
+    d = _catalogue(tmp_path, "code\tname\tdomain\tcategory\tbasis\tall\n"
+                             "T-1\t事项一\t市容环境卫生\tcomprehensive\t《测试》第一条；《测试》第二条\t警告, 罚款 100..200\n"
+                             "T-2\t事项二\t市容环境卫生\tcomprehensive\t《测试》第三条\t罚款 300..100\n", "items.tsv")
     with pytest.raises(engine.RulesetError) as info:
-        engine.load_ruleset(tmp_path, cache=False)
+        engine.load_ruleset(d, cache=False)
     [bad] = info.value.errors
     assert (bad.code, bad.span.line, bad.span.column) == ("invalid-amount", 3, 41)
-    (tmp_path / "items.tsv").write_text("\n".join((tmp_path / "items.tsv").read_text(encoding="utf-8")
-                                                  .splitlines()[:2]) + "\n", encoding="utf-8")
-    item = engine.load_ruleset(tmp_path, cache=False).item("T-1")
+    (d / "items.tsv").write_text("\n".join((d / "items.tsv").read_text(encoding="utf-8")
+                                           .splitlines()[:2]) + "\n", encoding="utf-8")
+    item = engine.load_ruleset(d, cache=False).item("T-1")
     assert item.basis == ("《测试》第一条", "《测试》第二条")
 
 

@@ -13,6 +13,8 @@ import engine
 from engine import places
 from engine.cli import main
 
+from conftest import make_case
+
 ROOT = Path(__file__).resolve().parents[1]
 TABLE = ROOT / "rulesets" / "divisions" / "zhejiang-2022.csv"
 SEED_COUNTIES = {"330102": "hangzhou/shangcheng", "330108": "hangzhou/binjiang", "331122": "lishui/jinyun",
@@ -30,8 +32,10 @@ TOWNSHIPS = [(r["上级代码"], r["代码"], r["名称"]) for r in ROWS if r["�
 
 
 def _case(place: dict, item: str = "ZJ-SR-11", **extra) -> dict:
-    return {"case_id": "t", "item": item, "place": place, "occurred_on": "2024-08-01", "decided_on": "2024-09-01",
-            "party": {"kind": "organisation"}, "facts": {"逾期不改正": True}, **extra}
+    """An organisation's case at `place` (the conftest case with these fields replaced)."""
+    return make_case(**{"case_id": "t", "item": item, "place": place, "occurred_on": "2024-08-01",
+                        "decided_on": "2024-09-01", "party": {"kind": "organisation"}, "facts": {"逾期不改正": True},
+                        **extra})
 
 
 def _problems(case: dict, rs) -> list[tuple[str, str]]:

@@ -22,6 +22,7 @@ import re
 import string
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -32,7 +33,9 @@ import engine
 import fuzz_loader as fz
 from engine.syntax import MAX_DEPTH
 
-FIXTURE = Path(__file__).resolve().parent / "fixtures" / "testcity" / "testcounty"
+from conftest import TESTCOUNTY, make_case
+
+FIXTURE = TESTCOUNTY
 
 # A deadline per example (hypothesis) and a hard one (SIGALRM) against a hang in pure Python. The example
 # counts keep the default run short; ZHIFA_FUZZ_SCALE=10 (say) multiplies them for a thorough run.
@@ -268,9 +271,11 @@ PLACES = [{"county": "甲县"}, {"county": "甲县", "township": "东街道"}, {
           {"county": "甲县", "township": "南镇"}, {"county": "甲县", "zone": "高铁站"}]
 MONEY = ["违法所得", "非法财物价值", "工程造价", "违法收入"]
 YESNO = ["拒不改正", "逾期不改正", "情节严重", "可采取改正措施"]
-FLAGS = ["first_offence", "corrected", "no_fault", "coerced", "self_reported", "meritorious", "mitigated_harm",
-         "life_health_or_finance", "suspected_crime"]
-MITIGATING = ["corrected", "no_fault", "coerced", "self_reported", "meritorious", "mitigated_harm", "first_offence"]
+FLAGS = [k for k in engine.Circumstances.model_fields if k != "harm"]  # the case model's yes/no circumstances
+# the ones that weigh against the party; a new circumstance counts as mitigating (and the property below then
+# checks it never raises the fine ceiling) unless it is listed here
+NOT_MITIGATING = ("life_health_or_finance", "suspected_crime")
+MITIGATING = [k for k in FLAGS if k not in NOT_MITIGATING]
 
 amounts = st.one_of(st.integers(0, 10**7), st.decimals(0, 10**7, places=2).map(str))
 
@@ -602,11 +607,8 @@ def test_a_decision_survives_a_json_round_trip(case):
 
 
 # ── examples: what the case boundary refuses (bugs found by the properties above) ─────────────────
-def _case(**over):
-    c = {"case_id": "E", "item": "ZJ-SR-12", "place": {"county": "甲县"}, "occurred_on": "2023-03-01",
-         "decided_on": "2023-04-01", "party": {"kind": "individual"}, "facts": {"面积": 20, "逾期不改正": True}}
-    c.update(over)
-    return c
+_case = partial(make_case, case_id="E", occurred_on="2023-03-01", decided_on="2023-04-01",
+                party={"kind": "individual"}, facts={"面积": 20, "逾期不改正": True})
 
 
 def test_two_fact_names_that_trim_alike_are_refused():

@@ -8,7 +8,6 @@ ZHIFA_UPDATE_GOLDEN=1 pytest tests/test_reviewer.py, then read the diff.
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
@@ -16,6 +15,8 @@ import pytest
 
 from engine.cli import main
 from engine.reviewer import runner
+
+from conftest import golden
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = ROOT / "tests" / "golden" / "reviewer"
@@ -35,10 +36,7 @@ def _in_repo(monkeypatch):
 @pytest.mark.parametrize("feature", CASES, ids=[p.stem for p in CASES])
 def test_slip_report_is_golden(feature: Path):
     got = _report([str(feature.relative_to(ROOT))])
-    want_path = feature.with_suffix(".txt")
-    if os.environ.get("ZHIFA_UPDATE_GOLDEN"):
-        want_path.write_text(got, encoding="utf-8")
-    assert got == want_path.read_text(encoding="utf-8")
+    golden(feature.with_suffix(".txt"), got)
 
 
 def test_every_slip_has_a_golden_file():

@@ -29,28 +29,24 @@ import engine._durable
 from engine import syntax
 from engine.syntax import MAX_DEPTH, parse_layer
 
+from conftest import DRAFT_HEADER, make_case, write_ruleset
+
 REPO = Path(__file__).resolve().parents[1]
 ROOT = REPO / "rulesets"
-# conftest.py may relax this while a fix is in progress; the limit tests use the value the module declares.
+# the limit tests use the value the module declares in its source, even if a test has patched the attribute
 DECLARED_TRUE_AT_ONCE = int(re.search(r"^MAX_TRUE_AT_ONCE\s*=\s*(\d+)", (REPO / "engine" / "_durable.py").read_text(
     encoding="utf-8"), re.M).group(1))
 
-HEADER = 'ruleset "limits" extends "zhejiang" effective 2024-01-01\n'
+HEADER = DRAFT_HEADER  # 'ruleset "limits" extends "zhejiang" effective 2024-01-01'
 PLACE = ("county 丙县\n"
          "agency 丙县综合行政执法局 level county kind comprehensive serves 丙县 handles category comprehensive\n")
 RULE_LINE = 4  # the first line after HEADER and PLACE
 
 
-def write_ruleset(tmp_path: Path, body: str, name: str = "limits", header: str = HEADER) -> Path:
-    d = tmp_path / name
-    d.mkdir(parents=True, exist_ok=True)
-    (d / "2024-01-01.rules").write_text(header + body, encoding="utf-8")
-    return d
-
-
 def case(area: int | float = 100, cid: str = "L") -> dict:
-    return {"case_id": cid, "item": "ZJ-SR-12", "place": {"county": "丙县"}, "occurred_on": "2024-03-01",
-            "decided_on": "2024-04-01", "party": {"kind": "individual"}, "facts": {"面积": area, "逾期不改正": True}}
+    """The conftest case moved to 丙县 (the county PLACE declares), with `area` m² not corrected in time."""
+    return make_case(case_id=cid, place={"county": "丙县"}, decided_on="2024-04-01", party={"kind": "individual"},
+                     facts={"面积": area, "逾期不改正": True})
 
 
 # ── run in a forked child, with a timeout ────────────────────────────────────

@@ -12,6 +12,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Callable
 
+from engine.decision import SET_ASIDE
 from engine.reviewer.library import World, row_line, then
 from engine.reviewer.vocabulary import (ADJUSTMENTS, CATEGORIES, FLAGS, KINDS, LEVELS, OUTCOMES, PROCEDURES, REJECTED,
                                         ROUTES, Evaluation, Mismatch, StepFailure, Words, WritingError, check, code_of,
@@ -217,7 +218,7 @@ def check_reason_excludes(ev: Evaluation, v: str) -> None:
 
 
 def _applied(d, rule: str) -> bool:
-    return any(s.rule == rule and "此规则不适用" not in s.text for s in d.explanation)
+    return any(s.rule == rule and SET_ASIDE not in s.text for s in d.explanation)
 
 
 def check_rule_cited(ev: Evaluation, v: str) -> None:
