@@ -351,8 +351,8 @@ def _embedded() -> list[str]:
 
 class _Progress:
     """How far a batch has got, on standard error when it is a terminal, from the 200th case on: a rich
-    progress line (count, rate, time). rich is imported only then. Nothing is written when standard error is not
-    a terminal, so logs and pipes stay as they were."""
+    progress line (count, rate, time; `engine.progress`, which imports rich only then). Nothing is written when
+    standard error is not a terminal, so logs and pipes stay as they were."""
 
     EVERY = 200
 
@@ -361,33 +361,21 @@ class _Progress:
         self.done, self.t0 = 0, time.monotonic()
         self.on = bool(getattr(self.stream, "isatty", lambda: False)())
         self._bar: Any = None
-        self._task: Any = None
 
     def step(self) -> None:
         self.done += 1
         if self.on and self.done % self.EVERY == 0:
             if self._bar is None:
-                from rich.console import Console
-                from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+                from engine.progress import Bar
 
-                # refreshed by step() itself: no refresh thread to stop when a case raises
-                self._bar = Progress(SpinnerColumn(), TextColumn("{task.completed:,} cases ({task.fields[rate]:,.0f}/s)"),
-                                     TimeElapsedColumn(), console=Console(file=self.stream), auto_refresh=False,
-                                     redirect_stdout=False, redirect_stderr=False)
-                self._task = self._bar.add_task("evaluate", total=None, rate=0.0)
-                self._bar.start()
-            self._show()
-
-    def _show(self) -> None:
-        rate = self.done / max(time.monotonic() - self.t0, 1e-9)
-        self._bar.update(self._task, completed=self.done, rate=rate)
-        self._bar.refresh()
+                self._bar = Bar(self.stream, "evaluate", t0=self.t0)
+            self._bar.update(self.done)
 
     def end(self) -> None:
-        """Show the final count and leave the line (a no-op when nothing was drawn)."""
+        """Show the final count and end the line (a no-op when nothing was drawn)."""
         if self._bar is not None:
-            self._show()
-            self._bar.stop()
+            self._bar.update(self.done)
+            self._bar.close()
             self._bar = None
 
 

@@ -144,3 +144,23 @@ def test_an_unknown_county_still_gets_the_full_index_and_its_suggestion(monkeypa
     rec = json.loads(capsys.readouterr().out)
     assert rec["problems"][0]["code"] == "no_ruleset" and "(did you mean '滨江区'?)" in rec["message"]
     assert cli._ROOT_INDEX and cli._ROOT_INDEX["滨江区"] == "hangzhou/binjiang"
+
+
+def test_scale_progress_is_a_rich_bar_on_a_terminal_and_one_summary_line_either_way():
+    from engine import scale
+
+    off = io.StringIO()
+    p = scale.Progress(500, "impact", off)
+    p(300)
+    p(200)
+    p.finish("1 changed")
+    assert off.getvalue().startswith("impact: 500 cases in ") and off.getvalue().endswith("; 1 changed\n")
+    assert off.getvalue().count("\n") == 1
+    on = _Tty()
+    p = scale.Progress(500, "impact", on)
+    p(300)
+    p(200)
+    p.finish()
+    shown = on.getvalue()
+    assert "500/500" in shown and "━" in shown  # rich's bar, with the count
+    assert "\nimpact: 500 cases in " in shown.replace("\x1b[?25h", "")  # the summary line (after rich's show-cursor)
