@@ -72,7 +72,8 @@ class _Group(click.Group):
         if self.help:
             _write_raw(formatter, self.help)
 
-    def resolve_command(self, ctx: click.Context, args: list[str]) -> tuple[str | None, click.Command | None, list[str]]:
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> tuple[Any, Any, list[str]]:
+        # the commands are named in the error, as argparse did
         if args and args[0] not in self.commands and not args[0].startswith("-"):
             ctx.fail(f"no such command {args[0]!r} (choose from {', '.join(self.list_commands(ctx))})")
         return super().resolve_command(ctx, args)
@@ -120,13 +121,12 @@ def _command(name: str, short_help: str, help: str) -> Callable[[Callable[..., i
     return register
 
 
-_RULESET = click.option("--ruleset", "-r", metavar="NAME|PATH", help="a ruleset name (e.g. hangzhou/shangcheng) or "
-                        "a .rules file / directory")
 _RULESET_REQUIRED = click.option("--ruleset", "-r", required=True, metavar="NAME|PATH",
                                  help="a ruleset name (e.g. hangzhou/shangcheng) or a .rules file / directory")
 
 
 def _format(*choices: str, default: str, help: str = "output format") -> Callable:
+    """The --format/-f option with these choices."""
     return click.option("--format", "-f", type=click.Choice(choices), default=default, show_default=True, help=help)
 
 
@@ -448,10 +448,11 @@ examples:
               help="with --ruleset: evaluate on a Dask cluster (its scheduler address, or 'local' for a "
                    "LocalCluster); default local above 50,000 cases in a .jsonl/.parquet file (see engine.scale)")
 def _cmd_evaluate(args: Any) -> int:
-    from engine import scale
+    if args.scheduler or args.ruleset:  # engine.scale is for these alone (see scale.wanted): not imported otherwise
+        from engine import scale
 
-    if scale.wanted(args):  # a Dask cluster (or --scheduler none): engine.scale streams the archive itself
-        return scale.evaluate_command(args)
+        if scale.wanted(args):  # a Dask cluster (or --scheduler none): engine.scale streams the archive itself
+            return scale.evaluate_command(args)
     try:
         cases, shape = _read_cases(args.case)
     except (OSError, ValueError) as exc:
@@ -701,7 +702,8 @@ def _cmd_schema(args: Any) -> int:
     return EXIT_OK
 
 
-@_command("coverage", "which rules, grades, list entries and provisions the feature files exercise; with --law: the share of each statute's penalty articles encoded or excluded",
+@_command("coverage", "which rules, grades, list entries and provisions the feature files exercise; "
+                      "with --law: the share of each statute's penalty articles encoded or excluded",
           """\
 Run the feature files (as zhifa test does, with the evaluation log switched on) and report which rules,
 benchmark grades and clauses, list entries, items, townships/zones, agencies and legal provisions of a
