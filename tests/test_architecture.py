@@ -23,6 +23,7 @@ LAYERS = {
     "cli": 10,
     "__init__": 10,
     "archive": 11, "impact": 11, "scale": 11,  # extensions on the public facade (see EXTENSIONS below)
+    "progress": 11,  # the progress line on a terminal (rich), for the command line and `scale`
 }
 
 
@@ -65,7 +66,7 @@ def test_third_party_engines_behind_one_module_each():
 # Extensions built on the public facade: they import `engine` (the facade) and each other, never a core
 # module; no core module imports them (only the command line does). Their third-party engines stay behind one
 # module each: Dask in `scale`, pyarrow in `archive`.
-EXTENSIONS = {"archive", "impact", "scale"}
+EXTENSIONS = {"archive", "impact", "progress", "scale"}
 
 
 def test_extensions_use_the_public_facade_only():
@@ -92,3 +93,14 @@ def test_optional_engines_behind_one_module_each():
             assert path.stem == "scale", path
         if any(i.split(".")[0] == "pyarrow" for i in imports):
             assert path.stem == "archive", path
+
+
+def test_terminal_drawing_behind_the_command_line_and_progress():
+    """rich draws tables and progress lines for people at a terminal: only the command line and `progress` use it;
+    click parses the command line and nothing else."""
+    for path in ENGINE.rglob("*.py"):
+        imports = _imports(path)
+        if any(i.split(".")[0] == "rich" for i in imports):
+            assert path.stem in ("cli", "progress"), path
+        if any(i.split(".")[0] == "click" for i in imports):
+            assert path.stem == "cli", path
