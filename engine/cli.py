@@ -251,7 +251,8 @@ def _lines(n: int, first: bytes, rest) -> Iterator[Any]:
 
 
 _ROOT_INDEX: dict[str, str] | None = None  # every county -> the first embedded ruleset declaring it (built on a miss)
-_COUNTY_RULESET: dict[str, str | None] = {}  # the answers so far, for batches
+_COUNTY_RULESET: dict[str, str] = {}  # the counties found so far without it (bounded by the real counties)
+_RULES_TEXT: dict[str, tuple[str, str | None]] | None = None  # ruleset name -> (its .rules text, its parent)
 
 
 def _ruleset_for_county(county: str) -> str | None:
@@ -261,23 +262,21 @@ def _ruleset_for_county(county: str) -> str | None:
     Loading a ruleset is the slow part of a single evaluation, so only the rulesets whose own .rules text, or
     a parent's, names the county are loaded and asked; every declaration is checked on the loaded ruleset, so
     the text only narrows the search. When none of them declares it, the full index is built (as it always
-    was) for the error's suggestion.
+    was: it also gives the error's suggestion) and answers from then on.
     """
+    if _ROOT_INDEX is not None:
+        return _ROOT_INDEX.get(county)
     if county in _COUNTY_RULESET:
         return _COUNTY_RULESET[county]
-    name = None
     for candidate in _naming(county):
         try:
             rs = engine.load_ruleset(candidate)
         except engine.RulesetError:
             continue
         if any(a.kind == "county" and a.name == county for a in rs.areas):
-            name = candidate
-            break
-    if name is None:
-        name = _root_index().get(county)
-    _COUNTY_RULESET[county] = name
-    return name
+            _COUNTY_RULESET[county] = candidate
+            return candidate
+    return _root_index().get(county)
 
 
 def _root_index() -> dict[str, str]:
@@ -299,24 +298,27 @@ def _root_index() -> dict[str, str]:
 def _naming(county: str) -> list[str]:
     """The embedded rulesets (sorted by name) whose .rules files, or a parent's (``extends "NAME"``), contain
     the text `county`: the only ones that can declare it."""
-    import re
+    global _RULES_TEXT
+    if _RULES_TEXT is None:
+        import re
 
-    from engine.loader import default_root
+        from engine.loader import default_root
 
-    root = default_root()
-    texts: dict[str, str] = {}
-    for name in _embedded():
-        texts[name] = "\n".join(p.read_text(encoding="utf-8", errors="replace")
-                                for p in sorted((root / name).glob("*.rules")))
-    parent = {name: (m.group(1) if (m := re.search(r'\bextends\s+"([^"]+)"', text)) else None)
-              for name, text in texts.items()}
+        root = default_root()
+        _RULES_TEXT = {}
+        for name in _embedded():
+            text = "\n".join(p.read_text(encoding="utf-8", errors="replace")
+                             for p in sorted((root / name).glob("*.rules")))
+            m = re.search(r'\bextends\s+"([^"]+)"', text)
+            _RULES_TEXT[name] = (text, m.group(1) if m else None)
 
     def names_it(name: str | None, depth: int = 0) -> bool:
-        if name is None or name not in texts or depth > len(texts):
+        if name is None or name not in _RULES_TEXT or depth > len(_RULES_TEXT):  # depth: a cycle ends here
             return False
-        return county in texts[name] or names_it(parent[name], depth + 1)
+        text, parent = _RULES_TEXT[name]
+        return county in text or names_it(parent, depth + 1)
 
-    return [name for name in texts if names_it(name)]
+    return [name for name in _RULES_TEXT if names_it(name)]
 
 
 def _case_county(case: Any) -> str | None:

@@ -131,6 +131,7 @@ def test_a_single_evaluation_loads_only_the_ruleset_of_its_county(monkeypatch, c
     monkeypatch.setattr(engine, "load_ruleset", spy)
     monkeypatch.setattr(cli, "_COUNTY_RULESET", {})
     monkeypatch.setattr(cli, "_ROOT_INDEX", None)
+    monkeypatch.setattr(cli, "_RULES_TEXT", None)
     assert main(["evaluate", "examples/binjiang-restaurant-fumes.json"]) == 0
     assert json.loads(capsys.readouterr().out)["ruleset"].startswith("hangzhou/binjiang@")
     assert set(loaded) == {"hangzhou/binjiang"}  # asked twice: found, then used (cached in memory)
@@ -147,6 +148,7 @@ def test_an_unknown_county_still_gets_the_full_index_and_its_suggestion(monkeypa
     rec = json.loads(capsys.readouterr().out)
     assert rec["problems"][0]["code"] == "no_ruleset" and "(did you mean '滨江区'?)" in rec["message"]
     assert cli._ROOT_INDEX and cli._ROOT_INDEX["滨江区"] == "hangzhou/binjiang"
+    assert cli._ruleset_for_county("义乌市") == "jinhua/yiwu"  # from the full index, once it is built
 
 
 def test_scale_progress_is_a_rich_bar_on_a_terminal_and_one_summary_line_either_way():
