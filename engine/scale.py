@@ -174,30 +174,30 @@ def evaluate_partition(side: Any, start: int, records: list[Record]) -> list[dic
 
 
 class Progress:
-    """A progress bar on stderr when it is a terminal; otherwise one summary line at the end."""
+    """A progress bar on stderr when it is a terminal (rich, through `engine.progress`); and one summary line at
+    the end either way."""
 
     def __init__(self, total: int | None, what: str, stream: Any = None):
         self.total, self.what, self.done, self.t0 = total, what, 0, time.monotonic()
         self.stream = stream or sys.stderr
         self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        self._bar: Any = None
 
     def __call__(self, n: int) -> None:
         self.done += n
         if self.tty:
-            rate = self.done / max(time.monotonic() - self.t0, 1e-9)
-            if self.total:
-                frac = min(self.done / self.total, 1)
-                bar = "█" * int(frac * 30)
-                self.stream.write(f"\r{self.what} {bar:<30} {self.done:,}/{self.total:,} ({rate:,.0f}/s)")
-            else:
-                self.stream.write(f"\r{self.what} {self.done:,} ({rate:,.0f}/s)")
-            self.stream.flush()
+            if self._bar is None:
+                from engine.progress import Bar
+
+                self._bar = Bar(self.stream, self.what, self.total, t0=self.t0)
+            self._bar.update(self.done)
 
     def finish(self, extra: str = "") -> None:
-        """End the bar, or print the summary line."""
+        """End the bar, and print the summary line."""
         secs = time.monotonic() - self.t0
-        if self.tty:
-            self.stream.write("\n")
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
         self.stream.write(f"{self.what}: {self.done:,} cases in {secs:.1f} s ({self.done / max(secs, 1e-9):,.0f}/s)"
                           + (f"; {extra}" if extra else "") + "\n")
         self.stream.flush()

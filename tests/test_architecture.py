@@ -27,6 +27,7 @@ LAYERS = {
     "cli": 10,
     "__init__": 10,
     "archive": 11, "impact": 11, "scale": 11,  # extensions on the public facade (see EXTENSIONS below)
+    "progress": 11,  # the progress line on a terminal (rich), for the command line and `scale`
 }
 
 
@@ -86,7 +87,7 @@ def test_third_party_engines_behind_one_module_each():
 # module each: Dask in `scale`, pyarrow in `archive`.
 # `excel` writes workbooks from the JSON form of results (it imports no engine module): used by the command line
 # and by `impact` (``--changes FILE.xlsx``), never by the core.
-EXTENSIONS = {"archive", "excel", "impact", "scale"}
+EXTENSIONS = {"archive", "excel", "impact", "progress", "scale"}
 
 
 def test_extensions_use_the_public_facade_only():
@@ -113,3 +114,14 @@ def test_optional_engines_behind_one_module_each():
             assert path.stem == "scale", path
         if any(i.split(".")[0] == "pyarrow" for i in imports):
             assert path.stem == "archive", path
+
+
+def test_terminal_drawing_behind_the_command_line_and_progress():
+    """rich draws tables and progress lines for people at a terminal: only the command line and `progress` use it;
+    click parses the command line and nothing else."""
+    for path in ENGINE.rglob("*.py"):
+        imports = _imports(path)
+        if any(i.split(".")[0] == "rich" for i in imports):
+            assert path.stem in ("cli", "progress"), path
+        if any(i.split(".")[0] == "click" for i in imports):
+            assert path.stem == "cli", path

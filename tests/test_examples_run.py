@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.cli import _parser, main
+from engine.cli import cli, main
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -27,11 +27,10 @@ def _readme_commands() -> list[str]:
 
 
 def _help_commands() -> list[str]:
-    parser = _parser()
-    sub = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")
+    """The example lines of every command's help text (what ``zhifa COMMAND --help`` prints)."""
     out = []
-    for name, p in sub.choices.items():
-        desc = p.description or ""
+    for cmd in cli.commands.values():
+        desc = cmd.help or ""
         if "example" in desc:
             part = desc.split("example", 1)[1]
             out += [ln.strip() for ln in part.splitlines() if ln.strip().startswith("zhifa ")]
@@ -46,6 +45,20 @@ COMMANDS = sorted(c for c in set(_readme_commands() + _help_commands()) if not c
 def test_there_are_examples_from_both_places():
     assert len(_readme_commands()) >= 10 and len(_help_commands()) >= 10
     assert any(c.startswith("zhifa test") for c in _readme_commands())
+
+
+@pytest.mark.parametrize("name", sorted(cli.commands))
+def test_every_command_has_help_with_options_and_an_example(name: str, capsys):
+    assert main([name, "--help"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"Usage: zhifa {name} ") and "Options:" in out and "-h, --help" in out
+    examples = [ln.strip() for ln in out.split("example", 1)[-1].splitlines() if ln.strip().startswith("zhifa ")]
+    assert examples and all(e.startswith(f"zhifa {name}") for e in examples), out
+    assert set(examples) <= set(_help_commands())  # the help printed is the help the examples test runs
+    cmd = cli.commands[name]
+    for param in cmd.params:  # every option is listed with its help
+        if param.param_type_name == "option" and param.opts != ["--help"]:
+            assert max(param.opts, key=len) in out and param.help, (name, param.opts)
 
 
 @pytest.fixture
