@@ -28,10 +28,10 @@ from typing import Any, Iterable, Iterator, Literal, Mapping
 from pydantic import BaseModel, ConfigDict, Field
 
 import engine
-from engine.archive import Record, evaluate_parsed, parse_record
+from engine.archive import Record, parse_record
 
-__all__ = ["CaseComparison", "Change", "Example", "Side", "Summary", "Tally", "compare", "compare_partition",
-           "impact", "pinned", "render_html", "render_text"]
+__all__ = ["CaseComparison", "Change", "Example", "Side", "Summary", "Tally", "alike_items", "compare",
+           "compare_partition", "impact", "pinned", "render_html", "render_text"]
 
 Kind = Literal["error", "item", "handler", "route", "outcome", "fine", "penalty", "procedure", "transfers", "flags",
                "questions", "assumptions"]
@@ -316,27 +316,104 @@ def _where(case: Mapping | None) -> tuple[str | None, str | None, str | None]:
     return item, county, town if isinstance(town, str) else None
 
 
+# Composite fields no decision reads in anything `compare` compares: the version's dates, its files and layer
+# names, the ruleset's sources and titles (they reach only the ``ruleset`` label and the explanation's wording,
+# and the choice between versions, which a pinned side never makes).
+_META = frozenset({"on", "version", "files", "layer_names", "sources", "titles"})
+
+
+def alike_items(before: engine.Ruleset, after: engine.Ruleset) -> frozenset[str]:
+    """The item codes on which the two sides cannot disagree: a case naming one of them exactly gets the same
+    decision from both in everything `compare` compares, so `compare_partition` decides it once.
+
+    Empty unless both sides are pinned (`pinned`: one version, whatever the case's dates) and their composites
+    are equal in every table (items, lists, areas, agencies, rules, parameters, facts, ...) and in which layer
+    set each declaration, except for some items' discretion benchmarks. A benchmark is read only for the item
+    it belongs to (the case's item, as judged), so every other item of the catalogue is alike on both sides: for
+    the hangzhou 2024-07-01 amendment, every item but ZJ-SR-12. A case whose item is not exactly a catalogue
+    code (a renumbered or unknown code, or not a string) is always decided under both sides.
+    """
+    import dataclasses
+
+    if not (isinstance(before, _Pinned) and isinstance(after, _Pinned)) or before.name != after.name:
+        return frozenset()
+    cb, ca = before.first.composite, after.first.composite
+    for f in dataclasses.fields(cb):
+        if f.name not in _META and f.name not in ("benchmarks", "layer_of") \
+                and getattr(cb, f.name) != getattr(ca, f.name):
+            return frozenset()
+    bb, ba = cb.benchmarks, ca.benchmarks
+    differ = {k for k in {*bb, *ba} if bb.get(k) != ba.get(k)}
+    lb, la = cb.layer_of, ca.layer_of
+    if any(lb.get(k) != la.get(k) for k in {*lb, *la} if k.partition(":")[2] not in differ
+           or not k.startswith("benchmarks:")):
+        return frozenset()
+    return frozenset(k for k in cb.items if k not in differ)
+
+
+# each process computes the alike items of a pair of sides once
+_ALIKE: dict[tuple, frozenset[str]] = {}
+
+
+def _alike(before: Side, after: Side) -> frozenset[str]:
+    key = (before, after)
+    found = _ALIKE.get(key)
+    if found is None:
+        found = _ALIKE[key] = alike_items(before.load(), after.load())
+    return found
+
+
 def compare_partition(before: Side, after: Side, start: int, records: list[Record],
-                      keep_unchanged: bool = False) -> list[CaseComparison]:
+                      keep_unchanged: bool = False, full: bool = False) -> list[CaseComparison]:
     """Compare one partition of an archive: the records numbered `start`, `start + 1` ... in input order.
 
     This is the unit of work a cluster worker runs; `impact` runs it in process or through `engine.scale`.
+    A case whose item is one of `alike_items` is decided under the first side only (the second cannot differ
+    in anything compared); every other case under both.
 
     Args:
         keep_unchanged: also keep both results of unchanged cases (they are dropped by default, to keep
-            the output small).
+            the output small); every case is then decided under both sides.
+        full: decide every case under both sides even where `alike_items` says they agree (a check of it).
     """
     parsed = [(start + k, parse_record(r, start + k)) for k, r in enumerate(records)]
-    rb, ra = evaluate_parsed(parsed, before.load()), evaluate_parsed(parsed, after.load())
+    alike = frozenset() if keep_unchanged or full else _alike(before, after)
+    once = [isinstance(c, dict) and isinstance(c.get("item"), str) and c["item"] in alike for _, c in parsed]
+    rb = _results(parsed, before.load(), [not x for x in once])
+    ra = iter(_results([p for p, x in zip(parsed, once) if not x], after.load(), None))
     out = []
-    for (i, case), b, a in zip(parsed, rb, ra):
-        changes = compare(b, a)
+    for (i, case), (b, b_error, b_id), x in zip(parsed, rb, once):
         item, county, town = _where(case if isinstance(case, Mapping) else None)
         cid = case.get("case_id") if isinstance(case, Mapping) else None
+        cid = cid if isinstance(cid, str) else b_id
+        if x:  # the second side decides this case as the first does, in everything compared
+            out.append(CaseComparison(index=i, case_id=cid, item=item, county=county, township=town,
+                                      error_before=b_error, error_after=b_error))
+            continue
+        a, a_error, _ = next(ra)
+        changes = compare(b, a)
         keep = bool(changes) or keep_unchanged
-        out.append(CaseComparison(index=i, case_id=cid if isinstance(cid, str) else b.get("case_id"), item=item,
-                                  county=county, township=town, changes=changes, before=b if keep else None,
-                                  after=a if keep else None, error_before=_is_error(b), error_after=_is_error(a)))
+        out.append(CaseComparison(index=i, case_id=cid, item=item, county=county, township=town, changes=changes,
+                                  before=b if keep else None, after=a if keep else None, error_before=b_error,
+                                  error_after=a_error))
+    return out
+
+
+def _results(parsed: list[tuple[int, dict | engine.ErrorRecord]], rs: engine.Ruleset,
+             dump: list[bool] | None) -> list[tuple[dict | None, bool, str | None]]:
+    """(the result as JSON, whether it is an error, its case id) per parsed record, in order; the JSON only
+    where `dump` says (all if None): a case decided on one side only needs no JSON."""
+    done = iter(engine.evaluate_many([c for _, c in parsed if not isinstance(c, engine.ErrorRecord)], rs))
+    out = []
+    for k, (i, c) in enumerate(parsed):
+        r = c if isinstance(c, engine.ErrorRecord) else next(done)
+        error = isinstance(r, engine.ErrorRecord)
+        if dump is None or dump[k]:
+            if error:
+                r = r.model_copy(update={"index": i})
+            out.append((r.model_dump(mode="json"), error, r.case_id))
+        else:
+            out.append((None, error, r.case_id))
     return out
 
 
