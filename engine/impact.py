@@ -318,24 +318,27 @@ def _where(case: Mapping | None) -> tuple[str | None, str | None, str | None]:
 
 # Composite fields no decision reads in anything `compare` compares: the version's dates, its files and layer
 # names, the ruleset's sources and titles (they reach only the ``ruleset`` label and the explanation's wording,
-# and the choice between versions, which a pinned side never makes).
-_META = frozenset({"on", "version", "files", "layer_names", "sources", "titles"})
+# and the choice between versions, which a pinned side never makes), and its name (also in the text of some
+# errors: a case that is an error on the first side is always decided on the second too).
+_META = frozenset({"name", "on", "version", "files", "layer_names", "sources", "titles"})
 
 
 def alike_items(before: engine.Ruleset, after: engine.Ruleset) -> frozenset[str]:
-    """The item codes on which the two sides cannot disagree: a case naming one of them exactly gets the same
-    decision from both in everything `compare` compares, so `compare_partition` decides it once.
+    """The item codes on which the two sides cannot disagree: a case naming one of them exactly, and decided
+    without error on the first side, gets the same decision from the second in everything `compare` compares,
+    so `compare_partition` decides it once.
 
     Empty unless both sides are pinned (`pinned`: one version, whatever the case's dates) and their composites
     are equal in every table (items, lists, areas, agencies, rules, parameters, facts, ...) and in which layer
     set each declaration, except for some items' discretion benchmarks. A benchmark is read only for the item
     it belongs to (the case's item, as judged), so every other item of the catalogue is alike on both sides: for
-    the hangzhou 2024-07-01 amendment, every item but ZJ-SR-12. A case whose item is not exactly a catalogue
-    code (a renumbered or unknown code, or not a string) is always decided under both sides.
+    the hangzhou 2024-07-01 amendment, or a draft that overrides one benchmark, every item but that one. A case
+    whose item is not exactly a catalogue code (a renumbered or unknown code, or not a string) is always decided
+    under both sides.
     """
     import dataclasses
 
-    if not (isinstance(before, _Pinned) and isinstance(after, _Pinned)) or before.name != after.name:
+    if not (isinstance(before, _Pinned) and isinstance(after, _Pinned)):
         return frozenset()
     cb, ca = before.first.composite, after.first.composite
     for f in dataclasses.fields(cb):
@@ -368,53 +371,49 @@ def compare_partition(before: Side, after: Side, start: int, records: list[Recor
     """Compare one partition of an archive: the records numbered `start`, `start + 1` ... in input order.
 
     This is the unit of work a cluster worker runs; `impact` runs it in process or through `engine.scale`.
-    A case whose item is one of `alike_items` is decided under the first side only (the second cannot differ
-    in anything compared); every other case under both.
+    A case whose item is one of `alike_items` and that the first side decides without error is not decided
+    again on the second (which cannot differ in anything compared); every other case is decided on both.
 
     Args:
         keep_unchanged: also keep both results of unchanged cases (they are dropped by default, to keep
-            the output small); every case is then decided under both sides.
-        full: decide every case under both sides even where `alike_items` says they agree (a check of it).
+            the output small); every case is then decided on both sides.
+        full: decide every case on both sides even where `alike_items` says they agree (a check of it).
     """
     parsed = [(start + k, parse_record(r, start + k)) for k, r in enumerate(records)]
     alike = frozenset() if keep_unchanged or full else _alike(before, after)
-    once = [isinstance(c, dict) and isinstance(c.get("item"), str) and c["item"] in alike for _, c in parsed]
-    rb = _results(parsed, before.load(), [not x for x in once])
-    ra = iter(_results([p for p, x in zip(parsed, once) if not x], after.load(), None))
+    rb = _decided(parsed, before.load())
+    once = [isinstance(c, dict) and isinstance(c.get("item"), str) and c["item"] in alike
+            and not isinstance(r, engine.ErrorRecord) for (_, c), r in zip(parsed, rb)]
+    ra = iter(_decided([p for p, x in zip(parsed, once) if not x], after.load()))
     out = []
-    for (i, case), (b, b_error, b_id), x in zip(parsed, rb, once):
+    for (i, case), r, x in zip(parsed, rb, once):
         item, county, town = _where(case if isinstance(case, Mapping) else None)
         cid = case.get("case_id") if isinstance(case, Mapping) else None
-        cid = cid if isinstance(cid, str) else b_id
+        cid = cid if isinstance(cid, str) else r.case_id
         if x:  # the second side decides this case as the first does, in everything compared
-            out.append(CaseComparison(index=i, case_id=cid, item=item, county=county, township=town,
-                                      error_before=b_error, error_after=b_error))
+            out.append(CaseComparison(index=i, case_id=cid, item=item, county=county, township=town))
             continue
-        a, a_error, _ = next(ra)
+        b, a = _json(r, i), _json(next(ra), i)
         changes = compare(b, a)
         keep = bool(changes) or keep_unchanged
         out.append(CaseComparison(index=i, case_id=cid, item=item, county=county, township=town, changes=changes,
-                                  before=b if keep else None, after=a if keep else None, error_before=b_error,
-                                  error_after=a_error))
+                                  before=b if keep else None, after=a if keep else None, error_before=_is_error(b),
+                                  error_after=_is_error(a)))
     return out
 
 
-def _results(parsed: list[tuple[int, dict | engine.ErrorRecord]], rs: engine.Ruleset,
-             dump: list[bool] | None) -> list[tuple[dict | None, bool, str | None]]:
-    """(the result as JSON, whether it is an error, its case id) per parsed record, in order; the JSON only
-    where `dump` says (all if None): a case decided on one side only needs no JSON."""
+def _decided(parsed: list[tuple[int, dict | engine.ErrorRecord]],
+             rs: engine.Ruleset) -> list[engine.Decision | engine.ErrorRecord]:
+    """The result of each parsed record, in order: a record that could not be read keeps its error record."""
     done = iter(engine.evaluate_many([c for _, c in parsed if not isinstance(c, engine.ErrorRecord)], rs))
-    out = []
-    for k, (i, c) in enumerate(parsed):
-        r = c if isinstance(c, engine.ErrorRecord) else next(done)
-        error = isinstance(r, engine.ErrorRecord)
-        if dump is None or dump[k]:
-            if error:
-                r = r.model_copy(update={"index": i})
-            out.append((r.model_dump(mode="json"), error, r.case_id))
-        else:
-            out.append((None, error, r.case_id))
-    return out
+    return [c if isinstance(c, engine.ErrorRecord) else next(done) for _, c in parsed]
+
+
+def _json(r: engine.Decision | engine.ErrorRecord, index: int) -> dict:
+    """A result as JSON; an error record with the case's index in the archive."""
+    if isinstance(r, engine.ErrorRecord):
+        r = r.model_copy(update={"index": index})
+    return r.model_dump(mode="json")
 
 
 def impact(records: Iterable[Record | Mapping[str, Any]], before: Side | str, after: Side | str, *,

@@ -163,6 +163,23 @@ def test_deciding_alike_cases_once_changes_nothing(jsonl, monkeypatch):
     assert decided == [len(readable), sum(c["item"] == "ZJ-SR-12" for c in readable)]
 
 
+def test_draft_is_alike_but_an_error_naming_the_ruleset_is_still_a_change():
+    """A draft that overrides one benchmark leaves every other item alike, but the ruleset's name is in some
+    error messages: a case that is an error on the first side is decided on the second too."""
+    before = Side(target=SC, on=date(2025, 1, 1)).sealed()
+    after = Side(target="docs/examples/zj-sr-12-draft.rules", on=date(2025, 1, 1)).sealed()
+    assert set(after.load().first.items) - impact.alike_items(before.load(), after.load()) == {"ZJ-SR-12"}
+    case = {"case_id": "X", "item": "ZJ-SR-13", "place": {"county": "滨江区"}, "occurred_on": "2024-03-01",
+            "discovered_on": "2024-03-02", "decided_on": "2024-03-05", "party": {"kind": "organisation"}}
+    ok = {**case, "place": {"county": "上城区"}}
+    records = [(1, json.dumps(case, ensure_ascii=False)), (2, json.dumps(ok, ensure_ascii=False))]
+    once, full = impact.compare_partition(before, after, 0, records), impact.compare_partition(before, after, 0,
+                                                                                               records, False, True)
+    assert once == full
+    assert [x.key for x in once[0].changes] == ["error: different error"]
+    assert "shangcheng-draft" in once[0].changes[0].after and not once[1].changes
+
+
 def test_summary_counts(amendment):
     s = impact.Summary.of(amendment, "before", "after")
     assert s.cases == 500 and s.errors_before == s.errors_after == 2
