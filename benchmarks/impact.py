@@ -83,20 +83,24 @@ def main(argv: list[str] | None = None) -> int:
 
         digests = []
         if a.only != "cluster":
-            t = time.perf_counter()
+            t, cpu = time.perf_counter(), time.process_time()
             d1, n1, ch1 = _digest(impact.impact(archive.read_records(path), before, after,
                                                 partition_size=a.partition_size))
             one = fig["one_process_s"] = time.perf_counter() - t
+            cpu = fig["one_process_cpu_s"] = time.process_time() - cpu
             digests.append((d1, n1))
             print(f"one process: {n1:,} cases in {one:.1f} s = {n1 / one:,.0f} cases/s ({ch1:,} changed); "
-                  f"load average now {os.getloadavg()[0]:.2f}", flush=True)
+                  f"CPU {cpu:.1f} s = {n1 / cpu:,.0f} cases per CPU-second; load average now "
+                  f"{os.getloadavg()[0]:.2f}", flush=True)
 
         if a.only != "one":
             t = time.perf_counter()
             with scale.client("local", workers=a.workers) as c:
                 start = time.perf_counter() - t
+                cpu0, ccpu = c.run(time.process_time), time.process_time()
                 d2, n2, ch2 = _digest(impact.impact(archive.read_records(path), before, after,
                                                     partition_size=a.partition_size, scheduler=c.scheduler.address))
+                cpu1, ccpu = c.run(time.process_time), time.process_time() - ccpu
                 mem = scale.worker_memory(c)
                 peaks = c.run(lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
             dask_s = fig["cluster_s"] = time.perf_counter() - t
@@ -104,6 +108,10 @@ def main(argv: list[str] | None = None) -> int:
             fig["worker_rss"], fig["worker_peak_rss"] = list(mem.values()), list(peaks.values())
             print(f"LocalCluster ({a.workers} workers): {n2:,} cases in {dask_s:.1f} s = {n2 / dask_s:,.0f} cases/s "
                   f"(cluster start {start:.1f} s, included; {ch2:,} changed)")
+            wcpu = fig["worker_cpu_s"] = [cpu1[w] - cpu0[w] for w in cpu1 if w in cpu0]
+            fig["client_cpu_s"] = ccpu
+            print(f"CPU: workers {' + '.join(f'{x:.1f}' for x in wcpu)} s (loading the sides included), client "
+                  f"{ccpu:.1f} s: {n2 / max(wcpu, default=1):,.0f} cases per second of the busiest worker's CPU")
             print("worker memory: RSS at end " + ", ".join(f"{v / 2**20:.0f} MiB" for v in mem.values())
                   + "; peak " + ", ".join(f"{v / 2**20:.0f} MiB" for v in peaks.values()))
         peak = fig["client_peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
