@@ -2,9 +2,11 @@
 
 Generates an archive for hangzhou/shangcheng (`benchmarks.archive`, JSON Lines), then runs the issue-17
 comparison (hangzhou before and from 2024-07-01) through `engine.impact.impact` twice: in this process
-(``scheduler=None``) and on a LocalCluster of ``--workers`` single-threaded processes. Prints throughput
-(cases per second; each case is evaluated twice), the ratio, the resident memory of each worker at the end, the
-client's peak memory, and checks that both runs give identical results.
+(``scheduler=None``) and on a LocalCluster of ``--workers`` single-threaded processes. Prints the machine, the
+load average at start and end, throughput (cases per second of wall clock and per CPU-second: on a shared
+machine only the latter compares), the ratio, each worker's resident memory (at the end and peak), the client's
+peak memory, and checks that both runs give identical results (and, for 2,000 cases of seed 0, the digest
+recorded before cases of unchanged items were decided once: `KNOWN_DIGESTS`).
 
     python -m benchmarks.impact                    # 1,000,000 cases (long on a small machine)
     python -m benchmarks.impact --cases 20000      # what benchmarks/RESULTS.md records for a shared 2-core machine

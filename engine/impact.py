@@ -5,8 +5,9 @@ a date), `pinned`, `compare` (the changes between two results for one case), `im
 case of an archive, in input order) and `Summary` (counts per kind of change, per item and per township with
 example cases), with its text, JSON and HTML renderings.
 
-Built on the public facade only (`engine.load_ruleset`, `engine.evaluate_many`, `engine.Ruleset`,
-`engine.Decision`, `engine.ErrorRecord`); the core never imports this module. Runs in process or on a Dask
+Built on the public facade (`engine.load_ruleset`, `engine.evaluate_many`, `engine.Ruleset`, `engine.Decision`,
+`engine.ErrorRecord`), except that pinning and `alike_items` read a ruleset's compiled version
+(`Ruleset.program_at`, its composite's tables); the core never imports this module. Runs in process or on a Dask
 cluster through `engine.scale`.
 
 What is compared: the handler (agency, level, in whose name), the route, the item as judged, the outcome, the
