@@ -5,8 +5,9 @@ a date), `pinned`, `compare` (the changes between two results for one case), `im
 case of an archive, in input order) and `Summary` (counts per kind of change, per item and per township with
 example cases), with its text, JSON and HTML renderings.
 
-Built on the public facade only (`engine.load_ruleset`, `engine.evaluate_many`, `engine.Ruleset`,
-`engine.Decision`, `engine.ErrorRecord`); the core never imports this module. Runs in process or on a Dask
+Built on the public facade (`engine.load_ruleset`, `engine.evaluate_many`, `engine.Ruleset`, `engine.Decision`,
+`engine.ErrorRecord`), except that pinning and `alike_items` read a ruleset's compiled version
+(`Ruleset.program_at`, its composite's tables); the core never imports this module. Runs in process or on a Dask
 cluster through `engine.scale`.
 
 What is compared: the handler (agency, level, in whose name), the route, the item as judged, the outcome, the
@@ -28,10 +29,11 @@ from typing import Any, Iterable, Iterator, Literal, Mapping
 from pydantic import BaseModel, ConfigDict, Field
 
 import engine
-from engine.archive import Record, evaluate_parsed, parse_record
+from engine.archive import Record, parse_record
 
-__all__ = ["CaseComparison", "Change", "Example", "Side", "Summary", "Tally", "compare", "compare_partition",
-           "excel_available", "impact", "pinned", "render_html", "render_text", "write_changes_xlsx"]
+__all__ = ["CaseComparison", "Change", "Example", "Side", "Summary", "Tally", "alike_items", "compare",
+           "compare_partition", "excel_available", "impact", "pinned", "render_html", "render_text",
+           "write_changes_xlsx"]
 
 Kind = Literal["error", "item", "handler", "route", "outcome", "fine", "penalty", "procedure", "transfers", "flags",
                "questions", "assumptions"]
@@ -316,28 +318,104 @@ def _where(case: Mapping | None) -> tuple[str | None, str | None, str | None]:
     return item, county, town if isinstance(town, str) else None
 
 
+# Composite fields no decision reads in anything `compare` compares: the version's dates, its files and layer
+# names, the ruleset's sources and titles (they reach only the ``ruleset`` label and the explanation's wording,
+# and the choice between versions, which a pinned side never makes), and its name (also in the text of some
+# errors: a case that is an error on the first side is always decided on the second too).
+_META = frozenset({"name", "on", "version", "files", "layer_names", "sources", "titles"})
+
+
+def alike_items(before: engine.Ruleset, after: engine.Ruleset) -> frozenset[str]:
+    """The item codes on which the two sides cannot disagree: a case naming one of them exactly, and decided
+    without error on the first side, gets the same decision from the second in everything `compare` compares,
+    so `compare_partition` decides it once.
+
+    Empty unless both sides are pinned (`pinned`: one version, whatever the case's dates) and their composites
+    are equal in every table (items, lists, areas, agencies, rules, parameters, facts, ...) and in which layer
+    set each declaration, except for some items' discretion benchmarks. A benchmark is read only for the item
+    it belongs to (the case's item, as judged), so every other item of the catalogue is alike on both sides: for
+    the hangzhou 2024-07-01 amendment, or a draft that overrides one benchmark, every item but that one. A case
+    whose item is not exactly a catalogue code (a renumbered or unknown code, or not a string) is always decided
+    under both sides.
+    """
+    import dataclasses
+
+    if not (isinstance(before, _Pinned) and isinstance(after, _Pinned)):
+        return frozenset()
+    cb, ca = before.first.composite, after.first.composite
+    for f in dataclasses.fields(cb):
+        if f.name not in _META and f.name not in ("benchmarks", "layer_of") \
+                and getattr(cb, f.name) != getattr(ca, f.name):
+            return frozenset()
+    bb, ba = cb.benchmarks, ca.benchmarks
+    differ = {k for k in {*bb, *ba} if bb.get(k) != ba.get(k)}
+    lb, la = cb.layer_of, ca.layer_of
+    if any(lb.get(k) != la.get(k) for k in {*lb, *la} if k.partition(":")[2] not in differ
+           or not k.startswith("benchmarks:")):
+        return frozenset()
+    return frozenset(k for k in cb.items if k not in differ)
+
+
+# each process computes the alike items of a pair of sides once
+_ALIKE: dict[tuple, frozenset[str]] = {}
+
+
+def _alike(before: Side, after: Side) -> frozenset[str]:
+    key = (before, after)
+    found = _ALIKE.get(key)
+    if found is None:
+        found = _ALIKE[key] = alike_items(before.load(), after.load())
+    return found
+
+
 def compare_partition(before: Side, after: Side, start: int, records: list[Record],
-                      keep_unchanged: bool = False) -> list[CaseComparison]:
+                      keep_unchanged: bool = False, full: bool = False) -> list[CaseComparison]:
     """Compare one partition of an archive: the records numbered `start`, `start + 1` ... in input order.
 
     This is the unit of work a cluster worker runs; `impact` runs it in process or through `engine.scale`.
+    A case whose item is one of `alike_items` and that the first side decides without error is not decided
+    again on the second (which cannot differ in anything compared); every other case is decided on both.
 
     Args:
         keep_unchanged: also keep both results of unchanged cases (they are dropped by default, to keep
-            the output small).
+            the output small); every case is then decided on both sides.
+        full: decide every case on both sides even where `alike_items` says they agree (a check of it).
     """
     parsed = [(start + k, parse_record(r, start + k)) for k, r in enumerate(records)]
-    rb, ra = evaluate_parsed(parsed, before.load()), evaluate_parsed(parsed, after.load())
+    alike = frozenset() if keep_unchanged or full else _alike(before, after)
+    rb = _decided(parsed, before.load())
+    once = [isinstance(c, dict) and isinstance(c.get("item"), str) and c["item"] in alike
+            and not isinstance(r, engine.ErrorRecord) for (_, c), r in zip(parsed, rb)]
+    ra = iter(_decided([p for p, x in zip(parsed, once) if not x], after.load()))
     out = []
-    for (i, case), b, a in zip(parsed, rb, ra):
-        changes = compare(b, a)
+    for (i, case), r, x in zip(parsed, rb, once):
         item, county, town = _where(case if isinstance(case, Mapping) else None)
         cid = case.get("case_id") if isinstance(case, Mapping) else None
+        cid = cid if isinstance(cid, str) else r.case_id
+        if x:  # the second side decides this case as the first does, in everything compared
+            out.append(CaseComparison(index=i, case_id=cid, item=item, county=county, township=town))
+            continue
+        b, a = _json(r, i), _json(next(ra), i)
+        changes = compare(b, a)
         keep = bool(changes) or keep_unchanged
-        out.append(CaseComparison(index=i, case_id=cid if isinstance(cid, str) else b.get("case_id"), item=item,
-                                  county=county, township=town, changes=changes, before=b if keep else None,
-                                  after=a if keep else None, error_before=_is_error(b), error_after=_is_error(a)))
+        out.append(CaseComparison(index=i, case_id=cid, item=item, county=county, township=town, changes=changes,
+                                  before=b if keep else None, after=a if keep else None, error_before=_is_error(b),
+                                  error_after=_is_error(a)))
     return out
+
+
+def _decided(parsed: list[tuple[int, dict | engine.ErrorRecord]],
+             rs: engine.Ruleset) -> list[engine.Decision | engine.ErrorRecord]:
+    """The result of each parsed record, in order: a record that could not be read keeps its error record."""
+    done = iter(engine.evaluate_many([c for _, c in parsed if not isinstance(c, engine.ErrorRecord)], rs))
+    return [c if isinstance(c, engine.ErrorRecord) else next(done) for _, c in parsed]
+
+
+def _json(r: engine.Decision | engine.ErrorRecord, index: int) -> dict:
+    """A result as JSON; an error record with the case's index in the archive."""
+    if isinstance(r, engine.ErrorRecord):
+        r = r.model_copy(update={"index": index})
+    return r.model_dump(mode="json")
 
 
 def impact(records: Iterable[Record | Mapping[str, Any]], before: Side | str, after: Side | str, *,

@@ -125,6 +125,61 @@ def test_amendment_lighter_exactly_when_first_time(amendment, cases):
             assert "次数" not in case.get("facts", {})
 
 
+# ── deciding a case once where the sides cannot differ ───────────────────────
+def test_alike_items_of_the_amendment_are_all_but_zj_sr_12(rs):
+    alike = impact.alike_items(impact.pinned(rs, date(2024, 6, 30)), impact.pinned(rs, date(2024, 7, 1)))
+    assert set(impact.pinned(rs, date(2024, 7, 1)).first.items) - alike == {"ZJ-SR-12"}
+
+
+def test_alike_items_is_empty_unless_only_benchmarks_differ(rs):
+    # the 2024-09-13 province version changes more than a benchmark; unpinned sides choose versions per case;
+    # two counties are two rulesets
+    assert impact.alike_items(impact.pinned(rs, date(2024, 7, 1)), impact.pinned(rs, date(2024, 9, 13))) == set()
+    assert impact.alike_items(rs, rs) == set()
+    other = engine.load_ruleset("hangzhou/binjiang")
+    assert impact.alike_items(impact.pinned(rs, date(2024, 7, 1)), impact.pinned(other, date(2024, 7, 1))) == set()
+    same = impact.pinned(rs, date(2024, 7, 1))
+    assert impact.alike_items(same, same) == set(same.first.items)
+
+
+def test_deciding_alike_cases_once_changes_nothing(jsonl, monkeypatch):
+    """The comparison with each alike case decided once equals the one deciding every case under both sides,
+    and only the cases of the changed item (and broken lines, which are never decided) are decided twice."""
+    before, after = Side(target=SC, on=date(2024, 6, 30)).sealed(), Side(target=SC, on=date(2024, 7, 1)).sealed()
+    records = list(archive.read_records(jsonl))
+    full = impact.compare_partition(before, after, 0, records, False, True)
+    decided: list[int] = []
+    many = engine.evaluate_many
+
+    def counting(cases, ruleset, **kw):
+        decided.append(len(cases))
+        return many(cases, ruleset, **kw)
+
+    monkeypatch.setattr(engine, "evaluate_many", counting)
+    once = impact.compare_partition(before, after, 0, records)
+    assert once == full
+    assert [c.model_dump_json() for c in once] == [c.model_dump_json() for c in full]
+    readable = [json.loads(t) for _, t in records if t.startswith("{") and t.endswith("}")]
+    assert decided == [len(readable), sum(c["item"] == "ZJ-SR-12" for c in readable)]
+
+
+def test_draft_is_alike_but_an_error_naming_the_ruleset_is_still_a_change():
+    """A draft that overrides one benchmark leaves every other item alike, but the ruleset's name is in some
+    error messages: a case that is an error on the first side is decided on the second too."""
+    before = Side(target=SC, on=date(2025, 1, 1)).sealed()
+    after = Side(target="docs/examples/zj-sr-12-draft.rules", on=date(2025, 1, 1)).sealed()
+    assert set(after.load().first.items) - impact.alike_items(before.load(), after.load()) == {"ZJ-SR-12"}
+    case = {"case_id": "X", "item": "ZJ-SR-13", "place": {"county": "滨江区"}, "occurred_on": "2024-03-01",
+            "discovered_on": "2024-03-02", "decided_on": "2024-03-05", "party": {"kind": "organisation"}}
+    ok = {**case, "place": {"county": "上城区"}}
+    records = [(1, json.dumps(case, ensure_ascii=False)), (2, json.dumps(ok, ensure_ascii=False))]
+    once, full = impact.compare_partition(before, after, 0, records), impact.compare_partition(before, after, 0,
+                                                                                               records, False, True)
+    assert once == full
+    assert [x.key for x in once[0].changes] == ["error: different error"]
+    assert "shangcheng-draft" in once[0].changes[0].after and not once[1].changes
+
+
 def test_summary_counts(amendment):
     s = impact.Summary.of(amendment, "before", "after")
     assert s.cases == 500 and s.errors_before == s.errors_after == 2
