@@ -602,6 +602,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--counties", type=int, help="county rulesets to load and mix (default: all 13; 1 with --quick)")
     ap.add_argument("--cases", type=int, help="cases in the latency stream (default 20,000; 3,000 with --quick)")
     ap.add_argument("--no-profile", action="store_true", help="do not profile missed targets")
+    ap.add_argument("--no-decisions", action="store_true",
+                    help="skip the check that the answers on the fixed stream are the stored ones (benchmarks.decisions)")
     ap.add_argument("--keep", action="store_true", help="keep the generated rulesets (their path is printed)")
     ap.add_argument("--json", type=Path, help="where to write the results (default benchmarks/out/results-SEED.json)")
     args = ap.parse_args(argv)
@@ -823,6 +825,14 @@ def main(argv: list[str] | None = None) -> int:
                     memory_breakdown(target, layout.root, workaround, report)
             else:
                 _say("  (load and memory profiles: run without --quick)")
+        # ── 8. the same answers as before ────────────────────────────────────────
+        if not args.no_decisions:
+            from benchmarks import decisions
+
+            same, verdict = decisions.check()
+            report.details["decisions"] = {"same": same, "verdict": verdict}
+            _say(f"\nAnswers on the fixed stream (benchmarks.decisions, seed {decisions.SEED}, "
+                 f"{decisions.CASES:,} cases) and the examples: {verdict}")
         report.details["elapsed_s"] = time.perf_counter() - started
         try:
             report.machine["loadavg_at_end"] = [round(x, 2) for x in os.getloadavg()]
