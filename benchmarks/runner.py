@@ -784,9 +784,14 @@ def main(argv: list[str] | None = None) -> int:
                 t = time.perf_counter()
                 lay = generate_rulesets(tmp / f"items{n}", seed=args.seed, n_items=n)
                 g = time.perf_counter() - t
-                t = time.perf_counter()
+                t, cpu = time.perf_counter(), time.process_time()
                 rs = engine.load_ruleset(target, root=lay.root)
-                _say(f"    {n:,} items: generated in {g:.1f} s, loaded in {time.perf_counter() - t:.1f} s")
+                dt = time.perf_counter() - t
+                _say(f"    {n:,} items: generated in {g:.1f} s, loaded in {dt:.1f} s")
+                report.details.setdefault("scale_load_s", {})[str(n)] = dt
+                if n == 50_000:
+                    report.add(f"load of the 50,000-item tree, in process ({target})", dt, "s", "≤ 10 s", dt <= 10,
+                               f"CPU {time.process_time() - cpu:.1f} s; the province layer is already parsed")
             sp = [split_ruleset(c) for c in generate_cases(lay, n_scale, args.seed + 1, counties=[main_county.name])]
             sp, _mix, _first = warm_and_check(sp, {target: rs})
             scale_rs[n] = (rs, sp)
