@@ -69,6 +69,14 @@ _PLACE_CHARS = ("清波湖滨小营望江南星紫阳采荷闸弄凯旋四季青
 # Facts a benchmark can grade on (all declared by the province, except the two the city adds).
 _CITY_FACTS = ('fact 货值金额: money "违法经营的货值金额（元）"\n'
                'fact 持续天数: integer "违法行为持续的天数"\n')
+
+
+def _city_facts(province_text: str) -> str:
+    """The city's fact declarations, less those the province layer already declares (a redeclaration is an error)."""
+    declared = set(re.findall(r"^fact (\S+?):", province_text, re.M))
+    return "".join(line + "\n" for line in _CITY_FACTS.splitlines() if line[5:].split(":")[0] not in declared)
+
+
 _QUANTITIES = ("违法所得", "工程造价", "货值金额")  # what percent / multiple fines are computed from
 _REQUIRES = ("逾期不改正", "拒不改正", "情节严重")
 _LO_STEPS = (20, 50, 100, 200, 500, 1000, 2000, 3000, 5000, 10000, 20000, 50000)
@@ -378,7 +386,7 @@ def generate_rulesets(directory: str | Path, seed: int = 0, n_items: int = 5170,
     out = [f'ruleset "hangzhou" extends "zhejiang" effective {EFFECTIVE.isoformat()}',
            '  title "杭州市（合成）"',
            '  source "benchmarks.generator：合成的杭州市规模规则集，仅用于性能测试"',
-           "", _CITY_FACTS]
+           "", _city_facts(ptext)]
     out += [f'domain {d} category {c} source "合成"' for d, c in city_domains]
     out += ['', 'catalogue "items.csv"', '']
     out += benches

@@ -5,14 +5,25 @@ process reports each result as soon as it is decided, so when a worker dies the 
 case it was deciding: that case is retried once alone in a fresh worker (an `ErrorRecord` with
 ``error="WorkerDied"`` if it kills that one too) and the rest of its chunk goes back to the queue. Nothing is
 lost, and recovery costs one fork per death: linear in the number of cases and deaths.
+
+Speed (issue 16): the worker processes are kept between calls (one pool per process, forked again only when a
+ruleset it did not inherit is asked for, or when it broke); cases travel as the plain data they came as (a case
+that cannot be pickled is judged in the parent); a decision travels as its JSON and is rebuilt in the parent by
+pydantic's JSON validator in Rust; the garbage collector is paused while a batch runs (an evaluation leaves about
+one cyclic object behind, collected afterwards) and the inherited heap is frozen in the workers.
 Imports `evaluate`, `case`, `decision`, `errors`, `ruleset`.
 """
 
 from __future__ import annotations
 
+import atexit
 import collections
+import contextlib
 import gc
 import itertools
+import os
+import pickle
+import threading
 from typing import Any, Iterable, Iterator, Mapping
 
 from engine.case import Case, parse_case, unreadable
@@ -56,48 +67,77 @@ def _one(case: Any, ruleset: Ruleset, index: int) -> Decision | ErrorRecord:
         return error_record(index, case, exc)
 
 
-def _worker(conn, ruleset: Ruleset) -> None:  # pragma: no cover - runs in a forked child
-    """A worker's loop: take ``(start, cases)`` chunks, send ``(index, record)`` per case, ``None`` per chunk."""
+def _worker(conn, rulesets: dict[int, Ruleset]) -> None:  # pragma: no cover - runs in a forked child
+    """A worker's loop: take ``(ruleset key, start, cases)`` chunks, send ``(index, is_decision, JSON)`` per case,
+    ``None`` per chunk. `rulesets`: every ruleset the parent had asked for when it forked, by key."""
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it ends the workers
     # This process is the engine's own: keep the inherited heap (the ruleset) out of the collector's reach, so
-    # collections neither rescan it nor copy its pages by touching their headers.
+    # collections neither rescan it nor copy its pages by touching their headers; and no collection while a chunk
+    # is decided (see the module's docstring).
     gc.freeze()
     try:
         while True:
             task = conn.recv()
             if task is None:
                 return
-            start, cases = task
+            key, start, cases = task
+            ruleset = rulesets[key]
+            gc.disable()
             for i, cs in enumerate(cases):
                 rec = cs if isinstance(cs, ErrorRecord) else _one(cs, ruleset, start + i)
-                conn.send((start + i, rec.model_dump(mode="json")))
+                conn.send((start + i, isinstance(rec, Decision), rec.model_dump_json()))
+            gc.enable()
             conn.send(None)
     except (EOFError, OSError, KeyboardInterrupt):
         return
 
 
-def _record(rec: dict) -> Decision | ErrorRecord:
-    return ErrorRecord.model_validate(rec) if "error" in rec and "index" in rec else Decision.model_validate(rec)
+def _record(msg: tuple[bool, str]) -> Decision | ErrorRecord:
+    is_decision, text = msg
+    return Decision.model_validate_json(text) if is_decision else ErrorRecord.model_validate_json(text)
+
+
+def _plain(cases: list, start: int) -> list:
+    """The chunk as it can travel: a case that cannot be pickled is judged here (its `Case` model, or its error
+    record), so that one odd input never stops a chunk."""
+    out = []
+    for i, cs in enumerate(cases):
+        try:
+            pickle.dumps(cs, pickle.HIGHEST_PROTOCOL)
+            out.append(cs)
+        except Exception:  # noqa: BLE001 - whatever pickling raises, the case is judged here instead
+            try:
+                out.append(parse_case(cs))
+            except CaseError as exc:
+                out.append(error_record(start + i, cs, exc))
+    return out
 
 
 class _Worker:
     """One forked worker process, its pipe, the chunk it is deciding and how many results of it came back."""
 
-    def __init__(self, ctx, ruleset: Ruleset):
+    def __init__(self, ctx, rulesets: dict[int, Ruleset]):
         self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_worker, args=(child, ruleset), daemon=True)
+        self.proc = ctx.Process(target=_worker, args=(child, rulesets), daemon=True)
         self.proc.start()
         child.close()
         self.task: tuple[int, list] | None = None
         self.solo = False  # deciding a case that was running when another worker died
         self.received = 0
 
-    def give(self, task: tuple[int, list], solo: bool = False) -> bool:
-        """Send a chunk; False if the worker is already gone."""
+    def give(self, key: int, task: tuple[int, list], solo: bool = False) -> bool:
+        """Send a chunk of the ruleset `key`; False if the worker is already gone."""
+        start, cases = task
         try:
-            self.conn.send(task)
+            payload = pickle.dumps((key, start, cases), pickle.HIGHEST_PROTOCOL)
+        except Exception:  # noqa: BLE001 - a case that does not pickle: judge it here, send the rest
+            cases = _plain(cases, start)
+            task = (start, cases)
+            payload = pickle.dumps((key, start, cases), pickle.HIGHEST_PROTOCOL)
+        try:
+            self.conn.send_bytes(payload)
         except (OSError, ValueError):
             return False
         self.task, self.solo, self.received = task, solo, 0
@@ -118,17 +158,91 @@ class _Worker:
             self.proc.join()
 
 
-def _prepared(cases: Iterable[Any]) -> Iterator[tuple[int, Any]]:
-    # Validate in the parent: a malformed case becomes its error record here, and workers only ever
-    # receive `Case` models, which always pickle.
-    for i, cs in enumerate(cases):
-        if isinstance(cs, ErrorRecord):
-            yield i, cs
-            continue
+class _Pool:
+    """Worker processes kept between calls. They are forked with every ruleset asked for so far (a ruleset is
+    named in a task by its key); a call with a ruleset they do not hold, a different worker function (a test's
+    stand-in), or from a forked child makes a new pool."""
+
+    def __init__(self, ctx, rulesets: dict[int, Ruleset]):
+        self.ctx, self.rulesets, self.pid, self.one = ctx, rulesets, os.getpid(), _one
+        self.workers: list[_Worker] = []
+
+    def fits(self, key: int, ruleset: Ruleset) -> bool:
+        return self.pid == os.getpid() and self.rulesets.get(key) is ruleset and self.one is _one
+
+    def spawn(self) -> _Worker:
+        w = _Worker(self.ctx, self.rulesets)
+        self.workers.append(w)
+        return w
+
+    def close(self, kill: bool = False) -> None:
+        for w in self.workers:
+            w.end(kill=kill)
+        self.workers = []
+
+
+_POOL: _Pool | None = None
+_POOL_LOCK = threading.Lock()  # one call uses the kept pool at a time; a concurrent call gets its own
+_KNOWN: dict[int, Ruleset] = {}  # the rulesets given to multi-process calls: a new pool inherits them all
+KEEP_RULESETS = 32
+"""At most this many rulesets are kept for the workers (a service that reloads rulesets does not pile them up)."""
+
+
+@atexit.register
+def _close_pool() -> None:
+    global _POOL
+    if _POOL is not None and _POOL.pid == os.getpid():
+        _POOL.close()
+    _POOL = None
+
+
+@contextlib.contextmanager
+def _pool_for(ruleset: Ruleset):
+    """The kept pool, forked again if it does not hold `ruleset`; or, when another call is using it, a pool of
+    this call's own (ended after it)."""
+    global _POOL
+    import multiprocessing
+
+    key = id(ruleset)
+    ctx = multiprocessing.get_context("fork")
+    if not _POOL_LOCK.acquire(blocking=False):
+        own = _Pool(ctx, {key: ruleset})
         try:
-            yield i, parse_case(cs)
-        except CaseError as exc:
-            yield i, error_record(i, cs, exc)
+            yield key, own
+        finally:
+            own.close(kill=True)
+        return
+    try:
+        if _KNOWN.get(key) is not ruleset:
+            _KNOWN[key] = ruleset
+            while len(_KNOWN) > KEEP_RULESETS:  # the oldest leaves; a pool forked with it keeps it until re-forked
+                del _KNOWN[next(iter(_KNOWN))]
+        if _POOL is None or not _POOL.fits(key, ruleset):
+            if _POOL is not None and _POOL.pid == os.getpid():
+                _POOL.close()
+            _POOL = _Pool(ctx, dict(_KNOWN))
+        yield key, _POOL
+    finally:
+        _POOL_LOCK.release()
+
+
+@contextlib.contextmanager
+def _gc_paused():
+    """No garbage collection while a batch runs: its results are long-lived objects the collector would scan
+    again and again as they pile up; the little cyclic garbage an evaluation leaves is collected afterwards."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def _prepared(cases: Iterable[Any]) -> Iterator[tuple[int, Any]]:
+    # Cases travel to the workers as given (plain data pickles fast; parsing is the worker's job, which builds
+    # the same error record the parent would); one that cannot be pickled is judged in the parent (`_plain`).
+    return enumerate(cases)
 
 
 def iter_evaluate(cases: Iterable[Case | Mapping[str, Any]], ruleset: Ruleset, *, processes: int | None = None,
@@ -144,17 +258,25 @@ def iter_evaluate(cases: Iterable[Case | Mapping[str, Any]], ruleset: Ruleset, *
         for i, cs in enumerate(cases):
             yield cs if isinstance(cs, ErrorRecord) else _one(cs, ruleset, i)
         return
-    import multiprocessing
+    with _pool_for(ruleset) as (key, pool):
+        yield from _run(cases, key, pool, processes, chunk_size)
+
+
+def _run(cases: Iterable[Any], key: int, pool: _Pool, processes: int, chunk_size: int
+         ) -> Iterator[Decision | ErrorRecord]:
     from multiprocessing.connection import wait
 
-    ctx = multiprocessing.get_context("fork")
     source = _prepared(cases)
     chunk_size = max(1, chunk_size)
     limit = processes * WINDOW_CHUNKS * chunk_size
     pending: collections.deque[tuple[int, list]] = collections.deque()  # chunks waiting for a worker
     solos: collections.deque[tuple[int, Any]] = collections.deque()  # cases running when their worker died
-    done: dict[int, dict] = {}
-    workers: list[_Worker] = []
+    done: dict[int, tuple[bool, str]] = {}
+    workers = pool.workers
+    for w in list(workers):  # a kept worker that died between calls is replaced
+        if not w.proc.is_alive():
+            workers.remove(w)
+            w.end(kill=True)
     next_out = held = 0  # held: cases read from the input and not yet yielded
     exhausted = False
     ok = False
@@ -180,13 +302,9 @@ def iter_evaluate(cases: Iterable[Case | Mapping[str, Any]], ruleset: Ruleset, *
             # hand out work: suspects first, each alone, then chunks; at most `processes` workers
             idle = [w for w in workers if w.task is None]
             while (solos or pending) and (idle or len(workers) < processes):
-                if idle:
-                    w = idle.pop()
-                else:
-                    w = _Worker(ctx, ruleset)
-                    workers.append(w)
+                w = idle.pop() if idle else pool.spawn()
                 task, solo = ((solos[0][0], [solos[0][1]]), True) if solos else (pending[0], False)
-                if w.give(task, solo):
+                if w.give(key, task, solo):
                     (solos if solo else pending).popleft()
                 else:
                     workers.remove(w)
@@ -207,13 +325,17 @@ def iter_evaluate(cases: Iterable[Case | Mapping[str, Any]], ruleset: Ruleset, *
                     if msg is None:  # the chunk is finished
                         w.task = None
                         break
-                    done[msg[0]] = msg[1]
+                    done[msg[0]] = msg[1:]
                     w.received += 1
                     if not conn.poll():
                         break
     finally:
-        for w in workers:
-            w.end(kill=not ok)
+        if not ok:  # stopped half-way (closed, interrupted): results may be in flight, so the pool is not kept
+            pool.close(kill=True)
+        elif len(workers) > processes:
+            for w in workers[processes:]:
+                w.end(kill=False)
+            del workers[processes:]
 
 
 def _lost(w: _Worker, done: dict, pending: collections.deque, solos: collections.deque) -> None:
@@ -223,7 +345,7 @@ def _lost(w: _Worker, done: dict, pending: collections.deque, solos: collections
     start, cases = w.task
     k = w.received  # results came back in order: case k was running
     if w.solo:
-        done[start] = _died(start, cases[0]).model_dump(mode="json")
+        done[start] = (False, _died(start, cases[0]).model_dump_json())
         return
     if k + 1 < len(cases):
         pending.appendleft((start + k + 1, cases[k + 1:]))
@@ -245,6 +367,7 @@ def evaluate_many(cases: Iterable[Case | Mapping[str, Any]], ruleset: Ruleset, *
     its chunk is decided by the other workers.
     """
     items = cases if isinstance(cases, list) else list(cases)
-    if processes and processes > 1 and len(items) <= chunk_size:
-        processes = 1  # one chunk: forking costs more than it saves
-    return list(iter_evaluate(items, ruleset, processes=processes, chunk_size=chunk_size))
+    if processes and processes > 1 and len(items) <= chunk_size and (_POOL is None or not _POOL.workers):
+        processes = 1  # one chunk and no workers kept: forking costs more than it saves
+    with _gc_paused():
+        return list(iter_evaluate(items, ruleset, processes=processes, chunk_size=chunk_size))

@@ -811,22 +811,56 @@ def parse_cell_as(text: str, start: str, source: str, line: int, column: int):
                             for d in err.diagnostics]) from None
 
 
+_new_tuple = tuple.__new__
+_set_attr = object.__setattr__
+
+
+def _moved(x, line: int, shift: int):
+    """A copy of the IR `x`, parsed from a cell as if it stood at line 1, column 1, with every position moved to
+    `line` and `shift` columns right: what parsing the same text at that place of the table gives. (Built as
+    pydantic's ``__copy__`` builds a copy, without its generic steps: IR nodes are frozen, have no extra fields
+    and no private attributes.)"""
+    if isinstance(x, Span):  # (source, line, column, end_line, end_column)
+        return _new_tuple(Span, (x[0], line, x[2] + shift, line, x[4] + shift if x[4] else None))
+    if isinstance(x, m.Ref):
+        return _new_tuple(m.Ref, (x[0], _moved(x[1], line, shift)))
+    if type(x) is tuple:
+        return tuple([_moved(v, line, shift) for v in x])
+    if isinstance(x, m.Node):
+        cls = x.__class__
+        copy = cls.__new__(cls)
+        _set_attr(copy, "__dict__", {k: _moved(v, line, shift) if isinstance(v, (tuple, m.Node)) else v
+                                     for k, v in x.__dict__.items()})
+        _set_attr(copy, "__pydantic_extra__", None)
+        _set_attr(copy, "__pydantic_fields_set__", set(x.__pydantic_fields_set__))
+        _set_attr(copy, "__pydantic_private__", None)
+        return copy
+    return x  # text, numbers, dates, None: no position
+
+
 def parse_cells_as(cells: list[tuple[str, int, int]], start: str, source: str) -> list:
     """Parse many table cells (text, line, column) with `start` (``cond_cell`` or ``grade_cell``) in one parser call
     (a call costs more than the parsing of one cell). A batch with any problem is parsed again cell by cell: a cell
     that does not parse gets, in its place in the result, the `RulesetError` positioned at its place in the table.
+
+    A table repeats few texts (a benchmark table of 13,563 rows has 31 distinct conditions and 804 distinct
+    amounts): each distinct text is parsed once, at line 1 column 1, and every cell gets a copy with its own
+    positions (`_moved`), the same IR that parsing the cell where it stands gives.
     """
     plain = [i for i, (t, _, _) in enumerate(cells) if "\n" not in t and "§" not in t]
     out: list = [None] * len(cells)
     if len(plain) > 1:
-        at = {2 * k + 1: (cells[i][1], cells[i][2]) for k, i in enumerate(plain)}
+        distinct = list(dict.fromkeys(cells[i][0] for i in plain))
+        at = {2 * k + 1: (1, 1) for k in range(len(distinct))}
         try:
-            batch = _parse("\n§§\n".join(cells[i][0] for i in plain), source, start.replace("_cell", "_batch"), at=at)
+            batch = _parse("\n§§\n".join(distinct), source, start.replace("_cell", "_batch"), at=at)
         except RulesetError:
             batch = None
-        if batch is not None and len(batch) == len(plain):
-            for i, result in zip(plain, batch):
-                out[i] = result
+        if batch is not None and len(batch) == len(distinct):
+            parsed = dict(zip(distinct, batch))
+            for i in plain:
+                text, line, column = cells[i]
+                out[i] = _moved(parsed[text], line, column - 1)
     for i, (text, line, column) in enumerate(cells):
         if out[i] is None:
             try:

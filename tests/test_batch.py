@@ -9,6 +9,7 @@ sentinel case id.
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import subprocess
@@ -23,7 +24,8 @@ from engine.decision import ErrorRecord
 from conftest import TESTCOUNTY as FIXTURE, make_case
 from test_concurrency import make_cases
 
-EVALUATE = sys.modules["engine.batch"]  # the module that holds `_one`, called in each worker
+EVALUATE = importlib.import_module("engine.batch")  # the module that holds `_one`, called in each worker (imported
+# here: `import engine` imports its submodules lazily)
 REPO = Path(__file__).resolve().parents[1]
 CLI = [sys.executable, "-m", "engine.cli"]
 
