@@ -216,7 +216,23 @@ def compile_composite(comp: Composite, checked: Checked, texts: Mapping[str, str
         raise ValueError("compile_composite needs the result of check() for this same composite")
     if checked.errors:
         raise RulesetError(checked.diagnostics, texts)
-    cond_of = checked.condition
+    shared: dict[str, tuple] = {}
+
+    def cond_of(node):
+        """The resolved condition of `node`, one object per distinct condition: a large benchmark table repeats a
+        few dozen conditions thousands of times, and each would otherwise hold its own tuple and predicate."""
+        cond = checked.condition(node)
+        if cond is None:
+            return None
+        key = repr(cond)  # repr tells 1, 1.0, True and "1" apart, as the matcher does
+        hit = shared.get(key)
+        if hit is None:
+            hit = shared[key] = (cond, predicate(cond))
+        return hit[0]
+
+    def test_of(cond):
+        return shared[repr(cond)][1] if cond is not None else (lambda f: True)
+
     rules: dict[str, CRule] = {}
     for r in comp.rules.values():
         rules[r.id] = CRule(r.id, r.title, r.basis, frozenset(x.name for x in r.exception_to), r.actions,
@@ -228,20 +244,20 @@ def compile_composite(comp: Composite, checked: Checked, texts: Mapping[str, str
         for g in bm.grades:
             ranges, outcomes = {}, {}
             for gr in g.ranges:
-                for p in (["individual", "organisation"] if gr.party == "all" else [gr.party]):
+                for p in m.parties(gr.party):
                     ranges[p] = gr.amount
             for o in g.outcomes:
-                for p in (["individual", "organisation"] if o.party == "all" else [o.party]):
+                for p in m.parties(o.party):
                     outcomes[p] = o
             gcond = cond_of(g.when)
-            grades.append(CGrade(g.name, predicate(gcond) if g.when else (lambda f: True), ranges,
+            grades.append(CGrade(g.name, test_of(gcond) if g.when else (lambda f: True), ranges,
                                  g.when is None, gcond, g.measures, outcomes))
-        adjust = tuple((a.direction, predicate(cond_of(a.when)), a.reason) for a in bm.adjustments)
+        adjust = tuple((a.direction, test_of(cond_of(a.when)), a.reason) for a in bm.adjustments)
         factors: dict[str, list] = {}
         labels: dict[str, str] = {}
         for f in bm.factors:
             fcond = cond_of(f.when)
-            factors.setdefault(f.name, []).append((predicate(fcond), f.percent, fcond))
+            factors.setdefault(f.name, []).append((test_of(fcond), f.percent, fcond))
             labels.setdefault(f.name, f.label or f.name)
         cfactors = tuple(CFactor(n, labels[n], tuple(levels)) for n, levels in factors.items())
         conds = tuple(c for c in [g.cond for g in grades] + [cond_of(a.when) for a in bm.adjustments]
@@ -253,7 +269,7 @@ def compile_composite(comp: Composite, checked: Checked, texts: Mapping[str, str
         for e in pl.entries:
             econd = cond_of(e.when)
             entries.setdefault(e.item.name, []).append(
-                CEntry(pl.name, pl.title or pl.name, pl.kind, predicate(econd) if e.when else
+                CEntry(pl.name, pl.title or pl.name, pl.kind, test_of(econd) if e.when else
                        (lambda f: True), e.note, pl.meta.sources, econd, pl.meta.unconfirmed, pl.meta.notes))
     item_conditions = {code: cond_of(it.applies) for code, it in comp.items.items() if it.applies is not None}
     stage1 = tuple(r for r in rules.values() if r.phase == 1)
