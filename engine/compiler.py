@@ -9,8 +9,10 @@ It compiles what `check.check` resolved (`check.Checked`) and resolves nothing i
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Callable, Mapping
+from typing import Callable, Iterator, Mapping
 
 from engine import _durable
 from engine import model as m
@@ -19,7 +21,22 @@ from engine.compose import Composite
 from engine.errors import Diagnostic, EvaluationError, RulesetError
 from engine.jurisdiction import empowered_items, handler_candidates, handler_index, item_category
 
-__all__ = ["CBenchmark", "CFactor", "CGrade", "Program", "compile_composite", "predicate"]
+__all__ = ["CBenchmark", "CFactor", "CGrade", "Program", "compile_composite", "match_memo", "predicate"]
+
+# the matcher's answers within one evaluation, per stage matcher and sent facts: the open-question analysis
+# decides the case again for each candidate answer, and most of those re-decisions send a stage the same facts
+_MEMO: ContextVar[dict | None] = ContextVar("zhifa_match_memo", default=None)
+
+
+@contextmanager
+def match_memo() -> Iterator[None]:
+    """Within this block, a stage matcher sent facts it has already answered gives the same answer without
+    asking durable_rules again (the matchers are immutable; a failure is never remembered)."""
+    token = _MEMO.set({})
+    try:
+        yield
+    finally:
+        _MEMO.reset(token)
 
 def predicate(cond: tuple | None) -> Callable[[Mapping], bool]:
     """`_durable.predicate` (the matcher's semantics in plain Python) for the per-item data: benchmark grades and
@@ -121,6 +138,20 @@ class StageMatcher:
                 matcher, an error inside durable_rules).
         """
         facts = {k: facts[k] for k in self.paths if k in facts}
+        memo = _MEMO.get()
+        if memo is not None:
+            # the type is part of the key: True == 1 == 1.0 in Python, not in durable_rules
+            key = (id(self), *((k, v.__class__, v) for k, v in facts.items()))
+            try:
+                hit = memo.get(key)
+            except TypeError:  # a value that is no scalar: the matcher refuses it with its own message
+                return self._match(facts)
+            if hit is None:
+                hit = memo[key] = self._match(facts)
+            return hit
+        return self._match(facts)
+
+    def _match(self, facts: dict) -> tuple[str, ...]:
         try:
             if len(self.parts) == 1:
                 return self.parts[0].match(facts)

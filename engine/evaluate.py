@@ -19,7 +19,7 @@ from engine.assess import (OUTCOME_ORDER, Assessment, FlagHit, assess, basis_of,
                            proposal_points, set_aside)
 from engine.case import Case, parse_case
 from engine.conditions import paths_of, scalar
-from engine.compiler import CRule, Program, predicate
+from engine.compiler import CRule, Program, match_memo, predicate
 from engine.decision import (LAW, SET_ASIDE, Assumption, Decision, DecisionItem, Fine, Flag, Handler, Penalty, Step,
                              Transfer)
 from engine.errors import CaseError, CaseProblem, close_names
@@ -195,10 +195,12 @@ def evaluate(case: Case | Mapping[str, Any], ruleset: Ruleset) -> Decision:
         EvaluationError: the matcher failed.
     """
     c = parse_case(case)
-    run = _decide(c, ruleset)
-    questions = open_questions(run.case, run,
-                               decide=lambda patched: _decide(patched, ruleset, strict_proposal=False, probe=True).decision,
-                               propose=lambda fine: _with_proposal(run.case, ruleset, run, fine))
+    with match_memo():  # the re-decisions of the open questions mostly send the matchers facts already sent
+        run = _decide(c, ruleset)
+        questions = open_questions(run.case, run,
+                                   decide=lambda patched: _decide(patched, ruleset, strict_proposal=False,
+                                                                  probe=True).decision,
+                                   propose=lambda fine: _with_proposal(run.case, ruleset, run, fine))
     return run.decision.model_copy(update={"questions": questions})
 
 
@@ -519,9 +521,10 @@ def _decision_rules(c: Case, home: Program, chosen: Assessment, f2: dict, propos
     """
     if chosen.fine is not None and (proposal is not None or chosen.fine[0] == chosen.fine[1]):
         f2["penalty.fine.proposed"] = scalar(proposal if proposal is not None else chosen.fine[0])
-    surviving, overridden = fired(home, home.matcher2, f2)
     conditional: list[tuple[CRule, str]] = []
-    if chosen.fine is not None and "penalty.fine.proposed" not in f2:
+    if chosen.fine is None or "penalty.fine.proposed" in f2:
+        surviving, overridden = fired(home, home.matcher2, f2)
+    else:  # the rules are decided at the proposal points alone (a match without a proposal would be discarded)
         runs = []
         for x in proposal_points(chosen, home):
             runs.append(fired(home, home.matcher2, {**f2, "penalty.fine.proposed": scalar(x)}))
