@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Mapping
 
+from pydantic import BaseModel
+
 from engine import model as m
 from engine.assess import (OUTCOME_ORDER, Assessment, FlagHit, assess, basis_of, dec, fired, lighter,
                            proposal_points, set_aside)
@@ -307,7 +309,7 @@ def _stage1_reads(home: Program, code: str) -> frozenset[str]:
         if isinstance(node, (tuple, list)):
             for x in node:
                 walk(x)
-        elif hasattr(node, "model_fields"):
+        elif isinstance(node, BaseModel):
             of = getattr(node, "of", None)
             if of is not None and hasattr(of, "name"):
                 names.add(of.name)
