@@ -12,6 +12,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Callable, Iterator, Mapping
 
 from engine import _durable
@@ -26,6 +27,7 @@ __all__ = ["CBenchmark", "CFactor", "CGrade", "Program", "compile_composite", "m
 # the matcher's answers within one evaluation, per stage matcher and sent facts: the open-question analysis
 # decides the case again for each candidate answer, and most of those re-decisions send a stage the same facts
 _MEMO: ContextVar[dict | None] = ContextVar("zhifa_match_memo", default=None)
+_ABSENT = object()  # a path the facts do not hold (not sent)
 
 
 @contextmanager
@@ -148,19 +150,20 @@ class StageMatcher:
         memo = _MEMO.get()
         out: tuple[str, ...] = ()
         try:
+            get = facts.get
             for part, paths in zip(self.parts, self._sent):
-                sent = {k: facts[k] for k in paths if k in facts}
+                values = tuple(map(get, paths, repeat(_ABSENT, len(paths))))
                 if memo is None:
-                    out += part.match(sent)
+                    out += part.match({k: v for k, v in zip(paths, values) if v is not _ABSENT})
                     continue
                 # the type is part of the key: True == 1 == 1.0 in Python, not in durable_rules
-                key = (id(part), tuple(sent.items()), tuple(map(type, sent.values())))
+                key = (id(part), values, tuple(map(type, values)))
                 try:
                     hit = memo.get(key)
                 except TypeError:  # a value that is no scalar: the matcher refuses it with its own message
-                    hit = part.match(sent)
+                    hit = part.match({k: v for k, v in zip(paths, values) if v is not _ABSENT})
                 if hit is None:
-                    hit = memo[key] = part.match(sent)
+                    hit = memo[key] = part.match({k: v for k, v in zip(paths, values) if v is not _ABSENT})
                 out += hit
         except _durable.MatcherError as exc:
             raise EvaluationError(f"the rule matcher failed: {exc}") from None
