@@ -97,6 +97,7 @@ _TYPES_OF = {"number": frozenset({int, float}), "string": frozenset({str}), "boo
              _ANY: frozenset({int, float, str, bool})}
 # json's escaping, non-ASCII kept as is: durable compares UTF-8 bytes, which keep code-point order
 _encode_str = json.encoder.encode_basestring
+_SEEN_STRINGS = 256  # encoded string facts a matcher keeps per path
 
 
 class MatcherError(Exception):
@@ -834,7 +835,11 @@ class Matcher:
                         self._ordered.add(leaf[1])
                 else:
                     self._classes.setdefault(leaf[1], _ANY)
-        self._keys = {path: (_encode_str(path) + ":", _TYPES_OF[cls]) for path, cls in self._classes.items()}
+        # per path: the encoded key, the types the rules accept, the key with true and with false, and the key
+        # with each string value seen (a case's strings repeat: kinds, places, enum members)
+        self._keys = {path: (_encode_str(path) + ":", _TYPES_OF[cls], _encode_str(path) + ":true",
+                             _encode_str(path) + ":false", {})
+                      for path, cls in self._classes.items()}
         self._registry = _Registry(str(name), handle)
         _registries.add(self._registry)
         self._finalizer = weakref.finalize(self, self._registry.close)
@@ -986,11 +991,17 @@ class Matcher:
                     self._refuse(key, value)
                 continue
             if t is bool:
-                parts.append(spec[0] + ("true" if value else "false"))
+                parts.append(spec[2] if value else spec[3])
             elif t is str:
-                if len(value) * 4 > MAX_STRING_BYTES or key in self._ordered and _ESCAPED.search(value):
-                    _check_fact_string(key, value, key in self._ordered)
-                parts.append(spec[0] + _encode_str(value))
+                seen = spec[4]
+                piece = seen.get(value)
+                if piece is None:
+                    if len(value) * 4 > MAX_STRING_BYTES or key in self._ordered and _ESCAPED.search(value):
+                        _check_fact_string(key, value, key in self._ordered)
+                    piece = spec[0] + _encode_str(value)
+                    if len(seen) < _SEEN_STRINGS:  # bounded: free text would grow it without end
+                        seen[value] = piece
+                parts.append(piece)
             elif t is int:
                 if not -MAX_INT <= value <= MAX_INT:
                     raise MatcherError(f"fact {key} is {value}, outside ±2**53 where durable_rules and "

@@ -9,8 +9,11 @@ It compiles what `check.check` resolved (`check.Checked`) and resolves nothing i
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Callable, Mapping
+from itertools import repeat
+from typing import Callable, Iterator, Mapping
 
 from engine import _durable
 from engine import model as m
@@ -19,7 +22,23 @@ from engine.compose import Composite
 from engine.errors import Diagnostic, EvaluationError, RulesetError
 from engine.jurisdiction import empowered_items, handler_candidates, handler_index, item_category
 
-__all__ = ["CBenchmark", "CFactor", "CGrade", "Program", "compile_composite", "predicate"]
+__all__ = ["CBenchmark", "CFactor", "CGrade", "Program", "compile_composite", "match_memo", "predicate"]
+
+# the matcher's answers within one evaluation, per stage matcher and sent facts: the open-question analysis
+# decides the case again for each candidate answer, and most of those re-decisions send a stage the same facts
+_MEMO: ContextVar[dict | None] = ContextVar("zhifa_match_memo", default=None)
+_ABSENT = object()  # a path the facts do not hold (not sent)
+
+
+@contextmanager
+def match_memo() -> Iterator[None]:
+    """Within this block, a stage matcher sent facts it has already answered gives the same answer without
+    asking durable_rules again (the matchers are immutable; a failure is never remembered)."""
+    token = _MEMO.set({})
+    try:
+        yield
+    finally:
+        _MEMO.reset(token)
 
 def predicate(cond: tuple | None) -> Callable[[Mapping], bool]:
     """`_durable.predicate` (the matcher's semantics in plain Python) for the per-item data: benchmark grades and
@@ -103,15 +122,23 @@ class CEntry:
 
 
 class StageMatcher:
-    """The matchers of one stage: its rules, cut into consecutive parts that each fit durable_rules' limits.
+    """The matchers of one stage: its rules, cut into parts that each fit durable_rules' limits.
 
-    The parts are matched in order and their fired ids concatenated, so the result is in rule order.
+    Each part is sent only the facts its rules read, and within `match_memo` a part sent facts it has already
+    answered is not asked again: the decision rules are cut apart where they read the proposed fine, so the
+    proposal points and the open-question probes of one evaluation ask the rest of them once. A rule fires on
+    its own condition whatever else the part holds, so the parts' ids, put in rule order, are the stage's.
     """
 
-    def __init__(self, name: str, parts: list[list[tuple[str, tuple]]]):
+    def __init__(self, name: str, parts: list[list[tuple[str, tuple]]], order: tuple[str, ...] | None = None):
         self.parts = tuple(_durable.Matcher(f"{name}#{i}", part) for i, part in enumerate(parts))
-        # a case carries some 40-100 facts and the rules read a fraction of them: send only those
+        # a case carries some 40-100 facts and each part's rules read a fraction of them: send only those
+        self._sent = tuple(tuple(sorted(p.paths)) for p in self.parts)
         self.paths = tuple(sorted(frozenset().union(*(p.paths for p in self.parts))))
+        # the rule order, when the parts are not consecutive runs of it
+        flat = [rid for part in parts for rid, _ in part]
+        self._order = ({rid: i for i, rid in enumerate(order)} if order is not None and list(order) != flat
+                       else None)
 
     def match(self, facts: Mapping) -> tuple[str, ...]:
         """The ids of the rules whose conditions `facts` meet, in rule order.
@@ -120,21 +147,54 @@ class StageMatcher:
             EvaluationError: the matcher failed (`_durable.MatcherError`: a fact of the wrong type, a closed
                 matcher, an error inside durable_rules).
         """
-        facts = {k: facts[k] for k in self.paths if k in facts}
+        memo = _MEMO.get()
+        out: tuple[str, ...] = ()
         try:
-            if len(self.parts) == 1:
-                return self.parts[0].match(facts)
-            out: tuple[str, ...] = ()
-            for part in self.parts:
-                out += part.match(facts)
-            return out
+            get = facts.get
+            for part, paths in zip(self.parts, self._sent):
+                values = tuple(map(get, paths, repeat(_ABSENT, len(paths))))
+                if memo is None:
+                    out += part.match({k: v for k, v in zip(paths, values) if v is not _ABSENT})
+                    continue
+                # the type is part of the key: True == 1 == 1.0 in Python, not in durable_rules
+                key = (id(part), values, tuple(map(type, values)))
+                try:
+                    hit = memo.get(key)
+                except TypeError:  # a value that is no scalar: the matcher refuses it with its own message
+                    hit = part.match({k: v for k, v in zip(paths, values) if v is not _ABSENT})
+                if hit is None:
+                    hit = memo[key] = part.match({k: v for k, v in zip(paths, values) if v is not _ABSENT})
+                out += hit
         except _durable.MatcherError as exc:
             raise EvaluationError(f"the rule matcher failed: {exc}") from None
+        if self._order is not None and len(out) > 1:
+            out = tuple(sorted(out, key=self._order.__getitem__))
+        return out
 
     def close(self) -> None:
         """Release every part's durable_rules state."""
         for part in self.parts:
             part.close()
+
+
+_PROPOSED = "penalty.fine.proposed"
+
+
+def _rule_paths(r: CRule) -> set[str]:
+    """The fact paths a rule's condition reads."""
+    out: set[str] = set()
+
+    def walk(cond) -> None:
+        if not cond:
+            return
+        if cond[0] in ("and", "or"):
+            for x in cond[1]:
+                walk(x)
+        else:
+            out.add(cond[1])
+
+    walk(r.cond)
+    return out
 
 
 def _partition(rules: list[tuple[str, tuple]]) -> tuple[list[list[tuple[str, tuple]]], list[tuple[str, str]]]:
@@ -277,7 +337,19 @@ def compile_composite(comp: Composite, checked: Checked, texts: Mapping[str, str
     problems = []
     parts = []
     for stage in (stage1, stage2):
-        stage_parts, stage_problems = _partition([(r.id, r.cond) for r in stage])
+        # the decision rules that read the proposed fine are matched apart from the others, which then answer
+        # once for all the proposal points (`StageMatcher`)
+        groups = ([[(r.id, r.cond) for r in stage]] if stage is stage1 else
+                  [[(r.id, r.cond) for r in stage if _PROPOSED not in _rule_paths(r)],
+                   [(r.id, r.cond) for r in stage if _PROPOSED in _rule_paths(r)]])
+        stage_parts: list[list[tuple[str, tuple]]] = []
+        stage_problems: list[tuple[str, str]] = []
+        for group in groups:
+            if not group and len(groups) > 1:
+                continue
+            group_parts, group_problems = _partition(group)
+            stage_parts += group_parts
+            stage_problems += group_problems
         parts.append(stage_parts)
         for rid, msg in stage_problems:
             span = comp.rules[rid].span if rid in comp.rules else next(iter(comp.rules.values())).span
@@ -292,7 +364,7 @@ def compile_composite(comp: Composite, checked: Checked, texts: Mapping[str, str
     tag = f"{comp.name}@{comp.version.isoformat()}"
     try:
         matcher1 = StageMatcher(f"{tag}/stage1", parts[0] or [[]])
-        matcher2 = StageMatcher(f"{tag}/stage2", parts[1] or [[]])
+        matcher2 = StageMatcher(f"{tag}/stage2", parts[1] or [[]], tuple(r.id for r in stage2))
     except _durable.MatcherError as exc:
         span = next(iter(comp.rules.values())).span if comp.rules else m.Span(source=comp.name)  # type: ignore[attr-defined]
         raise RulesetError([Diagnostic(code="matcher-limit", message=str(exc), span=span)], texts) from None

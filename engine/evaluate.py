@@ -14,12 +14,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Mapping
 
+from pydantic import BaseModel
+
 from engine import model as m
 from engine.assess import (OUTCOME_ORDER, Assessment, FlagHit, assess, basis_of, dec, fired, lighter,
                            proposal_points, set_aside)
 from engine.case import Case, parse_case
 from engine.conditions import paths_of, scalar
-from engine.compiler import CRule, Program, predicate
+from engine.compiler import CRule, Program, match_memo, predicate
 from engine.decision import (LAW, SET_ASIDE, Assumption, Decision, DecisionItem, Fine, Flag, Handler, Penalty, Step,
                              Transfer)
 from engine.errors import CaseError, CaseProblem, close_names
@@ -195,10 +197,11 @@ def evaluate(case: Case | Mapping[str, Any], ruleset: Ruleset) -> Decision:
         EvaluationError: the matcher failed.
     """
     c = parse_case(case)
-    run = _decide(c, ruleset)
-    questions = open_questions(run.case, run,
-                               decide=lambda patched: _decide(patched, ruleset, strict_proposal=False, probe=True).decision,
-                               propose=lambda fine: _with_proposal(run.case, ruleset, run, fine))
+    with match_memo():  # the re-decisions of the open questions mostly send the matchers facts already sent
+        run = _decide(c, ruleset)
+        questions = open_questions(run.case, run,
+                                   decide=lambda patched: _probe_decision(patched, ruleset, run),
+                                   propose=lambda fine: _with_proposal(run.case, ruleset, run, fine))
     return run.decision.model_copy(update={"questions": questions})
 
 
@@ -247,6 +250,80 @@ def _with_proposal(c: Case, ruleset: Ruleset, run: _Run, proposal: Decimal) -> D
                                                                       handler, cands)
     return _assemble(c, ruleset, run.home, run.chosen, handler, jur_steps, lex_steps, steps2, flags, transfers,
                      procedure)
+
+
+def _probe_decision(c: Case, ruleset: Ruleset, run: _Run) -> Decision:
+    """The decision on `run`'s case with one open fact answered (`c`), for the open-question analysis.
+
+    When the answer changes only facts that nothing before the decision rules reads (no stage-1 rule, benchmark
+    grade or adjustment, list entry, item condition, requirement or amount of this item), only the decision rules
+    run again on what `run` computed, as `_with_proposal` does; the answer is the one `_decide` would give.
+    """
+    base = run.case
+    lex_steps = run.stage2[4]
+    if lex_steps or c.item != base.item or (c.party, c.circumstances, c.history, c.place, c.measures,
+                                            c.proposed_fine) != (base.party, base.circumstances, base.history,
+                                                                  base.place, base.measures, base.proposed_fine):
+        return _decide(c, ruleset, strict_proposal=False, probe=True).decision
+    home = run.home
+    typed = _facts(c, home)  # the same problems, in the same order, as `_decide` finds
+    facts = _base_facts(c, home, typed)
+    old = run.facts1
+    changed = [k for k in facts.keys() | old.keys()
+               if k not in facts or k not in old or facts[k].__class__ is not old[k].__class__ or facts[k] != old[k]]
+    if not set(changed).isdisjoint(_stage1_reads(home, c.item)):
+        return _decide(c, ruleset, strict_proposal=False, probe=True).decision
+    facts2, handler, cands, jur_steps, _ = run.stage2
+    f2 = dict(facts2)
+    for k in changed:
+        if k in facts:
+            f2[k] = facts[k]
+        else:
+            f2.pop(k, None)
+    proposal = _proposal(c, run.chosen, False)
+    steps2, flags, transfers, procedure, handler, _ = _decision_rules(c, home, run.chosen, f2, proposal, handler,
+                                                                      cands)
+    return _assemble(c, ruleset, home, run.chosen, handler, jur_steps, lex_steps, steps2, flags, transfers, procedure)
+
+
+def _stage1_reads(home: Program, code: str) -> frozenset[str]:
+    """The fact paths anything before the decision rules may read for item `code`: the stage-1 rules, the item's
+    benchmark and list-entry conditions and its own condition, and every fact its requirements, measures and
+    amounts (statutory, benchmark ranges, scaled measures) name. Once per program and item."""
+    known = home.__dict__.setdefault("_stage1_reads", {})
+    out = known.get(code)
+    if out is not None:
+        return out
+    paths: set[str] = set(home.matcher1.paths)
+    bench = home.benchmarks.get(code)
+    conds = list(bench.conds) if bench is not None else []
+    conds += [e.cond for e in home.entries.get(code, ()) if e.cond is not None]
+    if code in home.item_conditions:
+        conds.append(home.item_conditions[code])
+    for cond in conds:
+        if cond:
+            paths.update(paths_of(cond))
+    names: set[str] = set()
+
+    def walk(node: Any) -> None:  # every `of` (an amount's quantity) and `requires` in the item and its benchmark
+        if isinstance(node, (tuple, list)):
+            for x in node:
+                walk(x)
+        elif isinstance(node, BaseModel):
+            of = getattr(node, "of", None)
+            if of is not None and hasattr(of, "name"):
+                names.add(of.name)
+            for ref in getattr(node, "requires", None) or ():
+                names.add(getattr(ref, "name", ref))
+            for f in type(node).model_fields:
+                walk(getattr(node, f))
+
+    walk(home.composite.items.get(code))
+    walk(home.composite.benchmarks.get(code))
+    for n in names:
+        paths |= {f"facts.{n}", f"undeterminable.{n}"}
+    out = known[code] = frozenset(paths)
+    return out
 
 
 def _versions(c: Case, ruleset: Ruleset) -> tuple[Program, Program, Program, str, str | None, bool]:
@@ -519,9 +596,10 @@ def _decision_rules(c: Case, home: Program, chosen: Assessment, f2: dict, propos
     """
     if chosen.fine is not None and (proposal is not None or chosen.fine[0] == chosen.fine[1]):
         f2["penalty.fine.proposed"] = scalar(proposal if proposal is not None else chosen.fine[0])
-    surviving, overridden = fired(home, home.matcher2, f2)
     conditional: list[tuple[CRule, str]] = []
-    if chosen.fine is not None and "penalty.fine.proposed" not in f2:
+    if chosen.fine is None or "penalty.fine.proposed" in f2:
+        surviving, overridden = fired(home, home.matcher2, f2)
+    else:  # the rules are decided at the proposal points alone (a match without a proposal would be discarded)
         runs = []
         for x in proposal_points(chosen, home):
             runs.append(fired(home, home.matcher2, {**f2, "penalty.fine.proposed": scalar(x)}))

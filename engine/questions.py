@@ -211,7 +211,9 @@ def _probe(c: Case, run: Judged, decide: Callable[[Case], Decision], propose: Ca
             if path == "proposed_fine":  # the points lie inside the computed range: only stage 2 changes
                 d = propose(value)
             else:
-                d = decide(_patched(c, path, value))
+                patched = _patched(c, path, value)
+                # an answer that leaves the case as stated ("能够确定" without an amount) gives the decision itself
+                d = run.decision if patched is c else decide(patched)
             results.append((value, label, _summary(d, run.decision)))
         except CaseError as exc:
             # the message's first clause (the rule broken), not the tried value: equal reasons group together

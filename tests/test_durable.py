@@ -651,3 +651,35 @@ def test_more_threads_than_durable_sessions_queue_instead_of_failing(make, monke
         t.join()
     assert errors == [] and len(results) == 24 * 50 and all(results)
     assert matcher._registry.count <= 3 and len(matcher._registry.sessions) <= 3
+
+
+def test_stage_matcher_split_parts_answer_in_rule_order_and_memoise():
+    """Parts that are not consecutive runs of the rules (the decision rules cut where they read the proposed
+    fine) still answer in rule order; inside `match_memo` a part sent the same facts is not asked again, a value
+    of another type (True is not 1 for the matcher) is a different question, and a failure is not remembered."""
+    from engine.compiler import StageMatcher, match_memo
+    from engine.errors import EvaluationError
+
+    a = ("a", ("cmp", "x", ">=", 1))
+    b = ("b", ("cmp", "penalty.fine.proposed", ">", 100))
+    c = ("c", ("cmp", "y", "==", "k"))
+    sm = StageMatcher("split", [[a, c], [b]], ("a", "b", "c"))
+    try:
+        facts = {"x": 2, "y": "k", "penalty.fine.proposed": 200}
+        assert sm.match(facts) == ("a", "b", "c")
+        calls: list[str] = []
+        for part in sm.parts:
+            real = part.match
+            part.match = lambda f, real=real, name=part.name: (calls.append(name), real(f))[1]
+        with match_memo():
+            assert sm.match(facts) == ("a", "b", "c")
+            assert sm.match({**facts, "penalty.fine.proposed": 50}) == ("a", "c")
+            assert calls == ["split#0", "split#1", "split#1"]  # the first part answered once for both
+            for _ in range(2):
+                with pytest.raises(EvaluationError):
+                    sm.match({**facts, "x": True})
+            assert calls[3:] == ["split#0", "split#0"]  # asked again: the failure was not remembered
+        assert sm.match({**facts, "penalty.fine.proposed": 50}) == ("a", "c")  # outside the block: no memo
+        assert calls[5:] == ["split#0", "split#1"]  # both parts asked again
+    finally:
+        sm.close()
