@@ -19,6 +19,7 @@ from engine import _durable
 from engine import model as m
 from engine.check import Checked
 from engine.compose import Composite
+from engine.conditions import paths_of
 from engine.errors import Diagnostic, EvaluationError, RulesetError
 from engine.jurisdiction import empowered_items, handler_candidates, handler_index, item_category
 
@@ -182,19 +183,7 @@ _PROPOSED = "penalty.fine.proposed"
 
 def _rule_paths(r: CRule) -> set[str]:
     """The fact paths a rule's condition reads."""
-    out: set[str] = set()
-
-    def walk(cond) -> None:
-        if not cond:
-            return
-        if cond[0] in ("and", "or"):
-            for x in cond[1]:
-                walk(x)
-        else:
-            out.add(cond[1])
-
-    walk(r.cond)
-    return out
+    return paths_of(r.cond) if r.cond else set()
 
 
 def _partition(rules: list[tuple[str, tuple]]) -> tuple[list[list[tuple[str, tuple]]], list[tuple[str, str]]]:
