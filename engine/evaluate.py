@@ -238,7 +238,8 @@ def _decide(c: Case, ruleset: Ruleset, *, strict_proposal: bool = True, probe: b
                                                                                  handler, cands)
     decision = _assemble(c, ruleset, home, chosen, handler, jur_steps, lex_steps, steps2, flags, transfers, procedure)
     if not probe:  # a probe answers a question with the decision's outcome, range and flags only
-        decision = decision.model_copy(update={"assumptions": _assumptions(c, home, chosen, decision, conditional)})
+        assumed = _assumptions(c, home, chosen, decision, conditional, typed)
+        decision = decision.model_copy(update={"assumptions": assumed})
     return _Run(decision, home, chosen, facts, facts2, typed, conditional, c, stage2)
 
 
@@ -720,7 +721,7 @@ def _assemble(c: Case, ruleset: Ruleset, home: Program, chosen: Assessment, hand
 
 # ── what the decision rests on ───────────────────────────────────────────────
 def _assumptions(c: Case, home: Program, chosen: Assessment, d: Decision,
-                 conditional: list[tuple[CRule, str]]) -> tuple[Assumption, ...]:
+                 conditional: list[tuple[CRule, str]], typed: Mapping) -> tuple[Assumption, ...]:
     """Premises not established: facts taken as given, and `unconfirmed` ruleset content this decision used."""
     out: list[Assumption] = []
     comp = home.composite
@@ -736,7 +737,7 @@ def _assumptions(c: Case, home: Program, chosen: Assessment, d: Decision,
     for what, rule, source in chosen.assumed:
         add(what, rule, source, "assumed")
     cond = home.item_conditions.get(c.item)
-    if cond is not None and _applies(cond, {k: scalar(v) for k, v in _facts(c, home).items()}) is None:
+    if cond is not None and _applies(cond, {k: scalar(v) for k, v in typed.items()}) is None:
         add(f"本事项以条文规定的条件为前提（{_cond_text(cond)}）：案件未载明，按具备该条件计算", "ITEM-CONDITION",
             "；".join(home.items[c.item].basis), "assumed")
     if c.party.kind == "individual" and c.party.age is None and d.outcome != "time_barred":
