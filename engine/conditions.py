@@ -2,7 +2,7 @@
 
 A resolved condition is a plain tuple: ``("cmp", path, op, value)``, ``("present", path)``,
 ``("missing", path)``, or ``("and" | "or", [conditions])``; values are what the matcher compares
-(`scalar`). The checker (`check.Resolver`) builds them from the IR and reports every name it cannot
+(`scalar`). The checker (`check._Resolver`) builds them from the IR and reports every name it cannot
 resolve; nothing here reports.
 """
 
