@@ -262,9 +262,9 @@ def _probe_decision(c: Case, ruleset: Ruleset, run: _Run) -> Decision:
     """
     base = run.case
     lex_steps = run.stage2[4]
-    if lex_steps or c.item != base.item or (c.party, c.circumstances, c.history, c.place, c.measures,
-                                            c.proposed_fine) != (base.party, base.circumstances, base.history,
-                                                                  base.place, base.measures, base.proposed_fine):
+    # only an answer about a fact (``facts.*``) can take the short path: anything else the case states (dates,
+    # place, party, circumstances, history, measures, proposal) feeds versions, jurisdiction or stage 1
+    if lex_steps or c.item != base.item or _beyond_facts(c) != _beyond_facts(base):
         return _decide(c, ruleset, strict_proposal=False, probe=True).decision
     home = run.home
     typed = _facts(c, home)  # the same problems, in the same order, as `_decide` finds
@@ -285,6 +285,12 @@ def _probe_decision(c: Case, ruleset: Ruleset, run: _Run) -> Decision:
     steps2, flags, transfers, procedure, handler, _ = _decision_rules(c, home, run.chosen, f2, proposal, handler,
                                                                       cands)
     return _assemble(c, ruleset, home, run.chosen, handler, jur_steps, lex_steps, steps2, flags, transfers, procedure)
+
+
+def _beyond_facts(c: Case) -> tuple:
+    """Everything a case states other than its facts."""
+    return (c.party, c.circumstances, c.history, c.place, c.measures, c.proposed_fine, c.occurred_on, c.ended_on,
+            c.discovered_on, c.decided_on)
 
 
 def _stage1_reads(home: Program, code: str) -> frozenset[str]:
