@@ -94,6 +94,16 @@ def generate_archive(ruleset: engine.Ruleset, n: int, *, seed: int = 0, year: in
         yield case
 
 
+def write_jsonl(cases, path) -> int:
+    """Write `generate_archive`'s output as JSON Lines (a broken line as it is); return the number of lines."""
+    n = 0
+    with open(path, "w", encoding="utf-8") as fh:
+        for c in cases:
+            fh.write((c if isinstance(c, str) else json.dumps(c, ensure_ascii=False)) + "\n")
+            n += 1
+    return n
+
+
 def main(argv: list[str] | None = None) -> int:
     """Write a generated archive (``.jsonl`` or ``.parquet`` by the output's suffix)."""
     p = argparse.ArgumentParser(prog="python -m benchmarks.archive", description=__doc__,
@@ -113,11 +123,7 @@ def main(argv: list[str] | None = None) -> int:
 
         n = write_parquet((c for c in cases if isinstance(c, dict)), a.out)
     else:
-        n = 0
-        with open(a.out, "w", encoding="utf-8") as fh:
-            for c in cases:
-                fh.write((c if isinstance(c, str) else json.dumps(c, ensure_ascii=False)) + "\n")
-                n += 1
+        n = write_jsonl(cases, a.out)
     print(f"wrote {n:,} cases to {a.out}", file=sys.stderr)
     return 0
 

@@ -26,7 +26,7 @@ from datetime import date
 from pathlib import Path
 
 import engine
-from benchmarks.archive import generate_archive
+from benchmarks.archive import generate_archive, write_jsonl
 from engine import archive, impact, scale
 from engine.impact import Side
 
@@ -77,9 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "cases.jsonl"
         t = time.perf_counter()
-        with open(path, "w", encoding="utf-8") as fh:
-            for c in generate_archive(rs, a.cases, seed=a.seed):
-                fh.write(json.dumps(c, ensure_ascii=False) + "\n")
+        write_jsonl(generate_archive(rs, a.cases, seed=a.seed), path)
         print(f"generated {a.cases:,} cases in {time.perf_counter() - t:.1f} s ({path.stat().st_size / 1e6:.0f} MB)",
               flush=True)
 

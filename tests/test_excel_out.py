@@ -10,7 +10,7 @@ import sys
 import pytest
 
 import engine
-from benchmarks.archive import generate_archive
+from benchmarks.archive import generate_archive, write_jsonl
 from engine import excel, impact
 from engine.cli import main
 
@@ -21,9 +21,7 @@ SC = "hangzhou/shangcheng"
 def archive_path(tmp_path_factory):
     rs = engine.load_ruleset(SC)
     p = tmp_path_factory.mktemp("impact-xlsx") / "cases.jsonl"
-    with open(p, "w", encoding="utf-8") as fh:
-        for c in generate_archive(rs, 120, seed=5, broken=1):
-            fh.write((c if isinstance(c, str) else json.dumps(c, ensure_ascii=False)) + "\n")
+    write_jsonl(generate_archive(rs, 120, seed=5, broken=1), p)
     return p
 
 

@@ -11,7 +11,7 @@ from datetime import date
 import pytest
 
 import engine
-from benchmarks.archive import generate_archive
+from benchmarks.archive import generate_archive, write_jsonl
 from engine import archive, impact, scale
 from engine.cli import main
 from engine.impact import Side
@@ -35,9 +35,7 @@ def cluster():
 def archive_path(tmp_path_factory):
     rs = engine.load_ruleset(SC)
     p = tmp_path_factory.mktemp("scale") / "cases.jsonl"
-    with open(p, "w", encoding="utf-8") as fh:
-        for c in generate_archive(rs, 240, seed=5, broken=1):
-            fh.write((c if isinstance(c, str) else json.dumps(c, ensure_ascii=False)) + "\n")
+    write_jsonl(generate_archive(rs, 240, seed=5, broken=1), p)
     return p
 
 
