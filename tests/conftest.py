@@ -60,6 +60,17 @@ def golden(path: Path, got: str) -> None:
     assert got == path.read_text(encoding="utf-8")
 
 
+def write_workbook(path: Path, rows: list[list], sheet: str = "Sheet") -> None:
+    """A real .xlsx made with openpyxl, as a government office would send it (skips without openpyxl)."""
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = sheet
+    for row in rows:
+        ws.append(row)
+    wb.save(path)
+
+
 @pytest.fixture(scope="session")
 def testcounty():
     """The test county ruleset (甲县 in tests/fixtures/testcity/testcounty, on the real province layer)."""

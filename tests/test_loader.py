@@ -9,7 +9,7 @@ import pytest
 import engine
 from engine.syntax import parse_layer
 
-from conftest import write_ruleset
+from conftest import write_ruleset, write_workbook
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -157,14 +157,7 @@ def test_a_table_saved_in_a_chinese_legacy_encoding_is_refused_with_a_hint(tmp_p
 
 
 def _workbook(path, rows, sheet="执法事项"):
-    """A real .xlsx made with openpyxl, as a government office would send it."""
-    openpyxl = pytest.importorskip("openpyxl")
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = sheet
-    for row in rows:
-        ws.append(row)
-    wb.save(path)
+    write_workbook(path, rows, sheet)
 
 
 def test_a_catalogue_may_be_an_excel_workbook(tmp_path):

@@ -18,6 +18,8 @@ import pytest
 
 import engine
 
+from conftest import write_workbook
+
 REPO = Path(__file__).resolve().parents[1]
 GOLDEN = REPO / "tests" / "golden" / "tables"
 JINYUN = REPO / "rulesets" / "lishui" / "jinyun"
@@ -29,13 +31,7 @@ HEAD = ["序号", "事项代码", "事项名称", "法律依据"]
 
 
 def _workbook(path: Path, rows: list[list], sheet: str = "清单") -> None:
-    openpyxl = pytest.importorskip("openpyxl")
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = sheet
-    for row in rows:
-        ws.append(row)
-    wb.save(path)
+    write_workbook(path, rows, sheet)
 
 
 def _write(path: Path, rows: list[list]) -> None:
