@@ -142,6 +142,16 @@ def _check_items(comp: Composite, report: _Report) -> None:
         _check_penalty_clauses(item, comp, report)
 
 
+def _yes_no_facts(refs, clause: str, comp: Composite, err) -> None:
+    """The facts a clause takes as preconditions (``requires``, ``measure … when``): declared, and yes/no."""
+    for r in refs:
+        f = comp.facts.get(r.name)
+        if f is None:
+            err("unknown-fact", f"unknown fact '{r.name}' in '{clause}'", r.span, suggest(r.name, comp.facts))
+        elif f.type != "yes/no":
+            err("type-mismatch", f"'{clause}' needs a yes/no fact; '{r.name}' is {f.type}", r.span)
+
+
 def _check_item(item: m.Item, comp: Composite, report: _Report) -> None:
     """One item's domain, basis, required facts, succession, measures and penalty clauses (one per party)."""
     err, known = report.err, report.known
@@ -151,12 +161,7 @@ def _check_item(item: m.Item, comp: Composite, report: _Report) -> None:
         known(item.domain, comp.domains, "domain")
     if not item.basis:
         err("missing-basis", f"item '{item.code}' cites no legal basis", item.span, 'add: basis "《法规名》第N条第N款"')
-    for r in item.requires:
-        f = comp.facts.get(r.name)
-        if f is None:
-            err("unknown-fact", f"unknown fact '{r.name}' in 'requires'", r.span, suggest(r.name, comp.facts))
-        elif f.type != "yes/no":
-            err("type-mismatch", f"'requires' needs a yes/no fact; '{r.name}' is {f.type}", r.span)
+    _yes_no_facts(item.requires, "requires", comp, err)
     for old in item.continues:
         if old in comp.items:
             err("continues-in-force", f"item '{item.code}' continues '{old}', which is still in force in this "
@@ -164,12 +169,7 @@ def _check_item(item: m.Item, comp: Composite, report: _Report) -> None:
     for im in item.measures:
         for ref in im.names:
             known(ref, comp.sanctions, "sanction")
-        for r in im.requires:
-            f = comp.facts.get(r.name)
-            if f is None:
-                err("unknown-fact", f"unknown fact '{r.name}' in 'measure … when'", r.span, suggest(r.name, comp.facts))
-            elif f.type != "yes/no":
-                err("type-mismatch", f"'measure … when' needs a yes/no fact; '{r.name}' is {f.type}", r.span)
+        _yes_no_facts(im.requires, "measure … when", comp, err)
     parties = [p.party for p in item.penalties]
     for p in set(parties):
         if parties.count(p) > 1:
