@@ -85,6 +85,14 @@ class Element:
         """Whether at least one scenario's decision exercised this element."""
         return bool(self.scenarios)
 
+    @property
+    def description(self) -> str:
+        """What the reports show beside the key: the title unless it only repeats the key, with the note."""
+        title = self.title if self.title != self.key else ""
+        if self.note:
+            return f"{title}（{self.note}）" if title else self.note
+        return title
+
 
 @dataclass
 class Report:
@@ -389,10 +397,7 @@ def render_markdown(report: Report) -> str:
             scen = "<br>".join(_cell(s) + (" ✗" if s in e.failing else "") for s in e.scenarios[:3])
             if len(e.scenarios) > 3:
                 scen += f"<br>……共 {len(e.scenarios)} 个场景"
-            title = e.title if e.title != e.key else ""
-            if e.note:
-                title = f"{title}（{e.note}）" if title else e.note
-            out.append(f"| {mark} | {_cell(e.key)} | {_cell(title)} | {_cell(e.layer)} | {'、'.join(e.versions)} "
+            out.append(f"| {mark} | {_cell(e.key)} | {_cell(e.description)} | {_cell(e.layer)} | {'、'.join(e.versions)} "
                        f"| {scen} |")
     return "\n".join(out) + "\n"
 
@@ -431,11 +436,8 @@ tr.no td:first-child{{color:#b00}}tr.yes td:first-child{{color:#070}}.fail{{colo
                                for s in e.scenarios[:5])
             if len(e.scenarios) > 5:
                 scen += f"<br>……共 {len(e.scenarios)} 个场景"
-            title_ = e.title if e.title != e.key else ""
-            if e.note:
-                title_ = f"{title_}（{e.note}）" if title_ else e.note
             parts.append(f"<tr class=\"{'yes' if e.exercised else 'no'}\"><td>{'已覆盖' if e.exercised else '未覆盖'}</td>"
-                         f"<td>{_e(e.key)}</td><td>{_e(title_)}</td><td>{_e(e.layer)}</td><td>{_e('、'.join(e.versions))}</td>"
+                         f"<td>{_e(e.key)}</td><td>{_e(e.description)}</td><td>{_e(e.layer)}</td><td>{_e('、'.join(e.versions))}</td>"
                          f"<td>{scen}</td></tr>")
         parts.append("</table>")
     parts.append("</body></html>\n")
