@@ -266,6 +266,7 @@ def compile_composite(comp: Composite, checked: Checked, texts: Mapping[str, str
     if checked.errors:
         raise RulesetError(checked.diagnostics, texts)
     shared: dict[str, tuple] = {}
+    tests: dict[str, Callable[[Mapping], bool]] = {}
 
     def cond_of(node):
         """The resolved condition of `node`, one object per distinct condition: a large benchmark table repeats a
@@ -273,14 +274,17 @@ def compile_composite(comp: Composite, checked: Checked, texts: Mapping[str, str
         cond = checked.condition(node)
         if cond is None:
             return None
-        key = repr(cond)  # repr tells 1, 1.0, True and "1" apart, as the matcher does
-        hit = shared.get(key)
-        if hit is None:
-            hit = shared[key] = (cond, predicate(cond))
-        return hit[0]
+        # repr tells 1, 1.0, True and "1" apart, as the matcher does
+        return shared.setdefault(repr(cond), cond)
 
-    def test_of(cond):
-        return shared[repr(cond)][1] if cond is not None else (lambda f: True)
+    def test_of(cond):  # built only for conditions tested in Python (grades, adjustments, factors, list entries)
+        if cond is None:
+            return lambda f: True
+        key = repr(cond)
+        test = tests.get(key)
+        if test is None:
+            test = tests[key] = predicate(cond)
+        return test
 
     rules: dict[str, CRule] = {}
     for r in comp.rules.values():
