@@ -41,10 +41,28 @@ def match_memo() -> Iterator[None]:
     finally:
         _MEMO.reset(token)
 
+# the predicates of single comparisons, by condition: the open-question analysis and the item conditions test
+# the same few dozen leaves on every case, and building a predicate costs more than running it
+_LEAF_TESTS: dict[tuple, Callable[[Mapping], bool]] = {}
+_LEAF_KINDS = frozenset({"cmp", "present", "missing"})
+_MAX_LEAF_TESTS = 1 << 14  # bounded: a process that loads ruleset after ruleset starts the cache again
+
+
 def predicate(cond: tuple | None) -> Callable[[Mapping], bool]:
     """`_durable.predicate` (the matcher's semantics in plain Python) for the per-item data: benchmark grades and
     list entries, looked up by item code, never sent to the matcher. A fact of the wrong type raises
-    `EvaluationError`, as a failing match does."""
+    `EvaluationError`, as a failing match does. The predicate of one comparison, presence or absence is built
+    once and shared."""
+    key = None
+    if type(cond) is tuple and len(cond) > 1 and cond[0] in _LEAF_KINDS:
+        # the type is part of the key: 1 == 1.0 == True in Python, not for the matcher
+        key = (cond, type(cond[-1]))
+        try:
+            hit = _LEAF_TESTS.get(key)
+        except TypeError:  # a value that is no scalar: built (and refused) as before
+            key = hit = None
+        if hit is not None:
+            return hit
     test = _durable.predicate(cond)
 
     def guarded(facts: Mapping) -> bool:
@@ -53,6 +71,10 @@ def predicate(cond: tuple | None) -> Callable[[Mapping], bool]:
         except _durable.MatcherError as exc:
             raise EvaluationError(f"the rule matcher failed: {exc}") from None
 
+    if key is not None:
+        if len(_LEAF_TESTS) >= _MAX_LEAF_TESTS:
+            _LEAF_TESTS.clear()
+        _LEAF_TESTS[key] = guarded
     return guarded
 
 
