@@ -670,6 +670,7 @@ def _after_fork_in_child() -> None:
         registry.free = threading.Condition()
         registry.idle = []
         registry.count = 0
+        registry.waiting = 0
 
 
 os.register_at_fork(after_in_child=_after_fork_in_child)
@@ -683,7 +684,7 @@ class _Registry:
     state under a running match. Only primed sessions are listed (see `Matcher._new_session`).
     """
 
-    __slots__ = ("name", "handle", "lock", "sessions", "closed", "free", "idle", "count", "__weakref__")
+    __slots__ = ("name", "handle", "lock", "sessions", "closed", "free", "idle", "count", "waiting", "__weakref__")
 
     def __init__(self, name: str, handle: int) -> None:
         self.name = name
@@ -695,6 +696,7 @@ class _Registry:
         self.free = threading.Condition()
         self.idle: list[_Session] = []
         self.count = 0
+        self.waiting = 0  # calls waiting for a session: only then does a release take the condition's lock
 
     def add(self, sid: str, lock: threading.Lock) -> None:
         with self.lock:
@@ -835,11 +837,13 @@ class Matcher:
                         self._ordered.add(leaf[1])
                 else:
                     self._classes.setdefault(leaf[1], _ANY)
-        # per path: the encoded key, the types the rules accept, the key with true and with false, and the key
-        # with each string value seen (a case's strings repeat: kinds, places, enum members)
-        self._keys = {path: (_encode_str(path) + ":", _TYPES_OF[cls], _encode_str(path) + ":true",
-                             _encode_str(path) + ":false", {})
+        # per path: the encoded key (after the comma that separates it from the one before), the types the rules
+        # accept, the key with true and with false, and the key with each string value seen (a case's strings
+        # repeat: kinds, places, enum members)
+        self._keys = {path: ("," + _encode_str(path) + ":", _TYPES_OF[cls], "," + _encode_str(path) + ":true",
+                             "," + _encode_str(path) + ":false", {})
                       for path, cls in self._classes.items()}
+        self._specs = tuple(sorted(self._keys.items()))  # the order `encode` sends them in
         self._registry = _Registry(str(name), handle)
         _registries.add(self._registry)
         self._finalizer = weakref.finalize(self, self._registry.close)
@@ -880,11 +884,21 @@ class Matcher:
     def _acquire(self) -> _Session:
         """An idle session, a new one, or, when `MAX_SESSIONS` are in use, the first to be released."""
         registry = self._registry
+        try:
+            return registry.idle.pop()  # atomic: the usual case takes no lock
+        except IndexError:
+            pass
         with registry.free:
-            while not registry.idle and registry.count >= MAX_SESSIONS:
-                if registry.closed:
-                    raise MatcherError(f"matcher {self.name!r} is closed")
-                registry.free.wait(timeout=1.0)
+            # counted as waiting before looking at the pool: a release that comes after the look sees the count
+            # and notifies (`_release`)
+            registry.waiting += 1
+            try:
+                while not registry.idle and registry.count >= MAX_SESSIONS:
+                    if registry.closed:
+                        raise MatcherError(f"matcher {self.name!r} is closed")
+                    registry.free.wait(timeout=1.0)
+            finally:
+                registry.waiting -= 1
             if registry.idle:
                 return registry.idle.pop()
             registry.count += 1
@@ -898,22 +912,62 @@ class Matcher:
 
     def _release(self, session: _Session) -> None:
         registry = self._registry
-        with registry.free:
-            if session.pid == _pid:
-                registry.idle.append(session)
-            registry.free.notify()
+        if session.pid == _pid:
+            registry.idle.append(session)
+        if registry.waiting:
+            with registry.free:
+                registry.free.notify()
+
+    def encode(self, facts: Mapping[str, Scalar]) -> str:
+        """The facts of `facts` that the rules read, as the body of a message for `match_encoded`.
+
+        Only the paths the rules read are looked at (with ``facts.get``): a key no rule reads is neither sent nor
+        checked. The values read are checked as `match` checks them, in path order. Equal bodies ask the same
+        question, so a caller may remember answers by body (`compiler.StageMatcher` does, within one evaluation).
+
+        Raises:
+            MatcherError: a value read has a type the rules do not compare that path with, is not finite, is an
+                int outside ±2**53, or is a string durable_rules cannot take (see `match`).
+        """
+        get = facts.get
+        pieces = []
+        for key, spec in self._specs:
+            value = get(key)
+            if value is None:
+                continue
+            t = type(value)
+            # the usual values, encoded inline; any other, or any doubt, goes through `_piece`
+            if t is bool and t in spec[1]:
+                pieces.append(spec[2] if value else spec[3])
+            elif t is str:
+                pieces.append(spec[4].get(value) or self._piece(key, value, spec))
+            elif t is int and -MAX_INT <= value <= MAX_INT and t in spec[1]:
+                pieces.append(spec[0] + str(value))
+            else:
+                pieces.append(self._piece(key, value, spec))
+        return "".join(pieces)
+
+    def match_encoded(self, body: str) -> tuple[str, ...]:
+        """`match` on facts already encoded by this matcher's `encode`."""
+        session = self._acquire()
+        try:
+            session.seq += 1
+            return self._assert(f"{session.head}{session.seq}{body}}}", session)
+        finally:
+            self._release(session)
 
     def _match(self, fact: Mapping[str, Scalar], session: _Session) -> tuple[str, ...]:
+        return self._assert(self._message(fact, session), session)
+
+    def _assert(self, message: str, session: _Session) -> tuple[str, ...]:
+        """Assert `message` on `session`'s sid, collect the rules that fire, retract it."""
         registry = self._registry
-        message = self._message(fact, session)
         fired: dict[str, None] = {}  # ordered, and each id once: an `or` fires once per true branch
         with session.lock:
             if registry.closed:
                 raise MatcherError(f"matcher {self.name!r} is closed")
             handle = registry.handle
-            # An open action locks the sid for 30 s and the fact may still be asserted: after a failure
-            # this sid starts again from nothing.
-            with _guarded(self.name, lambda: _delete_state(handle, session.sid)):
+            try:
                 code, state = _dre.assert_fact(handle, message)
                 if code == 1:
                     return ()  # nothing matched; durable stores no fact that matches nothing
@@ -929,6 +983,13 @@ class Matcher:
                         fired[_scanstring(actions, 2)[0]] = None
                     actions = _dre.complete_and_start_action(handle, state)
                 _dre.retract_fact(handle, message)
+            except BaseException as exc:
+                # `_guarded`, inline on this path: an open action locks the sid for 30 s and the fact may still
+                # be asserted, so after a failure this sid starts again from nothing
+                _delete_state(handle, session.sid)
+                if isinstance(exc, (_dre.error, MemoryError)):
+                    raise MatcherError(f"durable_rules failed on {self.name!r}: {exc}") from exc
+                raise
         return tuple(fired)
 
     def _new_session(self) -> _Session:
@@ -990,28 +1051,34 @@ class Matcher:
                 if value is not None:  # None means absent: not sent
                     self._refuse(key, value)
                 continue
-            if t is bool:
-                parts.append(spec[2] if value else spec[3])
-            elif t is str:
-                seen = spec[4]
-                piece = seen.get(value)
-                if piece is None:
-                    if len(value) * 4 > MAX_STRING_BYTES or key in self._ordered and _ESCAPED.search(value):
-                        _check_fact_string(key, value, key in self._ordered)
-                    piece = spec[0] + _encode_str(value)
-                    if len(seen) < _SEEN_STRINGS:  # bounded: free text would grow it without end
-                        seen[value] = piece
-                parts.append(piece)
-            elif t is int:
-                if not -MAX_INT <= value <= MAX_INT:
-                    raise MatcherError(f"fact {key} is {value}, outside ±2**53 where durable_rules and "
-                                       "Python compare numbers differently")
-                parts.append(spec[0] + str(value))
-            else:
-                if not math.isfinite(value):
-                    raise MatcherError(f"fact {key} is {value!r}; only finite numbers are allowed")
-                parts.append(spec[0] + _json(value))
-        return ",".join(parts) + "}"
+            parts.append(self._piece(key, value, spec))
+        return "".join(parts) + "}"
+
+    def _piece(self, key: str, value: Scalar, spec: tuple) -> str:
+        """`value` (not None) encoded with its key for the message, or the `MatcherError` that refuses it."""
+        t = type(value)
+        if t not in spec[1]:
+            self._refuse(key, value)
+        if t is bool:
+            return spec[2] if value else spec[3]
+        if t is str:
+            seen = spec[4]
+            piece = seen.get(value)
+            if piece is None:
+                if len(value) * 4 > MAX_STRING_BYTES or key in self._ordered and _ESCAPED.search(value):
+                    _check_fact_string(key, value, key in self._ordered)
+                piece = spec[0] + _encode_str(value)
+                if len(seen) < _SEEN_STRINGS:  # bounded: free text would grow it without end
+                    seen[value] = piece
+            return piece
+        if t is int:
+            if not -MAX_INT <= value <= MAX_INT:  # type: ignore[operator]
+                raise MatcherError(f"fact {key} is {value}, outside ±2**53 where durable_rules and "
+                                   "Python compare numbers differently")
+            return spec[0] + str(value)
+        if not math.isfinite(value):  # type: ignore[arg-type]
+            raise MatcherError(f"fact {key} is {value!r}; only finite numbers are allowed")
+        return spec[0] + _json(value)
 
     def _refuse(self, key: object, value: object) -> NoReturn:
         """Raise the error for a value `_message` cannot accept."""

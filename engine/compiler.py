@@ -12,7 +12,6 @@ from __future__ import annotations
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from itertools import repeat
 from typing import Callable, Iterator, Mapping
 
 from engine import _durable
@@ -28,7 +27,6 @@ __all__ = ["CBenchmark", "CFactor", "CGrade", "Program", "compile_composite", "m
 # the matcher's answers within one evaluation, per stage matcher and sent facts: the open-question analysis
 # decides the case again for each candidate answer, and most of those re-decisions send a stage the same facts
 _MEMO: ContextVar[dict | None] = ContextVar("zhifa_match_memo", default=None)
-_ABSENT = object()  # a path the facts do not hold (not sent)
 
 
 @contextmanager
@@ -155,8 +153,6 @@ class StageMatcher:
 
     def __init__(self, name: str, parts: list[list[tuple[str, tuple]]], order: tuple[str, ...] | None = None):
         self.parts = tuple(_durable.Matcher(f"{name}#{i}", part) for i, part in enumerate(parts))
-        # a case carries some 40-100 facts and each part's rules read a fraction of them: send only those
-        self._sent = tuple(tuple(sorted(p.paths)) for p in self.parts)
         self.paths = tuple(sorted(frozenset().union(*(p.paths for p in self.parts))))
         # the rule order, when the parts are not consecutive runs of it
         flat = [rid for part in parts for rid, _ in part]
@@ -173,20 +169,17 @@ class StageMatcher:
         memo = _MEMO.get()
         out: tuple[str, ...] = ()
         try:
-            get = facts.get
-            for part, paths in zip(self.parts, self._sent):
-                values = tuple(map(get, paths, repeat(_ABSENT, len(paths))))
+            for part in self.parts:
+                # a case carries some 40-100 facts and each part's rules read a fraction of them: only those
+                # are encoded, and the encoded text (it tells True, 1 and 1.0 apart) is the question remembered
+                body = part.encode(facts)
                 if memo is None:
-                    out += part.match({k: v for k, v in zip(paths, values) if v is not _ABSENT})
+                    out += part.match_encoded(body)
                     continue
-                # the type is part of the key: True == 1 == 1.0 in Python, not in durable_rules
-                key = (id(part), values, tuple(map(type, values)))
-                try:
-                    hit = memo.get(key)
-                except TypeError:  # a value that is no scalar: the matcher refuses it with its own message
-                    hit = part.match({k: v for k, v in zip(paths, values) if v is not _ABSENT})
+                key = (part, body)
+                hit = memo.get(key)
                 if hit is None:
-                    hit = memo[key] = part.match({k: v for k, v in zip(paths, values) if v is not _ABSENT})
+                    hit = memo[key] = part.match_encoded(body)
                 out += hit
         except _durable.MatcherError as exc:
             raise EvaluationError(f"the rule matcher failed: {exc}") from None
