@@ -41,7 +41,7 @@ import threading
 import weakref
 from bisect import bisect_left, bisect_right
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from json.decoder import scanstring as _scanstring
 from typing import Callable, NoReturn, Union
 
@@ -843,7 +843,8 @@ class Matcher:
         self._keys = {path: ("," + _encode_str(path) + ":", _TYPES_OF[cls], "," + _encode_str(path) + ":true",
                              "," + _encode_str(path) + ":false", {})
                       for path, cls in self._classes.items()}
-        self._specs = tuple(sorted(self._keys.items()))  # the order `encode` sends them in
+        self._specs = tuple(sorted(self._keys.items()))
+        self.order: tuple[str, ...] = tuple(path for path, _ in self._specs)  # the paths read, in the order sent
         self._registry = _Registry(str(name), handle)
         _registries.add(self._registry)
         self._finalizer = weakref.finalize(self, self._registry.close)
@@ -923,24 +924,29 @@ class Matcher:
 
         Only the paths the rules read are looked at (with ``facts.get``): a key no rule reads is neither sent nor
         checked. The values read are checked as `match` checks them, in path order. Equal bodies ask the same
-        question, so a caller may remember answers by body (`compiler.StageMatcher` does, within one evaluation).
+        question.
 
         Raises:
             MatcherError: a value read has a type the rules do not compare that path with, is not finite, is an
                 int outside ±2**53, or is a string durable_rules cannot take (see `match`).
         """
-        get = facts.get
+        return self.encode_values(map(facts.get, self.order))
+
+    def encode_values(self, values: Iterable[Scalar]) -> str:
+        """`encode` for the values of the paths of `order`, in that order (None for a path the facts lack).
+
+        The same values of the same types give the same body, so a caller may remember answers by the values
+        and their types (`compiler.StageMatcher` does, within one evaluation)."""
         pieces = []
-        for key, spec in self._specs:
-            value = get(key)
+        for (key, spec), value in zip(self._specs, values):
             if value is None:
                 continue
             t = type(value)
             # the usual values, encoded inline; any other, or any doubt, goes through `_piece`
-            if t is bool and t in spec[1]:
-                pieces.append(spec[2] if value else spec[3])
-            elif t is str:
+            if t is str:
                 pieces.append(spec[4].get(value) or self._piece(key, value, spec))
+            elif t is bool and t in spec[1]:
+                pieces.append(spec[2] if value else spec[3])
             elif t is int and -MAX_INT <= value <= MAX_INT and t in spec[1]:
                 pieces.append(spec[0] + str(value))
             else:

@@ -168,18 +168,24 @@ class StageMatcher:
         """
         memo = _MEMO.get()
         out: tuple[str, ...] = ()
+        get = facts.get
         try:
             for part in self.parts:
-                # a case carries some 40-100 facts and each part's rules read a fraction of them: only those
-                # are encoded, and the encoded text (it tells True, 1 and 1.0 apart) is the question remembered
-                body = part.encode(facts)
+                # a case carries some 40-100 facts and each part's rules read a fraction of them: only those are
+                # read, and encoded for durable_rules only when the question is new
+                values = tuple(map(get, part.order))
                 if memo is None:
-                    out += part.match_encoded(body)
+                    out += part.match_encoded(part.encode_values(values))
                     continue
-                key = (part, body)
-                hit = memo.get(key)
+                # the types are part of the key: True == 1 == 1.0 in Python, not in durable_rules
+                key = (part, values, tuple(map(type, values)))
+                try:
+                    hit = memo.get(key)
+                except TypeError:  # a value that is no scalar: refused by `encode_values`
+                    hit = None
                 if hit is None:
-                    hit = memo[key] = part.match_encoded(body)
+                    hit = part.match_encoded(part.encode_values(values))
+                    memo[key] = hit
                 out += hit
         except _durable.MatcherError as exc:
             raise EvaluationError(f"the rule matcher failed: {exc}") from None
