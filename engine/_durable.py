@@ -98,6 +98,7 @@ _TYPES_OF = {"number": frozenset({int, float}), "string": frozenset({str}), "boo
 # json's escaping, non-ASCII kept as is: durable compares UTF-8 bytes, which keep code-point order
 _encode_str = json.encoder.encode_basestring
 _SEEN_STRINGS = 256  # encoded string facts a matcher keeps per path
+_PLAIN_STRING = MAX_STRING_BYTES // 4  # a string no longer than this is within the limit whatever its characters
 
 
 class MatcherError(Exception):
@@ -252,12 +253,38 @@ def predicate(cond: Cond | None) -> Callable[[Mapping[str, Scalar]], bool]:
     cls = _CLASS_OF[type(expected)]
     ordered = op in _ORDERING and type(expected) is str
 
-    def test(facts: Mapping[str, Scalar]) -> bool:
-        value = facts.get(path)
-        if value is None:
-            return False
-        _accept(path, value, cls, ordered)
-        return fn(value, expected)
+    # the values that need no check beyond their type are let through inline; `_accept` judges the others
+    if cls == "number":
+        def test(facts: Mapping[str, Scalar]) -> bool:
+            value = facts.get(path)
+            if value is None:
+                return False
+            if type(value) is not int or not -MAX_INT <= value <= MAX_INT:  # type: ignore[operator]
+                _accept(path, value, cls, ordered)
+            return fn(value, expected)
+    elif cls == "string" and not ordered:
+        def test(facts: Mapping[str, Scalar]) -> bool:
+            value = facts.get(path)
+            if value is None:
+                return False
+            if type(value) is not str or len(value) > _PLAIN_STRING:  # type: ignore[arg-type]
+                _accept(path, value, cls, ordered)
+            return fn(value, expected)
+    elif cls == "boolean":
+        def test(facts: Mapping[str, Scalar]) -> bool:
+            value = facts.get(path)
+            if value is None:
+                return False
+            if type(value) is not bool:
+                _accept(path, value, cls, ordered)
+            return fn(value, expected)
+    else:  # a string compared with < <= > >=: every value judged
+        def test(facts: Mapping[str, Scalar]) -> bool:
+            value = facts.get(path)
+            if value is None:
+                return False
+            _accept(path, value, cls, ordered)
+            return fn(value, expected)
 
     return test
 

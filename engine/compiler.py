@@ -40,10 +40,12 @@ def match_memo() -> Iterator[None]:
         _MEMO.reset(token)
 
 # the predicates of single comparisons, by condition: the open-question analysis and the item conditions test
-# the same few dozen leaves on every case, and building a predicate costs more than running it
+# the same few dozen leaves on every case, and building a predicate costs more than running it. Looked up first by
+# the condition object (its id, the object kept beside it so the id stays its own), then by its value.
 _LEAF_TESTS: dict[tuple, Callable[[Mapping], bool]] = {}
+_LEAF_OBJECTS: dict[int, tuple[tuple, Callable[[Mapping], bool]]] = {}
 _LEAF_KINDS = frozenset({"cmp", "present", "missing"})
-_MAX_LEAF_TESTS = 1 << 14  # bounded: a process that loads ruleset after ruleset starts the cache again
+_MAX_LEAF_TESTS = 1 << 14  # bounded: a process that loads ruleset after ruleset starts the caches again
 
 
 def predicate(cond: tuple | None) -> Callable[[Mapping], bool]:
@@ -51,6 +53,9 @@ def predicate(cond: tuple | None) -> Callable[[Mapping], bool]:
     list entries, looked up by item code, never sent to the matcher. A fact of the wrong type raises
     `EvaluationError`, as a failing match does. The predicate of one comparison, presence or absence is built
     once and shared."""
+    known = _LEAF_OBJECTS.get(id(cond))
+    if known is not None and known[0] is cond:
+        return known[1]
     key = None
     if type(cond) is tuple and len(cond) > 1 and cond[0] in _LEAF_KINDS:
         # the type is part of the key: 1 == 1.0 == True in Python, not for the matcher
@@ -60,6 +65,7 @@ def predicate(cond: tuple | None) -> Callable[[Mapping], bool]:
         except TypeError:  # a value that is no scalar: built (and refused) as before
             key = hit = None
         if hit is not None:
+            _remember(cond, hit)
             return hit
     test = _durable.predicate(cond)
 
@@ -73,7 +79,14 @@ def predicate(cond: tuple | None) -> Callable[[Mapping], bool]:
         if len(_LEAF_TESTS) >= _MAX_LEAF_TESTS:
             _LEAF_TESTS.clear()
         _LEAF_TESTS[key] = guarded
+        _remember(cond, guarded)
     return guarded
+
+
+def _remember(cond: tuple, test: Callable[[Mapping], bool]) -> None:
+    if len(_LEAF_OBJECTS) >= _MAX_LEAF_TESTS:
+        _LEAF_OBJECTS.clear()
+    _LEAF_OBJECTS[id(cond)] = (cond, test)
 
 
 @dataclass(frozen=True)
