@@ -171,6 +171,7 @@ class StageMatcher:
         flat = [rid for part in parts for rid, _ in part]
         self._order = ({rid: i for i, rid in enumerate(order)} if order is not None and list(order) != flat
                        else None)
+        self._merged: dict[tuple[str, ...], tuple[str, ...]] = {}  # the parts' ids → the same in rule order
 
     def match(self, facts: Mapping) -> tuple[str, ...]:
         """The ids of the rules whose conditions `facts` meet, in rule order.
@@ -203,7 +204,12 @@ class StageMatcher:
         except _durable.MatcherError as exc:
             raise EvaluationError(f"the rule matcher failed: {exc}") from None
         if self._order is not None and len(out) > 1:
-            out = tuple(sorted(out, key=self._order.__getitem__))
+            merged = self._merged.get(out)
+            if merged is None:
+                if len(self._merged) >= _MAX_MERGED:
+                    self._merged.clear()
+                merged = self._merged[out] = tuple(sorted(out, key=self._order.__getitem__))
+            out = merged
         return out
 
     def close(self) -> None:
@@ -213,6 +219,7 @@ class StageMatcher:
 
 
 _PROPOSED = "penalty.fine.proposed"
+_MAX_MERGED = 4096  # the ids in rule order a stage matcher keeps: a stage fires few distinct sets of rules
 
 
 def _rule_paths(r: CRule) -> set[str]:
