@@ -714,3 +714,20 @@ def test_stage_matcher_split_parts_answer_in_rule_order_and_memoise():
         assert calls[6:] == ["split#0", "split#1"]  # both parts asked again
     finally:
         sm.close()
+
+
+def test_compiler_predicate_is_built_once_per_leaf_and_keeps_types_apart():
+    """`compiler.predicate` shares the predicate of a comparison between equal conditions, but 1 and True (equal in
+    Python) are different conditions for the matcher: each refuses the other's type."""
+    from engine.compiler import predicate as shared
+    from engine.errors import EvaluationError
+
+    one, true = ("cmp", "a", "==", 1), ("cmp", "a", "==", True)
+    assert shared(one)({"a": 1}) and shared(true)({"a": True})
+    with pytest.raises(EvaluationError, match="fact a is a bool"):
+        shared(one)({"a": True})
+    with pytest.raises(EvaluationError, match="fact a is a int"):
+        shared(true)({"a": 1})
+    assert shared(one) is shared(("cmp", "a", "==", 1)) is shared(one)  # an equal condition, another object
+    assert shared(("present", "a")) is shared(("present", "a"))
+    assert shared(("or", [one, ("cmp", "a", ">", 2)]))({"a": 2}) is False  # a group is built each time
