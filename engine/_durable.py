@@ -10,6 +10,8 @@ durable_rules' measured limits (`check_limits`). Nothing else in `engine` may im
 The matcher drives the C extension directly (the "lean" pattern of research/durable_rules.md):
 one persistent session (sid) per thread, facts rather than events, no `durable.engine.Host`, no
 background threads. Each call asserts one fact, drains the fired actions, retracts the fact.
+`Matcher.encode` and `Matcher.match_encoded` are `match` in two steps, for a caller that remembers answers
+(`compiler.StageMatcher`): the facts the rules read are checked and encoded only for a question not asked before.
 
 Semantics, which a differential test pins for both interpreters against a pure-Python oracle and
 against each other (``Matcher(rules).match(f) == tuple(r for r, c in rules if predicate(c)(f))``):
