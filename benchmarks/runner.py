@@ -181,6 +181,9 @@ class _Recorder:
         self.sink.append((self.inner, dict(fact)))
         return self.inner.match(fact)
 
+    def __getattr__(self, name):  # the rest of the matcher (its `paths`, read by evaluate) as it is
+        return getattr(self.inner, name)
+
 
 def programs(rs: engine.Ruleset) -> list:
     """Every compiled version of a ruleset."""

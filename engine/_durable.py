@@ -10,6 +10,8 @@ durable_rules' measured limits (`check_limits`). Nothing else in `engine` may im
 The matcher drives the C extension directly (the "lean" pattern of research/durable_rules.md):
 one persistent session (sid) per thread, facts rather than events, no `durable.engine.Host`, no
 background threads. Each call asserts one fact, drains the fired actions, retracts the fact.
+`Matcher.encode` and `Matcher.match_encoded` are `match` in two steps, for a caller that remembers answers
+(`compiler.StageMatcher`): the facts the rules read are checked and encoded only for a question not asked before.
 
 Semantics, which a differential test pins for both interpreters against a pure-Python oracle and
 against each other (``Matcher(rules).match(f) == tuple(r for r, c in rules if predicate(c)(f))``):
@@ -41,7 +43,7 @@ import threading
 import weakref
 from bisect import bisect_left, bisect_right
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from json.decoder import scanstring as _scanstring
 from typing import Callable, NoReturn, Union
 
@@ -98,6 +100,7 @@ _TYPES_OF = {"number": frozenset({int, float}), "string": frozenset({str}), "boo
 # json's escaping, non-ASCII kept as is: durable compares UTF-8 bytes, which keep code-point order
 _encode_str = json.encoder.encode_basestring
 _SEEN_STRINGS = 256  # encoded string facts a matcher keeps per path
+_PLAIN_STRING = MAX_STRING_BYTES // 4  # a string no longer than this is within the limit whatever its characters
 
 
 class MatcherError(Exception):
@@ -252,12 +255,38 @@ def predicate(cond: Cond | None) -> Callable[[Mapping[str, Scalar]], bool]:
     cls = _CLASS_OF[type(expected)]
     ordered = op in _ORDERING and type(expected) is str
 
-    def test(facts: Mapping[str, Scalar]) -> bool:
-        value = facts.get(path)
-        if value is None:
-            return False
-        _accept(path, value, cls, ordered)
-        return fn(value, expected)
+    # the values that need no check beyond their type are let through inline; `_accept` judges the others
+    if cls == "number":
+        def test(facts: Mapping[str, Scalar]) -> bool:
+            value = facts.get(path)
+            if value is None:
+                return False
+            if type(value) is not int or not -MAX_INT <= value <= MAX_INT:  # type: ignore[operator]
+                _accept(path, value, cls, ordered)
+            return fn(value, expected)
+    elif cls == "string" and not ordered:
+        def test(facts: Mapping[str, Scalar]) -> bool:
+            value = facts.get(path)
+            if value is None:
+                return False
+            if type(value) is not str or len(value) > _PLAIN_STRING:  # type: ignore[arg-type]
+                _accept(path, value, cls, ordered)
+            return fn(value, expected)
+    elif cls == "boolean":
+        def test(facts: Mapping[str, Scalar]) -> bool:
+            value = facts.get(path)
+            if value is None:
+                return False
+            if type(value) is not bool:
+                _accept(path, value, cls, ordered)
+            return fn(value, expected)
+    else:  # a string compared with < <= > >=: every value judged
+        def test(facts: Mapping[str, Scalar]) -> bool:
+            value = facts.get(path)
+            if value is None:
+                return False
+            _accept(path, value, cls, ordered)
+            return fn(value, expected)
 
     return test
 
@@ -670,6 +699,7 @@ def _after_fork_in_child() -> None:
         registry.free = threading.Condition()
         registry.idle = []
         registry.count = 0
+        registry.waiting = 0
 
 
 os.register_at_fork(after_in_child=_after_fork_in_child)
@@ -683,7 +713,7 @@ class _Registry:
     state under a running match. Only primed sessions are listed (see `Matcher._new_session`).
     """
 
-    __slots__ = ("name", "handle", "lock", "sessions", "closed", "free", "idle", "count", "__weakref__")
+    __slots__ = ("name", "handle", "lock", "sessions", "closed", "free", "idle", "count", "waiting", "__weakref__")
 
     def __init__(self, name: str, handle: int) -> None:
         self.name = name
@@ -695,6 +725,7 @@ class _Registry:
         self.free = threading.Condition()
         self.idle: list[_Session] = []
         self.count = 0
+        self.waiting = 0  # calls waiting for a session: only then does a release take the condition's lock
 
     def add(self, sid: str, lock: threading.Lock) -> None:
         with self.lock:
@@ -835,11 +866,14 @@ class Matcher:
                         self._ordered.add(leaf[1])
                 else:
                     self._classes.setdefault(leaf[1], _ANY)
-        # per path: the encoded key, the types the rules accept, the key with true and with false, and the key
-        # with each string value seen (a case's strings repeat: kinds, places, enum members)
-        self._keys = {path: (_encode_str(path) + ":", _TYPES_OF[cls], _encode_str(path) + ":true",
-                             _encode_str(path) + ":false", {})
+        # per path: the encoded key (after the comma that separates it from the one before), the types the rules
+        # accept, the key with true and with false, and the key with each string value seen (a case's strings
+        # repeat: kinds, places, enum members)
+        self._keys = {path: ("," + _encode_str(path) + ":", _TYPES_OF[cls], "," + _encode_str(path) + ":true",
+                             "," + _encode_str(path) + ":false", {})
                       for path, cls in self._classes.items()}
+        self._specs = tuple(sorted(self._keys.items()))
+        self.order: tuple[str, ...] = tuple(path for path, _ in self._specs)  # the paths read, in the order sent
         self._registry = _Registry(str(name), handle)
         _registries.add(self._registry)
         self._finalizer = weakref.finalize(self, self._registry.close)
@@ -880,11 +914,21 @@ class Matcher:
     def _acquire(self) -> _Session:
         """An idle session, a new one, or, when `MAX_SESSIONS` are in use, the first to be released."""
         registry = self._registry
+        try:
+            return registry.idle.pop()  # atomic: the usual case takes no lock
+        except IndexError:
+            pass
         with registry.free:
-            while not registry.idle and registry.count >= MAX_SESSIONS:
-                if registry.closed:
-                    raise MatcherError(f"matcher {self.name!r} is closed")
-                registry.free.wait(timeout=1.0)
+            # counted as waiting before looking at the pool: a release that comes after the look sees the count
+            # and notifies (`_release`)
+            registry.waiting += 1
+            try:
+                while not registry.idle and registry.count >= MAX_SESSIONS:
+                    if registry.closed:
+                        raise MatcherError(f"matcher {self.name!r} is closed")
+                    registry.free.wait(timeout=1.0)
+            finally:
+                registry.waiting -= 1
             if registry.idle:
                 return registry.idle.pop()
             registry.count += 1
@@ -898,22 +942,67 @@ class Matcher:
 
     def _release(self, session: _Session) -> None:
         registry = self._registry
-        with registry.free:
-            if session.pid == _pid:
-                registry.idle.append(session)
-            registry.free.notify()
+        if session.pid == _pid:
+            registry.idle.append(session)
+        if registry.waiting:
+            with registry.free:
+                registry.free.notify()
+
+    def encode(self, facts: Mapping[str, Scalar]) -> str:
+        """The facts of `facts` that the rules read, as the body of a message for `match_encoded`.
+
+        Only the paths the rules read are looked at (with ``facts.get``): a key no rule reads is neither sent nor
+        checked. The values read are checked as `match` checks them, in path order. Equal bodies ask the same
+        question.
+
+        Raises:
+            MatcherError: a value read has a type the rules do not compare that path with, is not finite, is an
+                int outside ±2**53, or is a string durable_rules cannot take (see `match`).
+        """
+        return self.encode_values(map(facts.get, self.order))
+
+    def encode_values(self, values: Iterable[Scalar]) -> str:
+        """`encode` for the values of the paths of `order`, in that order (None for a path the facts lack).
+
+        The same values of the same types give the same body, so a caller may remember answers by the values
+        and their types (`compiler.StageMatcher` does, within one evaluation)."""
+        pieces = []
+        for (key, spec), value in zip(self._specs, values):
+            if value is None:
+                continue
+            t = type(value)
+            # the usual values, encoded inline; any other, or any doubt, goes through `_piece`
+            if t is str:
+                pieces.append(spec[4].get(value) or self._piece(key, value, spec))
+            elif t is bool and t in spec[1]:
+                pieces.append(spec[2] if value else spec[3])
+            elif t is int and -MAX_INT <= value <= MAX_INT and t in spec[1]:
+                pieces.append(spec[0] + str(value))
+            else:
+                pieces.append(self._piece(key, value, spec))
+        return "".join(pieces)
+
+    def match_encoded(self, body: str) -> tuple[str, ...]:
+        """`match` on facts already encoded by this matcher's `encode`."""
+        session = self._acquire()
+        try:
+            session.seq += 1
+            return self._assert(f"{session.head}{session.seq}{body}}}", session)
+        finally:
+            self._release(session)
 
     def _match(self, fact: Mapping[str, Scalar], session: _Session) -> tuple[str, ...]:
+        return self._assert(self._message(fact, session), session)
+
+    def _assert(self, message: str, session: _Session) -> tuple[str, ...]:
+        """Assert `message` on `session`'s sid, collect the rules that fire, retract it."""
         registry = self._registry
-        message = self._message(fact, session)
         fired: dict[str, None] = {}  # ordered, and each id once: an `or` fires once per true branch
         with session.lock:
             if registry.closed:
                 raise MatcherError(f"matcher {self.name!r} is closed")
             handle = registry.handle
-            # An open action locks the sid for 30 s and the fact may still be asserted: after a failure
-            # this sid starts again from nothing.
-            with _guarded(self.name, lambda: _delete_state(handle, session.sid)):
+            try:
                 code, state = _dre.assert_fact(handle, message)
                 if code == 1:
                     return ()  # nothing matched; durable stores no fact that matches nothing
@@ -929,6 +1018,13 @@ class Matcher:
                         fired[_scanstring(actions, 2)[0]] = None
                     actions = _dre.complete_and_start_action(handle, state)
                 _dre.retract_fact(handle, message)
+            except BaseException as exc:
+                # `_guarded`, inline on this path: an open action locks the sid for 30 s and the fact may still
+                # be asserted, so after a failure this sid starts again from nothing
+                _delete_state(handle, session.sid)
+                if isinstance(exc, (_dre.error, MemoryError)):
+                    raise MatcherError(f"durable_rules failed on {self.name!r}: {exc}") from exc
+                raise
         return tuple(fired)
 
     def _new_session(self) -> _Session:
@@ -990,28 +1086,34 @@ class Matcher:
                 if value is not None:  # None means absent: not sent
                     self._refuse(key, value)
                 continue
-            if t is bool:
-                parts.append(spec[2] if value else spec[3])
-            elif t is str:
-                seen = spec[4]
-                piece = seen.get(value)
-                if piece is None:
-                    if len(value) * 4 > MAX_STRING_BYTES or key in self._ordered and _ESCAPED.search(value):
-                        _check_fact_string(key, value, key in self._ordered)
-                    piece = spec[0] + _encode_str(value)
-                    if len(seen) < _SEEN_STRINGS:  # bounded: free text would grow it without end
-                        seen[value] = piece
-                parts.append(piece)
-            elif t is int:
-                if not -MAX_INT <= value <= MAX_INT:
-                    raise MatcherError(f"fact {key} is {value}, outside ±2**53 where durable_rules and "
-                                       "Python compare numbers differently")
-                parts.append(spec[0] + str(value))
-            else:
-                if not math.isfinite(value):
-                    raise MatcherError(f"fact {key} is {value!r}; only finite numbers are allowed")
-                parts.append(spec[0] + _json(value))
-        return ",".join(parts) + "}"
+            parts.append(self._piece(key, value, spec))
+        return "".join(parts) + "}"
+
+    def _piece(self, key: str, value: Scalar, spec: tuple) -> str:
+        """`value` (not None) encoded with its key for the message, or the `MatcherError` that refuses it."""
+        t = type(value)
+        if t not in spec[1]:
+            self._refuse(key, value)
+        if t is bool:
+            return spec[2] if value else spec[3]
+        if t is str:
+            seen = spec[4]
+            piece = seen.get(value)
+            if piece is None:
+                if len(value) * 4 > MAX_STRING_BYTES or key in self._ordered and _ESCAPED.search(value):
+                    _check_fact_string(key, value, key in self._ordered)
+                piece = spec[0] + _encode_str(value)
+                if len(seen) < _SEEN_STRINGS:  # bounded: free text would grow it without end
+                    seen[value] = piece
+            return piece
+        if t is int:
+            if not -MAX_INT <= value <= MAX_INT:  # type: ignore[operator]
+                raise MatcherError(f"fact {key} is {value}, outside ±2**53 where durable_rules and "
+                                   "Python compare numbers differently")
+            return spec[0] + str(value)
+        if not math.isfinite(value):  # type: ignore[arg-type]
+            raise MatcherError(f"fact {key} is {value!r}; only finite numbers are allowed")
+        return spec[0] + _json(value)
 
     def _refuse(self, key: object, value: object) -> NoReturn:
         """Raise the error for a value `_message` cannot accept."""

@@ -12,7 +12,6 @@ from __future__ import annotations
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from itertools import repeat
 from typing import Callable, Iterator, Mapping
 
 from engine import _durable
@@ -28,7 +27,6 @@ __all__ = ["CBenchmark", "CFactor", "CGrade", "Program", "compile_composite", "m
 # the matcher's answers within one evaluation, per stage matcher and sent facts: the open-question analysis
 # decides the case again for each candidate answer, and most of those re-decisions send a stage the same facts
 _MEMO: ContextVar[dict | None] = ContextVar("zhifa_match_memo", default=None)
-_ABSENT = object()  # a path the facts do not hold (not sent)
 
 
 @contextmanager
@@ -41,10 +39,34 @@ def match_memo() -> Iterator[None]:
     finally:
         _MEMO.reset(token)
 
+# the predicates of single comparisons, by condition: the open-question analysis and the item conditions test
+# the same few dozen leaves on every case, and building a predicate costs more than running it. Looked up first by
+# the condition object (its id, the object kept beside it so the id stays its own), then by its value.
+_LEAF_TESTS: dict[tuple, Callable[[Mapping], bool]] = {}
+_LEAF_OBJECTS: dict[int, tuple[tuple, Callable[[Mapping], bool]]] = {}
+_LEAF_KINDS = frozenset({"cmp", "present", "missing"})
+_MAX_LEAF_TESTS = 1 << 14  # bounded: a process that loads ruleset after ruleset starts the caches again
+
+
 def predicate(cond: tuple | None) -> Callable[[Mapping], bool]:
     """`_durable.predicate` (the matcher's semantics in plain Python) for the per-item data: benchmark grades and
     list entries, looked up by item code, never sent to the matcher. A fact of the wrong type raises
-    `EvaluationError`, as a failing match does."""
+    `EvaluationError`, as a failing match does. The predicate of one comparison, presence or absence is built
+    once and shared."""
+    known = _LEAF_OBJECTS.get(id(cond))
+    if known is not None and known[0] is cond:
+        return known[1]
+    key = None
+    if type(cond) is tuple and len(cond) > 1 and cond[0] in _LEAF_KINDS:
+        # the type is part of the key: 1 == 1.0 == True in Python, not for the matcher
+        key = (cond, type(cond[-1]))
+        try:
+            hit = _LEAF_TESTS.get(key)
+        except TypeError:  # a value that is no scalar: built (and refused) as before
+            key = hit = None
+        if hit is not None:
+            _remember(cond, hit)
+            return hit
     test = _durable.predicate(cond)
 
     def guarded(facts: Mapping) -> bool:
@@ -53,7 +75,18 @@ def predicate(cond: tuple | None) -> Callable[[Mapping], bool]:
         except _durable.MatcherError as exc:
             raise EvaluationError(f"the rule matcher failed: {exc}") from None
 
+    if key is not None:
+        if len(_LEAF_TESTS) >= _MAX_LEAF_TESTS:
+            _LEAF_TESTS.clear()
+        _LEAF_TESTS[key] = guarded
+        _remember(cond, guarded)
     return guarded
+
+
+def _remember(cond: tuple, test: Callable[[Mapping], bool]) -> None:
+    if len(_LEAF_OBJECTS) >= _MAX_LEAF_TESTS:
+        _LEAF_OBJECTS.clear()
+    _LEAF_OBJECTS[id(cond)] = (cond, test)
 
 
 @dataclass(frozen=True)
@@ -133,13 +166,12 @@ class StageMatcher:
 
     def __init__(self, name: str, parts: list[list[tuple[str, tuple]]], order: tuple[str, ...] | None = None):
         self.parts = tuple(_durable.Matcher(f"{name}#{i}", part) for i, part in enumerate(parts))
-        # a case carries some 40-100 facts and each part's rules read a fraction of them: send only those
-        self._sent = tuple(tuple(sorted(p.paths)) for p in self.parts)
         self.paths = tuple(sorted(frozenset().union(*(p.paths for p in self.parts))))
         # the rule order, when the parts are not consecutive runs of it
         flat = [rid for part in parts for rid, _ in part]
         self._order = ({rid: i for i, rid in enumerate(order)} if order is not None and list(order) != flat
                        else None)
+        self._merged: dict[tuple[str, ...], tuple[str, ...]] = {}  # the parts' ids → the same in rule order
 
     def match(self, facts: Mapping) -> tuple[str, ...]:
         """The ids of the rules whose conditions `facts` meet, in rule order.
@@ -150,26 +182,34 @@ class StageMatcher:
         """
         memo = _MEMO.get()
         out: tuple[str, ...] = ()
+        get = facts.get
         try:
-            get = facts.get
-            for part, paths in zip(self.parts, self._sent):
-                values = tuple(map(get, paths, repeat(_ABSENT, len(paths))))
+            for part in self.parts:
+                # a case carries some 40-100 facts and each part's rules read a fraction of them: only those are
+                # read, and encoded for durable_rules only when the question is new
+                values = tuple(map(get, part.order))
                 if memo is None:
-                    out += part.match({k: v for k, v in zip(paths, values) if v is not _ABSENT})
+                    out += part.match_encoded(part.encode_values(values))
                     continue
-                # the type is part of the key: True == 1 == 1.0 in Python, not in durable_rules
-                key = (id(part), values, tuple(map(type, values)))
+                # the types are part of the key: True == 1 == 1.0 in Python, not in durable_rules
+                key = (part, values, tuple(map(type, values)))
                 try:
                     hit = memo.get(key)
-                except TypeError:  # a value that is no scalar: the matcher refuses it with its own message
-                    hit = part.match({k: v for k, v in zip(paths, values) if v is not _ABSENT})
+                except TypeError:  # a value that is no scalar: refused by `encode_values`
+                    hit = None
                 if hit is None:
-                    hit = memo[key] = part.match({k: v for k, v in zip(paths, values) if v is not _ABSENT})
+                    hit = part.match_encoded(part.encode_values(values))
+                    memo[key] = hit
                 out += hit
         except _durable.MatcherError as exc:
             raise EvaluationError(f"the rule matcher failed: {exc}") from None
         if self._order is not None and len(out) > 1:
-            out = tuple(sorted(out, key=self._order.__getitem__))
+            merged = self._merged.get(out)
+            if merged is None:
+                if len(self._merged) >= _MAX_MERGED:
+                    self._merged.clear()
+                merged = self._merged[out] = tuple(sorted(out, key=self._order.__getitem__))
+            out = merged
         return out
 
     def close(self) -> None:
@@ -179,6 +219,7 @@ class StageMatcher:
 
 
 _PROPOSED = "penalty.fine.proposed"
+_MAX_MERGED = 4096  # the ids in rule order a stage matcher keeps: a stage fires few distinct sets of rules
 
 
 def _rule_paths(r: CRule) -> set[str]:

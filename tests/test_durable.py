@@ -215,6 +215,8 @@ def test_bad_fact_values_are_refused_before_durable(make, value, message):
     matcher = make([("R", ("cmp", "a", ">", 1))])
     with pytest.raises(MatcherError, match=message):
         matcher.match({"a": value})
+    with pytest.raises(MatcherError, match=message):
+        matcher.encode({"a": value})  # the engine's path refuses it with the same message
     with pytest.raises(MatcherError, match=message.replace("fact a", "fact unread")):
         matcher.match({"unread": value})  # refused even where no rule reads it
     assert matcher.match({"a": 2}) == ("R",)
@@ -224,13 +226,17 @@ def test_integers_beyond_float_precision_are_refused(make):
     matcher = make([("R", ("cmp", "a", ">", 1))])
     with pytest.raises(MatcherError, match="fact a is 1152921504606846976, outside ±2"):
         matcher.match({"a": 2**60})
-    assert matcher.match({"a": 2**53}) == ("R",)
+    with pytest.raises(MatcherError, match="fact a is 1152921504606846976, outside ±2"):
+        matcher.encode({"a": 2**60})
+    assert matcher.match({"a": 2**53}) == ("R",) == matcher.match_encoded(matcher.encode({"a": 2**53}))
 
 
 def test_escaped_strings_are_refused_for_ordering(make):
     matcher = make([("R", ("cmp", "s", "<", "m")), ("E", ("cmp", "t", "==", "a\"b"))])
     with pytest.raises(MatcherError, match="fact s is compared with < or >"):
         matcher.match({"s": "a\"b"})
+    with pytest.raises(MatcherError, match="fact s is compared with < or >"):
+        matcher.encode({"s": "a\"b"})
     assert matcher.match({"s": "a", "t": "a\"b"}) == ("R", "E")
 
 
@@ -600,6 +606,9 @@ def test_matcher_and_predicate_agree_on_mixed_types(conds, cases):
         for fact in cases:
             by_matcher = _answer(lambda: matcher.match(fact))
             by_predicate = _answer(lambda: tuple(rid for rid, cond in rules if predicate(cond)(fact)))
+            # the engine's path (`compiler.StageMatcher`): encode the facts read, then ask; like `predicate`, it
+            # never looks at a key no rule reads
+            assert _answer(lambda: matcher.match_encoded(matcher.encode(fact))) == by_predicate, fact
             unread = {k: v for k, v in fact.items() if k not in matcher.paths}
             if any(isinstance(v, Decimal) or v in (float("inf"),) for v in unread.values()):
                 # a fact must be flat scalars even where no rule reads it: only the matcher sees those keys
@@ -656,30 +665,69 @@ def test_more_threads_than_durable_sessions_queue_instead_of_failing(make, monke
 def test_stage_matcher_split_parts_answer_in_rule_order_and_memoise():
     """Parts that are not consecutive runs of the rules (the decision rules cut where they read the proposed
     fine) still answer in rule order; inside `match_memo` a part sent the same facts is not asked again, a value
-    of another type (True is not 1 for the matcher) is a different question, and a failure is not remembered."""
+    of another type (True is not 1 for the matcher) is a different question, a value the rules cannot compare is
+    refused before durable_rules is asked, and a failure is not remembered."""
     from engine.compiler import StageMatcher, match_memo
     from engine.errors import EvaluationError
 
     a = ("a", ("cmp", "x", ">=", 1))
     b = ("b", ("cmp", "penalty.fine.proposed", ">", 100))
     c = ("c", ("cmp", "y", "==", "k"))
-    sm = StageMatcher("split", [[a, c], [b]], ("a", "b", "c"))
+    d = ("d", ("present", "z"))  # any scalar type: True and 1 both reach durable_rules
+    sm = StageMatcher("split", [[a, c, d], [b]], ("a", "b", "c", "d"))
     try:
-        facts = {"x": 2, "y": "k", "penalty.fine.proposed": 200}
-        assert sm.match(facts) == ("a", "b", "c")
+        facts = {"x": 2, "y": "k", "z": 1, "penalty.fine.proposed": 200}
+        assert sm.match(facts) == ("a", "b", "c", "d")
         calls: list[str] = []
-        for part in sm.parts:
-            real = part.match
-            part.match = lambda f, real=real, name=part.name: (calls.append(name), real(f))[1]
+        failing: list[str] = []  # parts that fail (once) inside durable_rules
+
+        def asking(part):
+            real = part.match_encoded
+
+            def ask(body):
+                calls.append(part.name)
+                if part.name in failing:
+                    failing.remove(part.name)
+                    raise MatcherError("durable_rules failed")
+                return real(body)
+
+            return ask
+
+        for part in sm.parts:  # the stage matcher asks each part with the facts it encoded
+            part.match_encoded = asking(part)
         with match_memo():
-            assert sm.match(facts) == ("a", "b", "c")
-            assert sm.match({**facts, "penalty.fine.proposed": 50}) == ("a", "c")
+            assert sm.match(facts) == ("a", "b", "c", "d")
+            assert sm.match({**facts, "penalty.fine.proposed": 50}) == ("a", "c", "d")
             assert calls == ["split#0", "split#1", "split#1"]  # the first part answered once for both
+            assert sm.match({**facts, "z": True}) == ("a", "b", "c", "d")
+            assert calls[3:] == ["split#0"]  # True is not 1: asked again
             for _ in range(2):
-                with pytest.raises(EvaluationError):
+                with pytest.raises(EvaluationError, match="x is a bool"):
                     sm.match({**facts, "x": True})
-            assert calls[3:] == ["split#0", "split#0"]  # asked again: the failure was not remembered
-        assert sm.match({**facts, "penalty.fine.proposed": 50}) == ("a", "c")  # outside the block: no memo
-        assert calls[5:] == ["split#0", "split#1"]  # both parts asked again
+            assert calls[4:] == []  # refused before durable_rules is asked
+            failing.append("split#0")
+            with pytest.raises(EvaluationError, match="durable_rules failed"):
+                sm.match({**facts, "y": "j"})
+            assert sm.match({**facts, "y": "j"}) == ("a", "b", "d")
+            assert calls[4:] == ["split#0", "split#0"]  # asked again: the failure was not remembered
+        assert sm.match({**facts, "penalty.fine.proposed": 50}) == ("a", "c", "d")  # outside the block: no memo
+        assert calls[6:] == ["split#0", "split#1"]  # both parts asked again
     finally:
         sm.close()
+
+
+def test_compiler_predicate_is_built_once_per_leaf_and_keeps_types_apart():
+    """`compiler.predicate` shares the predicate of a comparison between equal conditions, but 1 and True (equal in
+    Python) are different conditions for the matcher: each refuses the other's type."""
+    from engine.compiler import predicate as shared
+    from engine.errors import EvaluationError
+
+    one, true = ("cmp", "a", "==", 1), ("cmp", "a", "==", True)
+    assert shared(one)({"a": 1}) and shared(true)({"a": True})
+    with pytest.raises(EvaluationError, match="fact a is a bool"):
+        shared(one)({"a": True})
+    with pytest.raises(EvaluationError, match="fact a is a int"):
+        shared(true)({"a": 1})
+    assert shared(one) is shared(("cmp", "a", "==", 1)) is shared(one)  # an equal condition, another object
+    assert shared(("present", "a")) is shared(("present", "a"))
+    assert shared(("or", [one, ("cmp", "a", ">", 2)]))({"a": 2}) is False  # a group is built each time
