@@ -254,8 +254,14 @@ class Program:
         self.matcher2.close()
 
 
-def compile_composite(comp: Composite, checked: Checked, texts: Mapping[str, str] | None = None) -> Program:
+def compile_composite(comp: Composite, checked: Checked, texts: Mapping[str, str] | None = None,
+                      shared: dict | None = None) -> Program:
     """Compile a composite into a `Program` from what `check.check(comp)` found (`checked`).
+
+    `shared`, one dict passed to the compilation of every dated version of a ruleset chain, lets the versions
+    share what is the same in them: one object per distinct resolved condition and its predicate, and one
+    compiled benchmark per benchmark whose conditions resolve alike (the city's thousands of benchmarks are
+    compiled once, not once per version). The programs are the same as without it.
 
     Raises:
         RulesetError: `checked` has errors, or the policy rules are past durable_rules' measured limits.
@@ -265,8 +271,11 @@ def compile_composite(comp: Composite, checked: Checked, texts: Mapping[str, str
         raise ValueError("compile_composite needs the result of check() for this same composite")
     if checked.errors:
         raise RulesetError(checked.diagnostics, texts)
-    shared: dict[str, tuple] = {}
-    tests: dict[str, Callable[[Mapping], bool]] = {}
+    if shared is None:
+        shared = {}
+    conds: dict[str, tuple] = shared.setdefault("conds", {})
+    tests: dict[str, Callable[[Mapping], bool]] = shared.setdefault("tests", {})
+    compiled: dict[tuple, tuple[m.Benchmark, CBenchmark]] = shared.setdefault("benchmarks", {})
 
     def cond_of(node):
         """The resolved condition of `node`, one object per distinct condition: a large benchmark table repeats a
@@ -275,7 +284,7 @@ def compile_composite(comp: Composite, checked: Checked, texts: Mapping[str, str
         if cond is None:
             return None
         # repr tells 1, 1.0, True and "1" apart, as the matcher does
-        return shared.setdefault(repr(cond), cond)
+        return conds.setdefault(repr(cond), cond)
 
     def test_of(cond):  # built only for conditions tested in Python (grades, adjustments, factors, list entries)
         if cond is None:
@@ -293,6 +302,14 @@ def compile_composite(comp: Composite, checked: Checked, texts: Mapping[str, str
                             tuple(sorted(n for n in _symbols(r.when) if n in comp.parameters)))
     benchmarks = {}
     for code, bm in comp.benchmarks.items():
+        # the benchmark node and its resolved conditions (one object each, `cond_of`) are all a CBenchmark is
+        # made of; bm is kept in the value, so its id is not reused while `shared` lives
+        key = (id(bm), tuple(id(cond_of(g.when)) for g in bm.grades),
+               tuple(id(cond_of(a.when)) for a in bm.adjustments), tuple(id(cond_of(f.when)) for f in bm.factors))
+        hit = compiled.get(key)
+        if hit is not None:
+            benchmarks[code] = hit[1]
+            continue
         grades = []
         for g in bm.grades:
             ranges, outcomes = {}, {}
@@ -313,10 +330,11 @@ def compile_composite(comp: Composite, checked: Checked, texts: Mapping[str, str
             factors.setdefault(f.name, []).append((test_of(fcond), f.percent, fcond))
             labels.setdefault(f.name, f.label or f.name)
         cfactors = tuple(CFactor(n, labels[n], tuple(levels)) for n, levels in factors.items())
-        conds = tuple(c for c in [g.cond for g in grades] + [cond_of(a.when) for a in bm.adjustments]
+        bconds = tuple(c for c in [g.cond for g in grades] + [cond_of(a.when) for a in bm.adjustments]
                       + [lv[2] for cf in cfactors for lv in cf.levels] if c)
-        benchmarks[code] = CBenchmark(code, tuple(grades), adjust, bm.meta.sources, bm.meta.unconfirmed, conds,
+        benchmarks[code] = CBenchmark(code, tuple(grades), adjust, bm.meta.sources, bm.meta.unconfirmed, bconds,
                                       bm.meta.notes, cfactors)
+        compiled[key] = (bm, benchmarks[code])
     entries: dict[str, list[CEntry]] = {}
     for pl in comp.penalty_lists.values():
         for e in pl.entries:

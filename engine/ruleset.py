@@ -16,7 +16,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from engine import model as m
-from engine.check import check
+from engine.check import CheckMemo, check
 from engine.compiler import Program, compile_composite
 from engine.compose import compose, version_dates, version_problems
 from engine.errors import Diagnostic, RulesetError, UnknownItem, close_names
@@ -227,9 +227,10 @@ def _load(target: str | Path, root: str | Path | None) -> Ruleset:
     diags: list[Diagnostic] = version_problems(files)
     composites = []
     leaf_start = min(lf.layer.effective for lf in files if lf.depth == files[-1].depth)
+    memo = CheckMemo()  # the versions share most declarations: each is checked and compiled once
     for d in [d for d in version_dates(files) if d >= leaf_start]:
         comp, merge = compose(files, d)
-        checked = check(comp, merge)
+        checked = check(comp, merge, memo)
         diags.extend(checked.diagnostics)
         composites.append((d, comp, checked))
     unique: dict[tuple, Diagnostic] = {}
@@ -238,6 +239,7 @@ def _load(target: str | Path, root: str | Path | None) -> Ruleset:
     diags = list(unique.values())
     if any(dg.severity == "error" for dg in diags):
         raise RulesetError(diags, texts)
-    programs = {d: compile_composite(comp, checked, texts) for d, comp, checked in composites}
+    shared: dict = {}
+    programs = {d: compile_composite(comp, checked, texts, shared) for d, comp, checked in composites}
     return Ruleset(files[-1].layer.name, programs, tuple(diags), tuple(lf.path for lf in files))
 
