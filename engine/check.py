@@ -66,16 +66,19 @@ class CheckMemo:
 
     def __init__(self) -> None:
         self._benchmarks: dict[tuple, tuple[list[Diagnostic], list[tuple[int, tuple | None]]]] = {}
-        self._envs: dict[int, tuple] = {}
+        self._envs: dict[int, int] = {}
+        self._names: dict[tuple, int] = {}
         self._alive: list = []
 
-    def env(self, comp: Composite) -> tuple:
+    def env(self, comp: Composite) -> int:
         """The identity of the tables a benchmark's check reads besides its item: facts, sanctions, parameters,
         domains and areas (each name with its declaration object; a version that redeclares any differs)."""
         key = self._envs.get(id(comp))
         if key is None:
             tables = (comp.facts, comp.sanctions, comp.parameters, comp.domains, comp.areas)
-            key = tuple(tuple((k, id(v)) for k, v in t.items()) for t in tables)
+            names = tuple(tuple((k, id(v)) for k, v in t.items()) for t in tables)
+            # a small number stands for the (large) tuple: it is part of one key per benchmark
+            key = self._names.setdefault(names, len(self._names))
             self._alive.append((comp, tables))
             self._envs[id(comp)] = key
         return key

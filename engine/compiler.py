@@ -275,6 +275,7 @@ def compile_composite(comp: Composite, checked: Checked, texts: Mapping[str, str
         shared = {}
     conds: dict[str, tuple] = shared.setdefault("conds", {})
     tests: dict[str, Callable[[Mapping], bool]] = shared.setdefault("tests", {})
+    by_id: dict[int, tuple[tuple, tuple]] = shared.setdefault("by_id", {})
     compiled: dict[tuple, tuple[m.Benchmark, CBenchmark]] = shared.setdefault("benchmarks", {})
 
     def cond_of(node):
@@ -283,8 +284,14 @@ def compile_composite(comp: Composite, checked: Checked, texts: Mapping[str, str
         cond = checked.condition(node)
         if cond is None:
             return None
+        # the versions of a chain share resolved conditions (`check.CheckMemo`): each is looked up by repr once
+        hit = by_id.get(id(cond))
+        if hit is not None and hit[0] is cond:
+            return hit[1]
         # repr tells 1, 1.0, True and "1" apart, as the matcher does
-        return conds.setdefault(repr(cond), cond)
+        one = conds.setdefault(repr(cond), cond)
+        by_id[id(cond)] = (cond, one)  # cond kept alive with its id
+        return one
 
     def test_of(cond):  # built only for conditions tested in Python (grades, adjustments, factors, list entries)
         if cond is None:
