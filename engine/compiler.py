@@ -56,6 +56,11 @@ def predicate(cond: tuple | None) -> Callable[[Mapping], bool]:
     return guarded
 
 
+def always(facts: Mapping) -> bool:
+    """The test of a grade or list entry without a condition: it always applies."""
+    return True
+
+
 @dataclass(frozen=True)
 class CRule:
     """A compiled policy rule."""
@@ -276,6 +281,8 @@ def compile_composite(comp: Composite, checked: Checked, texts: Mapping[str, str
     conds: dict[str, tuple] = shared.setdefault("conds", {})
     tests: dict[str, Callable[[Mapping], bool]] = shared.setdefault("tests", {})
     by_id: dict[int, tuple[tuple, tuple]] = shared.setdefault("by_id", {})
+    # what each predicate and matcher was built from: a compiled-ruleset cache stores that, not the objects
+    made: dict[int, tuple] = shared.setdefault("made", {})
     compiled: dict[tuple, tuple[m.Benchmark, CBenchmark]] = shared.setdefault("benchmarks", {})
 
     def cond_of(node):
@@ -295,11 +302,12 @@ def compile_composite(comp: Composite, checked: Checked, texts: Mapping[str, str
 
     def test_of(cond):  # built only for conditions tested in Python (grades, adjustments, factors, list entries)
         if cond is None:
-            return lambda f: True
+            return always
         key = repr(cond)
         test = tests.get(key)
         if test is None:
             test = tests[key] = predicate(cond)
+            made[id(test)] = (test, cond)
         return test
 
     rules: dict[str, CRule] = {}
@@ -327,7 +335,7 @@ def compile_composite(comp: Composite, checked: Checked, texts: Mapping[str, str
                 for p in m.parties(o.party):
                     outcomes[p] = o
             gcond = cond_of(g.when)
-            grades.append(CGrade(g.name, test_of(gcond) if g.when else (lambda f: True), ranges,
+            grades.append(CGrade(g.name, test_of(gcond) if g.when else always, ranges,
                                  g.when is None, gcond, g.measures, outcomes))
         adjust = tuple((a.direction, test_of(cond_of(a.when)), a.reason) for a in bm.adjustments)
         factors: dict[str, list] = {}
@@ -348,7 +356,7 @@ def compile_composite(comp: Composite, checked: Checked, texts: Mapping[str, str
             econd = cond_of(e.when)
             entries.setdefault(e.item.name, []).append(
                 CEntry(pl.name, pl.title or pl.name, pl.kind, test_of(econd) if e.when else
-                       (lambda f: True), e.note, pl.meta.sources, econd, pl.meta.unconfirmed, pl.meta.notes))
+                       always, e.note, pl.meta.sources, econd, pl.meta.unconfirmed, pl.meta.notes))
     item_conditions = {code: cond_of(it.applies) for code, it in comp.items.items() if it.applies is not None}
     stage1 = tuple(r for r in rules.values() if r.phase == 1)
     stage2 = tuple(r for r in rules.values() if r.phase == 2)
@@ -381,8 +389,10 @@ def compile_composite(comp: Composite, checked: Checked, texts: Mapping[str, str
     counties = [a.name for a in comp.areas.values() if a.kind == "county"]
     tag = f"{comp.name}@{comp.version.isoformat()}"
     try:
-        matcher1 = StageMatcher(f"{tag}/stage1", parts[0] or [[]])
-        matcher2 = StageMatcher(f"{tag}/stage2", parts[1] or [[]], tuple(r.id for r in stage2))
+        args1 = (f"{tag}/stage1", parts[0] or [[]], None)
+        args2 = (f"{tag}/stage2", parts[1] or [[]], tuple(r.id for r in stage2))
+        matcher1, matcher2 = StageMatcher(*args1), StageMatcher(*args2)
+        made[id(matcher1)], made[id(matcher2)] = (matcher1, args1), (matcher2, args2)
     except _durable.MatcherError as exc:
         span = next(iter(comp.rules.values())).span if comp.rules else m.Span(source=comp.name)  # type: ignore[attr-defined]
         raise RulesetError([Diagnostic(code="matcher-limit", message=str(exc), span=span)], texts) from None

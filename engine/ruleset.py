@@ -20,7 +20,8 @@ from engine.check import CheckMemo, check
 from engine.compiler import Program, compile_composite
 from engine.compose import compose, version_dates, version_problems
 from engine.errors import Diagnostic, RulesetError, UnknownItem, close_names
-from engine.loader import load_chain
+from engine import _ruleset_cache
+from engine.loader import load_chain, target_files
 from engine.numbers import decimal_text
 from engine.places import normalise_code
 
@@ -223,7 +224,13 @@ def load_ruleset(target: str | Path, root: str | Path | None = None, *, cache: b
 
 
 def _load(target: str | Path, root: str | Path | None) -> Ruleset:
-    files, texts = load_chain(target, Path(root) if root is not None else None)
+    entry = _ruleset_cache.lookup(target, root)  # None unless ZHIFA_CACHE_DIR is set
+    if entry is not None:
+        hit = entry.get()
+        if type(hit) is tuple and len(hit) == 4:
+            return Ruleset(*hit)
+    trace: list = []
+    files, texts = load_chain(target, Path(root) if root is not None else None, trace)
     diags: list[Diagnostic] = version_problems(files)
     composites = []
     leaf_start = min(lf.layer.effective for lf in files if lf.depth == files[-1].depth)
@@ -241,5 +248,9 @@ def _load(target: str | Path, root: str | Path | None) -> Ruleset:
         raise RulesetError(diags, texts)
     shared: dict = {}
     programs = {d: compile_composite(comp, checked, texts, shared) for d, comp, checked in composites}
-    return Ruleset(files[-1].layer.name, programs, tuple(diags), tuple(lf.path for lf in files))
+    parts = (files[-1].layer.name, programs, tuple(diags), tuple(lf.path for lf in files))
+    if entry is not None:
+        first, named = target_files(target, entry.root)
+        entry.put(parts, first, named, trace, shared)
+    return Ruleset(*parts)
 
