@@ -40,22 +40,39 @@ __all__ = ["Entry", "lookup"]
 _FORMAT = 1  # bump when what an entry holds changes shape
 
 
-def _tree_digest(h, top: Path) -> None:
-    """Feed `h` with every file below `top` (sorted relative names and contents); links to files are read."""
+MAX_FILES = 20_000
+"""Files below a chain's directories past which a load is not cached (hashing them would cost more than it saves:
+a ruleset directory that holds far more than rulesets)."""
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _tree_digest(h, top: Path) -> int:
+    """Feed `h` with every file below `top` (sorted relative names and contents; links to files are read) and
+    return the newest modification time among them (ns).
+
+    Raises:
+        _TooLarge: more than `MAX_FILES` files.
+    """
     entries = []
     for dirpath, dirnames, filenames in os.walk(top):
         dirnames.sort()
-        for name in filenames:
-            p = Path(dirpath) / name
-            entries.append(p)
+        entries.extend(Path(dirpath) / name for name in filenames)
+        if len(entries) > MAX_FILES:
+            raise _TooLarge(top)
     h.update(f"tree:{top}\n".encode())
+    newest = 0
     for p in sorted(entries):
         try:
+            newest = max(newest, p.stat().st_mtime_ns)
             data = p.read_bytes()
         except OSError:
             data = b"\x00unreadable"
         h.update(f"{p.relative_to(top)}\x00{len(data)}\x00".encode())
         h.update(hashlib.sha256(data).digest())
+    return newest
 
 
 @functools.cache
@@ -88,8 +105,10 @@ class Entry:
     def _index_name(self) -> str:
         return f"ruleset-index-{self.base}.json"
 
-    def _content_name(self, files: list[str], trace: list[list[str]], named: bool) -> str | None:
-        """The name of the entry for the chain `files` / `trace` if the chain is still found so, else None."""
+    def _content_name(self, files: list[str], trace: list[list[str]], named: bool,
+                      since: int | None = None) -> str | None:
+        """The name of the entry for the chain `files` / `trace` if the chain is still found so, else None (also
+        when a file below the chain was modified at or after `since`, ns: it may have changed while loading)."""
         try:
             now, now_named = target_files(self.target, self.root)
         except Exception:  # noqa: BLE001 - a target that is gone: a real load reports it
@@ -104,8 +123,12 @@ class Entry:
             if str(_resolve_parent(parent, Path(near), own, self.root)) != found:
                 return None
             dirs.append(Path(found))
-        for d in dirs:
-            _tree_digest(h, d)
+        try:
+            newest = max([_tree_digest(h, d) for d in dirs] + [first.stat().st_mtime_ns])
+        except _TooLarge:
+            return None
+        if since is not None and newest >= since:
+            return None
         return f"ruleset-{h.hexdigest()}.pickle"
 
     def get(self):
@@ -128,13 +151,16 @@ class Entry:
         except Exception:  # noqa: BLE001 - an entry another engine wrote is simply rebuilt
             return None
 
-    def put(self, value, files: list[Path], named: bool, trace: list, shared: dict) -> None:
-        """Keep `value` (a ruleset's parts, just loaded from `files` and the parent lookups `trace`); `shared` is
-        the dict its programs were compiled with. Silently nothing when some part of it cannot be stored."""
+    def put(self, value, files: list[Path], named: bool, trace: list, shared: dict, started: int) -> None:
+        """Keep `value` (a ruleset's parts, loaded from `files` and the parent lookups `trace` by a load that
+        started at `started`, ``time.time_ns()``); `shared` is the dict its programs were compiled with.
+        Silently nothing when some part of it cannot be stored, or a file may have changed during the load."""
         index = {"files": [str(p) for p in files], "named": named,
                  "trace": [[parent, str(near), own, str(found)] for parent, near, own, found in trace]}
         try:
-            name = self._content_name(index["files"], index["trace"], named)
+            # a file modified since shortly before the load began may differ from what the load read: the
+            # entry would stand for the new text and hold the old one (the file system's clock is coarse)
+            name = self._content_name(index["files"], index["trace"], named, since=started - 2_000_000_000)
             if name is None:
                 return
             buf = io.BytesIO()

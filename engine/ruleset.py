@@ -9,6 +9,7 @@ from __future__ import annotations
 import collections
 import gc
 import threading
+import time
 from datetime import date
 from pathlib import Path
 from typing import Literal
@@ -229,6 +230,7 @@ def _load(target: str | Path, root: str | Path | None) -> Ruleset:
         hit = entry.get()
         if type(hit) is tuple and len(hit) == 4:
             return Ruleset(*hit)
+    started = time.time_ns()
     trace: list = []
     files, texts = load_chain(target, Path(root) if root is not None else None, trace)
     diags: list[Diagnostic] = version_problems(files)
@@ -251,6 +253,6 @@ def _load(target: str | Path, root: str | Path | None) -> Ruleset:
     parts = (files[-1].layer.name, programs, tuple(diags), tuple(lf.path for lf in files))
     if entry is not None:
         first, named = target_files(target, entry.root)
-        entry.put(parts, first, named, trace, shared)
+        entry.put(parts, first, named, trace, shared, started)
     return Ruleset(*parts)
 

@@ -120,8 +120,24 @@ def test_the_compiled_ruleset_cache_decides_as_a_fresh_load(tmp_path, monkeypatc
     assert decided and _decide_examples(cached) == decided
 
 
+def _aged(*tops: Path) -> None:
+    """Date every file below `tops` an hour back: a file modified just before a load is never cached (it may
+    have changed during the load), and these tests edit files and load at once."""
+    import os
+    import time
+
+    for top in tops:
+        for p in top.rglob("*"):
+            os.utime(p, (time.time() - 3600, time.time() - 3600))
+
+
+def _compiled_entries(cache: Path) -> int:
+    return sum(p.name.startswith("ruleset-") and not p.name.startswith("ruleset-index-") for p in cache.iterdir())
+
+
 def test_the_compiled_ruleset_cache_follows_every_file_of_the_chain(tmp_path, monkeypatch):
-    monkeypatch.setenv("ZHIFA_CACHE_DIR", str(tmp_path / "cache"))
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("ZHIFA_CACHE_DIR", str(cache))
     tree = tmp_path / "tree"
     (tree / "zhejiang").mkdir(parents=True)
     (tree / "zhejiang" / "2024-01-01.rules").write_text(
@@ -129,24 +145,40 @@ def test_the_compiled_ruleset_cache_follows_every_file_of_the_chain(tmp_path, mo
     (tree / "county").mkdir()
     (tree / "county" / "2024-01-01.rules").write_text(
         'ruleset "county" extends "zhejiang" effective 2024-01-01\ncounty 测试县\n', encoding="utf-8")
+    _aged(tree)
     load = lambda: engine.load_ruleset("county", root=tree, cache=False)  # noqa: E731
-    assert load().current.params["省参数"] == 1 and load().current.params["省参数"] == 1  # the second one cached
+    assert load().current.params["省参数"] == 1 and _compiled_entries(cache) == 1
+    assert load().current.params["省参数"] == 1 and _compiled_entries(cache) == 1  # read, not written again
     (tree / "zhejiang" / "2024-01-01.rules").write_text(  # a parent's file changes: the entry is not used
         'ruleset "zhejiang" effective 2024-01-01\nparameter 省参数 = 2 range 0..10\n', encoding="utf-8")
-    assert load().current.params["省参数"] == 2
+    _aged(tree)
+    assert load().current.params["省参数"] == 2 and _compiled_entries(cache) == 2
     (tree / "zhejiang" / "2025-01-01.rules").write_text(  # a new dated version appears: a new chain
         'ruleset "zhejiang" effective 2025-01-01\noverride parameter 省参数 = 3 range 0..10\n', encoding="utf-8")
+    _aged(tree)
     assert load().versions == ("2024-01-01", "2025-01-01") and load().current.params["省参数"] == 3
     other = tmp_path / "other"  # a draft beside the tree: its parent comes from the root ...
     (other / "county").mkdir(parents=True)
     (other / "county" / "2024-01-01.rules").write_text(
         (tree / "county" / "2024-01-01.rules").read_text(encoding="utf-8"), encoding="utf-8")
+    _aged(other)
     draft = lambda: engine.load_ruleset(other / "county", root=tree, cache=False)  # noqa: E731
     assert draft().current.params["省参数"] == 3 and draft().current.params["省参数"] == 3
+    assert _compiled_entries(cache) == 4
     (other / "zhejiang").mkdir()  # ... until a parent appears in the draft's own tree, outside every chain directory
     (other / "zhejiang" / "2024-01-01.rules").write_text(
         'ruleset "zhejiang" effective 2024-01-01\nparameter 省参数 = 4 range 0..10\n', encoding="utf-8")
+    _aged(other)
     assert draft().versions == ("2024-01-01",) and draft().current.params["省参数"] == 4
+
+
+def test_a_file_modified_just_before_the_load_is_not_cached(tmp_path, monkeypatch):
+    monkeypatch.setenv("ZHIFA_CACHE_DIR", str(tmp_path / "cache"))
+    d = tmp_path / "draft"
+    d.mkdir()
+    (d / "2024-01-01.rules").write_text(DRAFT, encoding="utf-8")
+    assert _fresh_load(d).versions[0] == "2024-01-01"
+    assert _compiled_entries(tmp_path / "cache") == 0  # it may have changed while it was read
 
 
 def test_a_load_that_fails_is_not_kept_in_the_compiled_cache(tmp_path, monkeypatch):
