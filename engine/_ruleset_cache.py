@@ -49,16 +49,16 @@ class _TooLarge(Exception):
     pass
 
 
-def _tree_digest(h, top: Path) -> int:
-    """Feed `h` with every file below `top` (sorted relative names and contents; links to files are read) and
-    return the newest modification time among them (ns).
+def _tree_digest(h, top: Path, skip: tuple[str, ...] = ()) -> int:
+    """Feed `h` with every file below `top` (sorted relative names and contents; links to files are read), but
+    none below a directory named in `skip`, and return the newest modification time among them (ns).
 
     Raises:
         _TooLarge: more than `MAX_FILES` files.
     """
     entries = []
     for dirpath, dirnames, filenames in os.walk(top):
-        dirnames.sort()
+        dirnames[:] = sorted(d for d in dirnames if d not in skip)
         entries.extend(Path(dirpath) / name for name in filenames)
         if len(entries) > MAX_FILES:
             raise _TooLarge(top)
@@ -78,15 +78,13 @@ def _tree_digest(h, top: Path) -> int:
 @functools.cache
 def _engine_digest() -> str:
     """The engine's code and the data its checks read: a new engine, grammar or law text is a new key."""
-    import lark
     import pydantic
 
     from engine._version import __version__
-    from engine.syntax import grammar_path
+    from engine.syntax import parser_stamp
 
-    h = hashlib.sha256(f"{_FORMAT}|{__version__}|{sys.version}|{lark.__version__}|{pydantic.VERSION}".encode())
-    _tree_digest(h, Path(__file__).resolve().parent)
-    h.update(grammar_path().read_bytes())
+    h = hashlib.sha256(f"{_FORMAT}|{__version__}|{sys.version}|{parser_stamp()}|{pydantic.VERSION}".encode())
+    _tree_digest(h, Path(__file__).resolve().parent, ("__pycache__",))  # bytecode follows the sources
     for part in ("law", "divisions"):
         if (default_root() / part).is_dir():
             _tree_digest(h, default_root() / part)
