@@ -28,6 +28,7 @@ import json
 import os
 import pickle
 import sys
+from importlib import resources
 from pathlib import Path
 from types import FunctionType, MappingProxyType
 
@@ -78,17 +79,32 @@ def _tree_digest(h, top: Path, skip: tuple[str, ...] = ()) -> int:
 @functools.cache
 def _engine_digest() -> str:
     """The engine's code and the data its checks read: a new engine, grammar or law text is a new key."""
+    from importlib import metadata
+
     import pydantic
 
     from engine._version import __version__
-    from engine.syntax import parser_stamp
 
-    h = hashlib.sha256(f"{_FORMAT}|{__version__}|{sys.version}|{parser_stamp()}|{pydantic.VERSION}".encode())
+    # lark's version without importing lark (a cached load parses nothing); importlib.metadata is pydantic's too
+    try:
+        lark = metadata.version("lark")
+    except metadata.PackageNotFoundError:
+        lark = "?"
+    h = hashlib.sha256(f"{_FORMAT}|{__version__}|{sys.version}|{lark}|{pydantic.VERSION}".encode())
     _tree_digest(h, Path(__file__).resolve().parent, ("__pycache__",))  # bytecode follows the sources
+    h.update(_grammar().read_bytes())
     for part in ("law", "divisions"):
         if (default_root() / part).is_dir():
             _tree_digest(h, default_root() / part)
     return h.hexdigest()
+
+
+def _grammar() -> Path:
+    # where `syntax.grammar_path` finds it (syntax is not imported here: it imports lark)
+    packaged = resources.files("engine") / "grammar" / "ruleset.lark"
+    if packaged.is_file():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parents[1] / "grammar" / "ruleset.lark"
 
 
 class Entry:

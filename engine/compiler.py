@@ -13,15 +13,17 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from itertools import repeat
-from typing import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Callable, Iterator, Mapping
 
 from engine import _durable
 from engine import model as m
-from engine.check import Checked
 from engine.compose import Composite
 from engine.conditions import paths_of
 from engine.errors import Diagnostic, EvaluationError, RulesetError
 from engine.jurisdiction import empowered_items, handler_candidates, handler_index, item_category
+
+if TYPE_CHECKING:  # the checker's result is only consumed: evaluating a cached program never imports the checker
+    from engine.check import Checked
 
 __all__ = ["CBenchmark", "CFactor", "CGrade", "Program", "compile_composite", "match_memo", "predicate"]
 

@@ -27,7 +27,9 @@ from engine import _cache
 from engine import model as m
 from engine.errors import Diagnostic, RulesetError, close_names, suggest
 from engine.source import CELL, Span
-from engine.syntax import parse_cells_as, parse_layer, parse_sanctions, prime_cells
+
+# `engine.syntax` (and lark) is imported where a file is parsed: a ruleset read from the compiled cache needs
+# neither (engine/_ruleset_cache.py)
 
 __all__ = ["LayerFile", "default_root", "load_chain", "target_files", "read_benchmarks", "read_catalogue", "read_catalogue_xlsx",
            "xlsx_rows", "BENCHMARK_COLUMNS", "BENCHMARK_HEADINGS", "LIST_HEADINGS",
@@ -78,6 +80,12 @@ def default_root() -> Path:
     if packaged.is_dir():
         return Path(str(packaged))
     return Path(__file__).resolve().parents[1] / "rulesets"
+
+
+def _syntax():
+    from engine import syntax
+
+    return syntax
 
 
 def _err(code: str, message: str, span: Span, hint: str | None = None) -> Diagnostic:
@@ -287,7 +295,7 @@ def load_chain(target: str | Path, root: Path | None = None,
             texts[name] = text
             try:
                 _within_limits(text, name)
-                layer = _cached(name, text, lambda: parse_layer(text, name))
+                layer = _cached(name, text, lambda: _syntax().parse_layer(text, name))
             except RulesetError as err:
                 diags.extend(err.diagnostics)
                 continue
@@ -785,6 +793,7 @@ def _catalogue_rows(headings: list[str], header_starts: list[int], numbered: lis
         return []
     items = []
     penalty_columns = [i for i, h in enumerate(header) if h in ("individual", "organisation", "all")]
+    prime_cells, parse_sanctions = _syntax().prime_cells, _syntax().parse_sanctions
     prime_cells(row[i].strip() for _, row, _s in numbered for i in penalty_columns if i < len(row))
     col = {h: i for i, h in enumerate(header)}
     parties = [(party, col[party]) for party in ("individual", "organisation", "all") if party in col]
@@ -890,7 +899,7 @@ def _benchmark_rows(rows: _Rows, diags: list[Diagnostic]) -> list[m.Benchmark]:
             else:
                 wanted["cond_cell" if name == "when" else "grade_cell"].append((text, line, starts[col[name]]))
     parsed = {(start, line, column): result for start, cells in wanted.items()
-              for (_, line, column), result in zip(cells, parse_cells_as(cells, start, source))}
+              for (_, line, column), result in zip(cells, _syntax().parse_cells_as(cells, start, source))}
     for line, row, starts in numbered:
         cells = _row_cells(row, starts, len(header), source, line, "benchmark", diags)
         if cells is None:

@@ -17,7 +17,6 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from engine import model as m
-from engine.check import CheckMemo, check
 from engine.compiler import Program, compile_composite
 from engine.compose import compose, version_dates, version_problems
 from engine.errors import Diagnostic, RulesetError, UnknownItem, close_names
@@ -230,6 +229,8 @@ def _load(target: str | Path, root: str | Path | None) -> Ruleset:
         hit = entry.get()
         if type(hit) is tuple and len(hit) == 4:
             return Ruleset(*hit)
+    from engine.check import CheckMemo, check  # not needed when the cache holds the checked result
+
     started = time.time_ns()
     trace: list = []
     files, texts = load_chain(target, Path(root) if root is not None else None, trace)

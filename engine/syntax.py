@@ -28,7 +28,7 @@ from engine.errors import Diagnostic, EngineError, RulesetError
 from engine.numbers import clip
 from engine.source import CELL, Span
 
-__all__ = ["SYNTAX_ERRORS", "grammar_path", "parse_cell_as", "parser_stamp", "parse_cells_as", "parse_layer", "parse_sanctions", "prime_cells"]
+__all__ = ["SYNTAX_ERRORS", "grammar_path", "parse_cell_as", "parse_cells_as", "parse_layer", "parse_sanctions", "prime_cells"]
 
 PARTIES = {"individual": "individual", "个人": "individual", "organisation": "organisation", "单位": "organisation",
            "all": "all", "全部": "all"}
@@ -120,12 +120,6 @@ def _lark() -> lark.Lark:
         parser.save(buf)
         _cache.write(directory, name, buf.getvalue())
     return parser
-
-
-def parser_stamp() -> str:
-    """What the parser's output depends on besides the text: the grammar's hash and the lark version."""
-    grammar = grammar_path().read_bytes()
-    return f"{hashlib.sha256(grammar).hexdigest()}-lark{lark.__version__}"
 
 
 def _tables_file(grammar: str) -> tuple[Path | None, str]:
