@@ -1,8 +1,8 @@
 """Cache files that cannot be a way in: authenticated before anything is unpickled.
 
-Owns the two on-disk caches' safety: the parser tables in the user's cache directory (`engine.syntax`) and the
-parsed ruleset files under ``ZHIFA_CACHE_DIR`` (`engine.loader`). Both hold pickles, and unpickling runs code,
-so a file is read only when
+Owns the on-disk caches' safety: the parser tables in the user's cache directory (`engine.syntax`), and under
+``ZHIFA_CACHE_DIR`` the parsed ruleset files (`engine.loader`) and the compiled rulesets
+(`engine._ruleset_cache`). They hold pickles, and unpickling runs code, so a file is read only when
 
 - its directory is owned by the current user and writable by no one else (group or other);
 - the file itself is owned by the user, writable by no one else, and not a symbolic link;

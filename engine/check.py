@@ -25,7 +25,7 @@ from engine.jurisdiction import handler_candidates, handler_index, list_items
 from engine.places import PlaceCodeError, divisions, normalise_code
 from engine.vocabulary import BUILTIN, PathType
 
-__all__ = ["Checked", "check"]
+__all__ = ["CheckMemo", "Checked", "check"]
 
 
 @dataclass(frozen=True)
@@ -54,10 +54,43 @@ class Checked:
         return None if node is None else self.conditions[id(node)]
 
 
-def check(comp: Composite, merge_diags: list[Diagnostic] | tuple[Diagnostic, ...] = ()) -> Checked:
+class CheckMemo:
+    """What `check` found for the declarations several composites share: the dated versions of one ruleset chain
+    hold the same benchmark objects (a province amendment replaces a few items, not the city's 5,000 benchmarks),
+    and a benchmark's check reads only itself, its item and the names its conditions use. Pass one memo to the
+    `check` of every version: a benchmark is checked once per distinct (benchmark, item, declared names), and
+    the later versions get the same diagnostics and resolved conditions.
+
+    The memo keeps every object its keys name alive (keys are ``id``s); hold it only while loading.
+    """
+
+    def __init__(self) -> None:
+        self._benchmarks: dict[tuple, tuple[list[Diagnostic], list[tuple[int, tuple | None]]]] = {}
+        self._envs: dict[int, int] = {}
+        self._names: dict[tuple, int] = {}
+        self._alive: list = []
+
+    def env(self, comp: Composite) -> int:
+        """The identity of the tables a benchmark's check reads besides its item: facts, sanctions, parameters,
+        domains and areas (each name with its declaration object; a version that redeclares any differs)."""
+        key = self._envs.get(id(comp))
+        if key is None:
+            tables = (comp.facts, comp.sanctions, comp.parameters, comp.domains, comp.areas)
+            names = tuple(tuple((k, id(v)) for k, v in t.items()) for t in tables)
+            # a small number stands for the (large) tuple: it is part of one key per benchmark
+            key = self._names.setdefault(names, len(self._names))
+            self._alive.append((comp, tables))
+            self._envs[id(comp)] = key
+        return key
+
+
+def check(comp: Composite, merge_diags: list[Diagnostic] | tuple[Diagnostic, ...] = (),
+          memo: CheckMemo | None = None) -> Checked:
     """Run every static check on `comp`: all diagnostics (errors and warnings, merge problems first), every
-    condition resolved, and each rule's stage."""
+    condition resolved, and each rule's stage. With `memo` (one per ruleset chain, see `CheckMemo`), what an
+    earlier composite of the chain shares with `comp` is not checked again: the result is the same."""
     report = _Report(comp, merge_diags)
+    report.memo = memo
     for run in _CHECKS:
         run(comp, report)
     return report.result()
@@ -70,6 +103,7 @@ class _Report:
         self.diagnostics: list[Diagnostic] = list(merge_diags)
         self.resolver = _Resolver(comp, self.diagnostics)
         self.phases: dict[str, int] = {}
+        self.memo: CheckMemo | None = None
 
     def err(self, code: str, message: str, span, hint: str | None = None) -> None:
         """Report an error."""
@@ -293,6 +327,9 @@ def _check_lists(comp: Composite, report: _Report) -> None:
 def _check_benchmarks(comp: Composite, report: _Report) -> None:
     """Each discretion benchmark names its item and source document, and stays inside the statutory penalty of the
     cited article: it refines the article's range and kinds, it cannot widen them."""
+    memo = report.memo
+    env = memo.env(comp) if memo is not None else None
+    diags, resolved = report.diagnostics, report.resolver.memo
     for bm in comp.benchmarks.values():
         if not report.known(bm.item, comp.items, "item"):
             continue
@@ -300,7 +337,22 @@ def _check_benchmarks(comp: Composite, report: _Report) -> None:
         if not bm.meta.sources:
             report.err("missing-source", f"benchmark of '{bm.item.name}' names no source document", bm.span,
                        'add: source "文件名 文号"')
-        _check_benchmark(bm, item, _statutory_fines(comp, item), comp, report)
+        if memo is None:
+            _check_benchmark(bm, item, _statutory_fines(comp, item), comp, report)
+            continue
+        # a benchmark's nodes are its own: no earlier pass has resolved them, so the check adds the same
+        # diagnostics and resolutions in every composite with the same item and declared names
+        key = (id(bm), id(item), env)
+        hit = memo._benchmarks.get(key)
+        if hit is None:
+            n, r = len(diags), len(report.resolver.order)
+            _check_benchmark(bm, item, _statutory_fines(comp, item), comp, report)
+            hit = memo._benchmarks[key] = (diags[n:], [(k, resolved[k]) for k in report.resolver.order[r:]])
+            memo._alive.append((bm, item))
+        else:
+            diags.extend(hit[0])
+            resolved.update(hit[1])
+            report.resolver.order.extend(k for k, _ in hit[1])
 
 
 def _check_penalty_lists(comp: Composite, report: _Report) -> None:
@@ -422,6 +474,7 @@ class _Resolver:
         self.comp = comp
         self.diags = diags
         self.memo: dict[int, tuple | None] = {}
+        self.order: list[int] = []  # the keys of `memo` in the order resolved (what one check added)
 
     def path_type(self, ref: m.Ref) -> PathType | None:
         """The type of a fact path, or None after reporting it as unknown."""
@@ -478,6 +531,7 @@ class _Resolver:
         key = id(cond)  # the composite keeps every node alive while this resolver is in use
         if key not in self.memo:
             self.memo[key] = self._resolve(cond)
+            self.order.append(key)
         return self.memo[key]
 
     def _resolve(self, cond) -> tuple | None:

@@ -68,8 +68,10 @@ def _places() -> tuple[dict[str, str], dict[str, str]]:
     return names, prefixes
 
 
-def _mentions(text: str) -> set[str]:
-    """The codes of the jurisdictions whose documents `text` cites (by full name or by 文号)."""
+@lru_cache(maxsize=65536)
+def _mentions(text: str) -> frozenset[str]:
+    """The codes of the jurisdictions whose documents `text` cites (by full name or by 文号). Remembered per text:
+    every dated version of a ruleset cites the same few thousand source texts."""
     names, prefixes = _places()
     found = {code for name, code in names.items() if name in text}
     for mo in _WENHAO.finditer(text):
@@ -79,7 +81,7 @@ def _mentions(text: str) -> set[str]:
         code = prefixes.get(word[0])
         if code and re.search(r"政|综|綜|执|法|发|办", word[1:]):
             found.add(code)
-    return found
+    return frozenset(found)
 
 
 def _own(comp, layer: str) -> set[str]:

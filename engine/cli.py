@@ -296,8 +296,8 @@ def _root_index() -> dict[str, str]:
 
 
 def _naming(county: str) -> list[str]:
-    """The embedded rulesets (sorted by name) whose .rules files, or a parent's (``extends "NAME"``), contain
-    the text `county`: the only ones that can declare it."""
+    """The embedded rulesets (sorted by name) whose .rules files, or a parent's (``extends "NAME"``), hold a
+    declaration ``county NAME`` of `county`: the only ones that can declare it."""
     global _RULES_TEXT
     if _RULES_TEXT is None:
         import re
@@ -312,11 +312,17 @@ def _naming(county: str) -> list[str]:
             m = re.search(r'\bextends\s+"([^"]+)"', text)
             _RULES_TEXT[name] = (text, m.group(1) if m else None)
 
+    import re
+
+    # a county is declared as `county NAME` (NAME unquoted, grammar/ruleset.lark `area`): a text that merely
+    # mentions it (a city's title, a source) cannot declare it, so its ruleset need not be loaded
+    declared = re.compile(r"(?<![\w])county\s+" + re.escape(county) + r"(?![\w.\-/·])")
+
     def names_it(name: str | None, depth: int = 0) -> bool:
         if name is None or name not in _RULES_TEXT or depth > len(_RULES_TEXT):  # depth: a cycle ends here
             return False
         text, parent = _RULES_TEXT[name]
-        return county in text or names_it(parent, depth + 1)
+        return bool(declared.search(text)) or names_it(parent, depth + 1)
 
     return [name for name in _RULES_TEXT if names_it(name)]
 

@@ -12,15 +12,17 @@ from __future__ import annotations
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Callable, Iterator, Mapping
 
 from engine import _durable
 from engine import model as m
-from engine.check import Checked
 from engine.compose import Composite
 from engine.conditions import paths_of
 from engine.errors import Diagnostic, EvaluationError, RulesetError
 from engine.jurisdiction import empowered_items, handler_candidates, handler_index, item_category
+
+if TYPE_CHECKING:  # the checker's result is only consumed: evaluating a cached program never imports the checker
+    from engine.check import Checked
 
 __all__ = ["CBenchmark", "CFactor", "CGrade", "Program", "compile_composite", "match_memo", "predicate"]
 
@@ -87,6 +89,11 @@ def _remember(cond: tuple, test: Callable[[Mapping], bool]) -> None:
     if len(_LEAF_OBJECTS) >= _MAX_LEAF_TESTS:
         _LEAF_OBJECTS.clear()
     _LEAF_OBJECTS[id(cond)] = (cond, test)
+
+
+def always(facts: Mapping) -> bool:
+    """The test of a grade or list entry without a condition: it always applies."""
+    return True
 
 
 @dataclass(frozen=True)
@@ -295,8 +302,14 @@ class Program:
         self.matcher2.close()
 
 
-def compile_composite(comp: Composite, checked: Checked, texts: Mapping[str, str] | None = None) -> Program:
+def compile_composite(comp: Composite, checked: Checked, texts: Mapping[str, str] | None = None,
+                      shared: dict | None = None) -> Program:
     """Compile a composite into a `Program` from what `check.check(comp)` found (`checked`).
+
+    `shared`, one dict passed to the compilation of every dated version of a ruleset chain, lets the versions
+    share what is the same in them: one object per distinct resolved condition and its predicate, and one
+    compiled benchmark per benchmark whose conditions resolve alike (the city's thousands of benchmarks are
+    compiled once, not once per version). The programs are the same as without it.
 
     Raises:
         RulesetError: `checked` has errors, or the policy rules are past durable_rules' measured limits.
@@ -306,8 +319,14 @@ def compile_composite(comp: Composite, checked: Checked, texts: Mapping[str, str
         raise ValueError("compile_composite needs the result of check() for this same composite")
     if checked.errors:
         raise RulesetError(checked.diagnostics, texts)
-    shared: dict[str, tuple] = {}
-    tests: dict[str, Callable[[Mapping], bool]] = {}
+    if shared is None:
+        shared = {}
+    conds: dict[str, tuple] = shared.setdefault("conds", {})
+    tests: dict[str, Callable[[Mapping], bool]] = shared.setdefault("tests", {})
+    by_id: dict[int, tuple[tuple, tuple]] = shared.setdefault("by_id", {})
+    # what each predicate and matcher was built from: a compiled-ruleset cache stores that, not the objects
+    made: dict[int, tuple] = shared.setdefault("made", {})
+    compiled: dict[tuple, tuple[m.Benchmark, CBenchmark]] = shared.setdefault("benchmarks", {})
 
     def cond_of(node):
         """The resolved condition of `node`, one object per distinct condition: a large benchmark table repeats a
@@ -315,16 +334,23 @@ def compile_composite(comp: Composite, checked: Checked, texts: Mapping[str, str
         cond = checked.condition(node)
         if cond is None:
             return None
+        # the versions of a chain share resolved conditions (`check.CheckMemo`): each is looked up by repr once
+        hit = by_id.get(id(cond))
+        if hit is not None and hit[0] is cond:
+            return hit[1]
         # repr tells 1, 1.0, True and "1" apart, as the matcher does
-        return shared.setdefault(repr(cond), cond)
+        one = conds.setdefault(repr(cond), cond)
+        by_id[id(cond)] = (cond, one)  # cond kept alive with its id
+        return one
 
     def test_of(cond):  # built only for conditions tested in Python (grades, adjustments, factors, list entries)
         if cond is None:
-            return lambda f: True
+            return always
         key = repr(cond)
         test = tests.get(key)
         if test is None:
             test = tests[key] = predicate(cond)
+            made[id(test)] = (test, cond)
         return test
 
     rules: dict[str, CRule] = {}
@@ -334,6 +360,14 @@ def compile_composite(comp: Composite, checked: Checked, texts: Mapping[str, str
                             tuple(sorted(n for n in _symbols(r.when) if n in comp.parameters)))
     benchmarks = {}
     for code, bm in comp.benchmarks.items():
+        # the benchmark node and its resolved conditions (one object each, `cond_of`) are all a CBenchmark is
+        # made of; bm is kept in the value, so its id is not reused while `shared` lives
+        key = (id(bm), tuple(id(cond_of(g.when)) for g in bm.grades),
+               tuple(id(cond_of(a.when)) for a in bm.adjustments), tuple(id(cond_of(f.when)) for f in bm.factors))
+        hit = compiled.get(key)
+        if hit is not None:
+            benchmarks[code] = hit[1]
+            continue
         grades = []
         for g in bm.grades:
             ranges, outcomes = {}, {}
@@ -344,7 +378,7 @@ def compile_composite(comp: Composite, checked: Checked, texts: Mapping[str, str
                 for p in m.parties(o.party):
                     outcomes[p] = o
             gcond = cond_of(g.when)
-            grades.append(CGrade(g.name, test_of(gcond) if g.when else (lambda f: True), ranges,
+            grades.append(CGrade(g.name, test_of(gcond) if g.when else always, ranges,
                                  g.when is None, gcond, g.measures, outcomes))
         adjust = tuple((a.direction, test_of(cond_of(a.when)), a.reason) for a in bm.adjustments)
         factors: dict[str, list] = {}
@@ -354,17 +388,18 @@ def compile_composite(comp: Composite, checked: Checked, texts: Mapping[str, str
             factors.setdefault(f.name, []).append((test_of(fcond), f.percent, fcond))
             labels.setdefault(f.name, f.label or f.name)
         cfactors = tuple(CFactor(n, labels[n], tuple(levels)) for n, levels in factors.items())
-        conds = tuple(c for c in [g.cond for g in grades] + [cond_of(a.when) for a in bm.adjustments]
+        bconds = tuple(c for c in [g.cond for g in grades] + [cond_of(a.when) for a in bm.adjustments]
                       + [lv[2] for cf in cfactors for lv in cf.levels] if c)
-        benchmarks[code] = CBenchmark(code, tuple(grades), adjust, bm.meta.sources, bm.meta.unconfirmed, conds,
+        benchmarks[code] = CBenchmark(code, tuple(grades), adjust, bm.meta.sources, bm.meta.unconfirmed, bconds,
                                       bm.meta.notes, cfactors)
+        compiled[key] = (bm, benchmarks[code])
     entries: dict[str, list[CEntry]] = {}
     for pl in comp.penalty_lists.values():
         for e in pl.entries:
             econd = cond_of(e.when)
             entries.setdefault(e.item.name, []).append(
                 CEntry(pl.name, pl.title or pl.name, pl.kind, test_of(econd) if e.when else
-                       (lambda f: True), e.note, pl.meta.sources, econd, pl.meta.unconfirmed, pl.meta.notes))
+                       always, e.note, pl.meta.sources, econd, pl.meta.unconfirmed, pl.meta.notes))
     item_conditions = {code: cond_of(it.applies) for code, it in comp.items.items() if it.applies is not None}
     stage1 = tuple(r for r in rules.values() if r.phase == 1)
     stage2 = tuple(r for r in rules.values() if r.phase == 2)
@@ -397,8 +432,10 @@ def compile_composite(comp: Composite, checked: Checked, texts: Mapping[str, str
     counties = [a.name for a in comp.areas.values() if a.kind == "county"]
     tag = f"{comp.name}@{comp.version.isoformat()}"
     try:
-        matcher1 = StageMatcher(f"{tag}/stage1", parts[0] or [[]])
-        matcher2 = StageMatcher(f"{tag}/stage2", parts[1] or [[]], tuple(r.id for r in stage2))
+        args1 = (f"{tag}/stage1", parts[0] or [[]], None)
+        args2 = (f"{tag}/stage2", parts[1] or [[]], tuple(r.id for r in stage2))
+        matcher1, matcher2 = StageMatcher(*args1), StageMatcher(*args2)
+        made[id(matcher1)], made[id(matcher2)] = (matcher1, args1), (matcher2, args2)
     except _durable.MatcherError as exc:
         span = next(iter(comp.rules.values())).span if comp.rules else m.Span(source=comp.name)  # type: ignore[attr-defined]
         raise RulesetError([Diagnostic(code="matcher-limit", message=str(exc), span=span)], texts) from None

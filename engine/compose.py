@@ -12,11 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from types import MappingProxyType
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
 from engine import model as m
 from engine.errors import Diagnostic
-from engine.loader import LayerFile
+
+if TYPE_CHECKING:  # the loader (and the parser behind it) is not needed to read a composite from the cache
+    from engine.loader import LayerFile
 
 __all__ = ["Composite", "compose", "version_dates", "version_problems"]
 

@@ -27,9 +27,11 @@ from engine import _cache
 from engine import model as m
 from engine.errors import Diagnostic, RulesetError, close_names, suggest
 from engine.source import CELL, Span
-from engine.syntax import parse_cells_as, parse_layer, parse_sanctions, prime_cells
 
-__all__ = ["LayerFile", "default_root", "load_chain", "read_benchmarks", "read_catalogue", "read_catalogue_xlsx",
+# `engine.syntax` (and lark) is imported where a file is parsed: a ruleset read from the compiled cache needs
+# neither (engine/_ruleset_cache.py)
+
+__all__ = ["LayerFile", "default_root", "load_chain", "target_files", "read_benchmarks", "read_catalogue", "read_catalogue_xlsx",
            "xlsx_rows", "BENCHMARK_COLUMNS", "BENCHMARK_HEADINGS", "LIST_HEADINGS",
            "CATALOGUE_COLUMNS", "CATALOGUE_HEADINGS"]
 
@@ -78,6 +80,12 @@ def default_root() -> Path:
     if packaged.is_dir():
         return Path(str(packaged))
     return Path(__file__).resolve().parents[1] / "rulesets"
+
+
+def _syntax():
+    from engine import syntax
+
+    return syntax
 
 
 def _err(code: str, message: str, span: Span, hint: str | None = None) -> Diagnostic:
@@ -228,12 +236,37 @@ def _disk_put(key: tuple[str, str], layer: object) -> None:
         _cache.write(*where, pickle.dumps(layer, protocol=pickle.HIGHEST_PROTOCOL))
 
 
-def load_chain(target: str | Path, root: Path | None = None) -> tuple[list[LayerFile], dict[str, str]]:
+def target_files(target: str | Path, root: Path) -> tuple[list[Path], bool]:
+    """The files of the ruleset `target` names (a ``.rules`` file, a directory, or a name under `root`), and
+    whether the caller named the file itself.
+
+    Raises:
+        RulesetError: ``unknown-ruleset``, with the close names under `root`.
+    """
+    tpath = Path(target)
+    if tpath.suffix == ".rules" and _is_file(tpath):
+        return [tpath], True
+    if _layer_files(tpath):
+        return _layer_files(tpath), False
+    if _layer_files(root / str(target)):
+        return _layer_files(root / str(target)), False
+    known = sorted(str(p.parent.relative_to(root)) for p in root.rglob("*.rules")) if root.is_dir() else []
+    close = close_names(str(target), sorted(set(known)))
+    raise RulesetError([_err("unknown-ruleset", f"no ruleset named '{target}'", Span(source=str(target)),
+                             f"did you mean {', '.join(close)}?" if close else
+                             f"known rulesets: {', '.join(sorted(set(known)))}" if known else None)])
+
+
+def load_chain(target: str | Path, root: Path | None = None,
+               trace: list | None = None) -> tuple[list[LayerFile], dict[str, str]]:
     """Load a ruleset and its ancestors.
 
     Args:
         target: a ruleset name under `root` (``"hangzhou/shangcheng"``), a ``.rules`` file, or a directory.
         root: where names are looked up; the embedded default rulesets if not given.
+        trace: when given, each parent lookup is appended to it as ``(parent name, directory searched from,
+            child's name, directory found)``: what `engine._ruleset_cache` asks again to know that the chain
+            would be found the same.
 
     Returns:
         The layer files from the province down (each layer's files by effective date), and the texts by path.
@@ -242,20 +275,9 @@ def load_chain(target: str | Path, root: Path | None = None) -> tuple[list[Layer
         RulesetError: unreadable files, syntax errors, unknown parents, cycles, bad catalogue tables.
     """
     root = Path(root) if root is not None else default_root()
-    tpath = Path(target)
-    named: list[Path] = []  # a file the caller names may be a link to anywhere; files found in directories not
-    if tpath.suffix == ".rules" and _is_file(tpath):
-        files = named = [tpath]
-    elif _layer_files(tpath):
-        files = _layer_files(tpath)
-    elif _layer_files(root / str(target)):
-        files = _layer_files(root / str(target))
-    else:
-        known = sorted(str(p.parent.relative_to(root)) for p in root.rglob("*.rules")) if root.is_dir() else []
-        close = close_names(str(target), sorted(set(known)))
-        raise RulesetError([_err("unknown-ruleset", f"no ruleset named '{target}'", Span(source=str(target)),
-                                 f"did you mean {', '.join(close)}?" if close else
-                                 f"known rulesets: {', '.join(sorted(set(known)))}" if known else None)])
+    files, is_named = target_files(target, root)
+    # a file the caller names may be a link to anywhere; files found in directories must lie inside them
+    named: list[Path] = files if is_named else []
 
     chain: list[list[LayerFile]] = []
     texts: dict[str, str] = {}
@@ -273,7 +295,7 @@ def load_chain(target: str | Path, root: Path | None = None) -> tuple[list[Layer
             texts[name] = text
             try:
                 _within_limits(text, name)
-                layer = _cached(name, text, lambda: parse_layer(text, name))
+                layer = _cached(name, text, lambda: _syntax().parse_layer(text, name))
             except RulesetError as err:
                 diags.extend(err.diagnostics)
                 continue
@@ -309,7 +331,10 @@ def load_chain(target: str | Path, root: Path | None = None) -> tuple[list[Layer
             raise RulesetError([_err("extends-path", f"the parent ruleset '{parent}' must be a ruleset name, not a path",
                                      layer_files[0].layer.span, 'a name such as "zhejiang" or "hangzhou/shangcheng", '
                                      "without '.' or '..' steps or a leading '/'")], texts)
-        pdir = _resolve_parent(parent, files[0].parent.resolve(), name, root)
+        near = files[0].parent.resolve()
+        pdir = _resolve_parent(parent, near, name, root)
+        if trace is not None:
+            trace.append((parent, near, name, pdir))
         if pdir is None:
             raise RulesetError([_err("unknown-parent", f"the parent ruleset '{parent}' was not found",
                                      layer_files[0].layer.span, f"looked for a directory '{parent}' with .rules files")],
@@ -768,6 +793,7 @@ def _catalogue_rows(headings: list[str], header_starts: list[int], numbered: lis
         return []
     items = []
     penalty_columns = [i for i, h in enumerate(header) if h in ("individual", "organisation", "all")]
+    prime_cells, parse_sanctions = _syntax().prime_cells, _syntax().parse_sanctions
     prime_cells(row[i].strip() for _, row, _s in numbered for i in penalty_columns if i < len(row))
     col = {h: i for i, h in enumerate(header)}
     parties = [(party, col[party]) for party in ("individual", "organisation", "all") if party in col]
@@ -873,7 +899,7 @@ def _benchmark_rows(rows: _Rows, diags: list[Diagnostic]) -> list[m.Benchmark]:
             else:
                 wanted["cond_cell" if name == "when" else "grade_cell"].append((text, line, starts[col[name]]))
     parsed = {(start, line, column): result for start, cells in wanted.items()
-              for (_, line, column), result in zip(cells, parse_cells_as(cells, start, source))}
+              for (_, line, column), result in zip(cells, _syntax().parse_cells_as(cells, start, source))}
     for line, row, starts in numbered:
         cells = _row_cells(row, starts, len(header), source, line, "benchmark", diags)
         if cells is None:

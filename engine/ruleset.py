@@ -9,6 +9,7 @@ from __future__ import annotations
 import collections
 import gc
 import threading
+import time
 from datetime import date
 from pathlib import Path
 from typing import Literal
@@ -16,11 +17,11 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from engine import model as m
-from engine.check import check
 from engine.compiler import Program, compile_composite
 from engine.compose import compose, version_dates, version_problems
 from engine.errors import Diagnostic, RulesetError, UnknownItem, close_names
-from engine.loader import load_chain
+from engine import _ruleset_cache
+from engine.loader import load_chain, target_files
 from engine.numbers import decimal_text
 from engine.places import normalise_code
 
@@ -223,13 +224,23 @@ def load_ruleset(target: str | Path, root: str | Path | None = None, *, cache: b
 
 
 def _load(target: str | Path, root: str | Path | None) -> Ruleset:
-    files, texts = load_chain(target, Path(root) if root is not None else None)
+    entry = _ruleset_cache.lookup(target, root)  # None unless ZHIFA_CACHE_DIR is set
+    if entry is not None:
+        hit = entry.get()
+        if type(hit) is tuple and len(hit) == 4:
+            return Ruleset(*hit)
+    from engine.check import CheckMemo, check  # not needed when the cache holds the checked result
+
+    started = time.time_ns()
+    trace: list = []
+    files, texts = load_chain(target, Path(root) if root is not None else None, trace)
     diags: list[Diagnostic] = version_problems(files)
     composites = []
     leaf_start = min(lf.layer.effective for lf in files if lf.depth == files[-1].depth)
+    memo = CheckMemo()  # the versions share most declarations: each is checked and compiled once
     for d in [d for d in version_dates(files) if d >= leaf_start]:
         comp, merge = compose(files, d)
-        checked = check(comp, merge)
+        checked = check(comp, merge, memo)
         diags.extend(checked.diagnostics)
         composites.append((d, comp, checked))
     unique: dict[tuple, Diagnostic] = {}
@@ -238,6 +249,11 @@ def _load(target: str | Path, root: str | Path | None) -> Ruleset:
     diags = list(unique.values())
     if any(dg.severity == "error" for dg in diags):
         raise RulesetError(diags, texts)
-    programs = {d: compile_composite(comp, checked, texts) for d, comp, checked in composites}
-    return Ruleset(files[-1].layer.name, programs, tuple(diags), tuple(lf.path for lf in files))
+    shared: dict = {}
+    programs = {d: compile_composite(comp, checked, texts, shared) for d, comp, checked in composites}
+    parts = (files[-1].layer.name, programs, tuple(diags), tuple(lf.path for lf in files))
+    if entry is not None:
+        first, named = target_files(target, entry.root)
+        entry.put(parts, first, named, trace, shared, started)
+    return Ruleset(*parts)
 

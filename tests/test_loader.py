@@ -80,13 +80,115 @@ def test_the_opt_in_disk_cache_gives_the_same_ruleset(tmp_path, monkeypatch):
     entries = sorted(p for p in (tmp_path / "cache").iterdir() if p.name != "hmac.key")  # the key is no entry
     # one per parsed file: each .rules file and each catalogue table it names (the province layer's law tables)
     tables = sum(Path(f).read_text(encoding="utf-8").count('\ncatalogue "') for f in plain.files)
-    assert tables > 0 and len(entries) == len(plain.files) + tables
+    layers = [e for e in entries if e.name.startswith("layer-")]
+    assert tables > 0 and len(layers) == len(plain.files) + tables
+    # and the checked, compiled ruleset: its entry and the index that finds it (engine/_ruleset_cache.py)
+    compiled = [e.name for e in entries if not e.name.startswith("layer-")]
+    assert len(compiled) == 2 and sum(n.startswith("ruleset-index-") for n in compiled) == 1
+    assert all(n.startswith("ruleset-") for n in compiled)
     stamps = [e.stat().st_mtime_ns for e in entries]
     cached = _fresh_load("hangzhou/shangcheng")
     assert [e.stat().st_mtime_ns for e in entries] == stamps  # read, not parsed and written again
     for rs in (filled, cached):
         assert rs.current.items == plain.current.items and rs.current.rules == plain.current.rules
         assert rs.warnings == plain.warnings
+
+
+def _decide_examples(rs) -> list[str]:
+    import json
+
+    out = []
+    for path in sorted(Path(__file__).resolve().parents[1].glob("examples/shangcheng-*.json")):
+        out.append(engine.evaluate(json.loads(path.read_text(encoding="utf-8")), rs).model_dump_json())
+    return out
+
+
+def test_the_compiled_ruleset_cache_decides_as_a_fresh_load(tmp_path, monkeypatch):
+    from engine import _ruleset_cache
+
+    plain = _fresh_load("hangzhou/shangcheng")
+    monkeypatch.setenv("ZHIFA_CACHE_DIR", str(tmp_path / "cache"))
+    _fresh_load("hangzhou/shangcheng")
+    entry = _ruleset_cache.lookup("hangzhou/shangcheng", None)
+    assert entry is not None and entry.get() is not None  # written by the load before, read back here
+    cached = _fresh_load("hangzhou/shangcheng")
+    assert (cached.versions, cached.warnings, cached.files) == (plain.versions, plain.warnings, plain.files)
+    for old, new in zip(plain._programs.values(), cached._programs.values()):
+        assert (new.items, new.rules, new.params, new.empowered) == (old.items, old.rules, old.params, old.empowered)
+        assert new.matcher1.paths == old.matcher1.paths and new.matcher2.paths == old.matcher2.paths
+    decided = _decide_examples(plain)
+    assert decided and _decide_examples(cached) == decided
+
+
+def _aged(*tops: Path) -> None:
+    """Date every file below `tops` an hour back: a file modified just before a load is never cached (it may
+    have changed during the load), and these tests edit files and load at once."""
+    import os
+    import time
+
+    for top in tops:
+        for p in top.rglob("*"):
+            os.utime(p, (time.time() - 3600, time.time() - 3600))
+
+
+def _compiled_entries(cache: Path) -> int:
+    return sum(p.name.startswith("ruleset-") and not p.name.startswith("ruleset-index-") for p in cache.iterdir())
+
+
+def test_the_compiled_ruleset_cache_follows_every_file_of_the_chain(tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("ZHIFA_CACHE_DIR", str(cache))
+    tree = tmp_path / "tree"
+    (tree / "zhejiang").mkdir(parents=True)
+    (tree / "zhejiang" / "2024-01-01.rules").write_text(
+        'ruleset "zhejiang" effective 2024-01-01\nparameter 省参数 = 1 range 0..10\n', encoding="utf-8")
+    (tree / "county").mkdir()
+    (tree / "county" / "2024-01-01.rules").write_text(
+        'ruleset "county" extends "zhejiang" effective 2024-01-01\ncounty 测试县\n', encoding="utf-8")
+    _aged(tree)
+    load = lambda: engine.load_ruleset("county", root=tree, cache=False)  # noqa: E731
+    assert load().current.params["省参数"] == 1 and _compiled_entries(cache) == 1
+    assert load().current.params["省参数"] == 1 and _compiled_entries(cache) == 1  # read, not written again
+    (tree / "zhejiang" / "2024-01-01.rules").write_text(  # a parent's file changes: the entry is not used
+        'ruleset "zhejiang" effective 2024-01-01\nparameter 省参数 = 2 range 0..10\n', encoding="utf-8")
+    _aged(tree)
+    assert load().current.params["省参数"] == 2 and _compiled_entries(cache) == 2
+    (tree / "zhejiang" / "2025-01-01.rules").write_text(  # a new dated version appears: a new chain
+        'ruleset "zhejiang" effective 2025-01-01\noverride parameter 省参数 = 3 range 0..10\n', encoding="utf-8")
+    _aged(tree)
+    assert load().versions == ("2024-01-01", "2025-01-01") and load().current.params["省参数"] == 3
+    other = tmp_path / "other"  # a draft beside the tree: its parent comes from the root ...
+    (other / "county").mkdir(parents=True)
+    (other / "county" / "2024-01-01.rules").write_text(
+        (tree / "county" / "2024-01-01.rules").read_text(encoding="utf-8"), encoding="utf-8")
+    _aged(other)
+    draft = lambda: engine.load_ruleset(other / "county", root=tree, cache=False)  # noqa: E731
+    assert draft().current.params["省参数"] == 3 and draft().current.params["省参数"] == 3
+    assert _compiled_entries(cache) == 4
+    (other / "zhejiang").mkdir()  # ... until a parent appears in the draft's own tree, outside every chain directory
+    (other / "zhejiang" / "2024-01-01.rules").write_text(
+        'ruleset "zhejiang" effective 2024-01-01\nparameter 省参数 = 4 range 0..10\n', encoding="utf-8")
+    _aged(other)
+    assert draft().versions == ("2024-01-01",) and draft().current.params["省参数"] == 4
+
+
+def test_a_file_modified_just_before_the_load_is_not_cached(tmp_path, monkeypatch):
+    monkeypatch.setenv("ZHIFA_CACHE_DIR", str(tmp_path / "cache"))
+    d = tmp_path / "draft"
+    d.mkdir()
+    (d / "2024-01-01.rules").write_text(DRAFT, encoding="utf-8")
+    assert _fresh_load(d).versions[0] == "2024-01-01"
+    assert _compiled_entries(tmp_path / "cache") == 0  # it may have changed while it was read
+
+
+def test_a_load_that_fails_is_not_kept_in_the_compiled_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("ZHIFA_CACHE_DIR", str(tmp_path / "cache"))
+    d = tmp_path / "draft"
+    d.mkdir()
+    (d / "2024-01-01.rules").write_text(DRAFT + "parameter 草稿参数 = 11 range 0..10\n", encoding="utf-8")
+    with pytest.raises(engine.RulesetError):
+        _fresh_load(d)
+    assert not [p for p in (tmp_path / "cache").iterdir() if p.name.startswith("ruleset-")]
 
 
 def test_a_broken_or_stale_disk_cache_entry_is_parsed_again(tmp_path, monkeypatch):
