@@ -22,6 +22,7 @@ from engine.compiler import CRule, Program
 from engine.decision import LAW, SET_ASIDE, ScaledMeasure, Step, Transfer
 from engine.errors import CaseError, CaseProblem
 from engine.numbers import CENT, decimal_text
+from engine.prepared import FlagHit, prepared
 
 __all__ = ["OUTCOME_ORDER", "Assessment", "FlagHit", "RangeNote", "RangeResult", "adjust_range", "assess",
            "basis_of", "dec", "fired", "lighter", "proposal_points", "set_aside"]
@@ -38,16 +39,6 @@ def dec(x: Decimal) -> str:
         ('200', '12.50', '0.12')
     """
     return decimal_text(x, to_cent=ROUND_HALF_EVEN, trim=False)
-
-
-class FlagHit(NamedTuple):
-    """A legal-check flag a rule raised: its code, why, the rule's basis, and the condition it holds under
-    (None: outright; else the proposed-fine condition in Chinese, e.g. 拟罚款在2000元以上)."""
-
-    code: str
-    reason: str
-    basis: str
-    condition: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,21 +172,15 @@ def _stage1_outcome(c: Case, prog: Program, facts: dict, typed: dict) -> _Outcom
     outcomes: list[tuple[str, str]] = []
     adjusts: list[tuple[str, str]] = []
     surviving, overridden = fired(prog, prog.matcher1, facts)
-    steps += (set_aside(r, by) for r, by in overridden)
+    prep = prepared(prog)
+    steps += (prep.set_aside(r, by, SET_ASIDE) for r, by in overridden)
     for r in surviving:
-        texts = []
-        for act in r.actions:
-            if act.kind in OUTCOME_ORDER:
-                outcomes.append((act.kind, r.id))
-            elif act.kind == "adjust":
-                adjusts.append((act.arg or "", r.id))
-            elif act.kind == "flag":
-                flags.append(FlagHit(act.arg or "", act.text or r.title, basis_of(r)))
-            elif act.kind == "transfer":
-                transfers.append(Transfer(to=act.arg or "", reason=act.text or r.title, basis=basis_of(r)))
-            if act.text and act.kind != "flag":
-                texts.append(act.text)
-        steps.append(Step(rule=r.id, basis=basis_of(r), text=r.title + (f"：{'；'.join(texts)}" if texts else "")))
+        got = prep.stage1(r)  # nothing a rule contributes depends on the case: built once per rule
+        outcomes += got.outcomes
+        adjusts += got.adjusts
+        flags += got.flags
+        transfers += got.transfers
+        steps.append(got.step)
     for e in prog.entries.get(code, ()):
         if e.test(facts):
             rid = f"LIST:{e.list_name}"
@@ -433,9 +418,8 @@ def proposal_points(chosen: Assessment, home: Program) -> list[Decimal]:
     threshold inside it, so a rule that holds for part of the range is found and stated with its condition."""
     lo, hi = chosen.fine  # type: ignore[misc]
     pts = {lo, hi}
-    for t in home.proposal_thresholds:
-        t = Decimal(str(t))
-        for x in (t - CENT, t, t + CENT):
+    for around in prepared(home).threshold_points:
+        for x in around:
             if lo <= x <= hi:
                 pts.add(x)
     if chosen.reduced_ceiling is not None:  # 减轻: the fine stays below the statutory minimum (本数 excluded)

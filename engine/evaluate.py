@@ -29,6 +29,7 @@ from engine.jurisdiction import agency_handler, area_agency, decide_jurisdiction
 from engine.numbers import clip, parse_number
 from engine.periods import prior_count, years_elapsed
 from engine.places import check_place
+from engine.prepared import prepared
 from engine.questions import open_questions, three_valued
 from engine.ruleset import Ruleset
 from engine.vocabulary import CIRCUMSTANCES
@@ -569,6 +570,11 @@ def _decision_facts(facts: dict, handler: Handler, n_cands: int, chosen: Assessm
     return f2
 
 
+# the procedure step of a decision no rule gives the simplified procedure (art. 54), without and with conditional
+# decision rules
+_ORDINARY = Step(rule="PROCEDURE", basis=f"{LAW}第五十四条", text="不属于可以当场作出的行政处罚，适用普通程序")
+_ORDINARY_CONDITIONAL = Step(rule="PROCEDURE", basis=f"{LAW}第五十四条", text="除依法可以当场作出的行政处罚外，适用普通程序")
+
 _OP_WORDS = {">=": "在{}元以上", ">": "超过{}元", "<=": "在{}元以下", "<": "不足{}元", "==": "为{}元", "!=": "不为{}元"}
 
 
@@ -603,6 +609,7 @@ def _decision_rules(c: Case, home: Program, chosen: Assessment, f2: dict, propos
     """
     if chosen.fine is not None and (proposal is not None or chosen.fine[0] == chosen.fine[1]):
         f2["penalty.fine.proposed"] = scalar(proposal if proposal is not None else chosen.fine[0])
+    prep = prepared(home)
     conditional: list[tuple[CRule, str]] = []
     if chosen.fine is None or "penalty.fine.proposed" in f2:
         surviving, overridden = fired(home, home.matcher2, f2)
@@ -613,7 +620,7 @@ def _decision_rules(c: Case, home: Program, chosen: Assessment, f2: dict, propos
         ids = [{r.id for r in s} for s, _ in runs]
         always = set.intersection(*ids)
         sometimes = set.union(*ids) - always
-        order = {r.id: i for i, r in enumerate(home.stage2)}
+        order = prep.order2
         surviving = sorted({r.id: r for s, _ in runs for r in s if r.id in always}.values(), key=lambda r: order[r.id])
         overridden = list({r.id: (r, by) for _, o in runs for r, by in o if r.id not in always}.values())
         conditional = [(home.rules[i], _proposal_condition(home.rules[i].cond, f2))
@@ -621,59 +628,70 @@ def _decision_rules(c: Case, home: Program, chosen: Assessment, f2: dict, propos
     flags = list(chosen.flags)
     transfers = list(chosen.transfers)
     procedure = "ordinary"
-    steps2: list[Step] = []
-    steps2 += (set_aside(r, by) for r, by in overridden)
+    steps2: list[Step] = [prep.set_aside(r, by, SET_ASIDE) for r, by in overridden]
     for r in surviving:
+        if handler.route != "empowered" or not any(act.kind == "retain" for act in r.actions):
+            got = prep.stage2(r)  # nothing here depends on the case: built once per rule
+            flags += got.flags
+            transfers += got.transfers
+            if got.procedure is not None:
+                procedure = got.procedure
+            steps2.append(got.step)
+            continue
         texts = []
         for act in r.actions:
             if act.kind == "flag":
-                flags.append(FlagHit(act.arg or "", act.text or r.title, basis_of(r)))
+                flags.append(FlagHit(act.arg or "", act.text or r.title, prep.basis(r)))
             elif act.kind == "procedure":
                 procedure = act.arg or "ordinary"
             elif act.kind == "transfer":
-                transfers.append(Transfer(to=act.arg or "", reason=act.text or r.title, basis=basis_of(r)))
+                transfers.append(Transfer(to=act.arg or "", reason=act.text or r.title, basis=prep.basis(r)))
             elif act.kind == "retain" and handler.route == "empowered":
                 new = _county_handler(c, chosen, cands)
-                transfers.append(Transfer(to=new.agency, reason=act.text or r.title, basis=basis_of(r)))
+                transfers.append(Transfer(to=new.agency, reason=act.text or r.title, basis=prep.basis(r)))
                 flags.append(FlagHit("MAJOR_PENALTY_TRANSFER", f"{handler.agency}应将案件移送{new.agency}：{act.text or r.title}",
-                                     basis_of(r)))
+                                     prep.basis(r)))
                 texts.append(f"{handler.agency}应及时移送{new.agency}")
                 handler = new
             if act.text and act.kind not in ("flag", "retain"):
                 texts.append(act.text)
-        steps2.append(Step(rule=r.id, basis=basis_of(r), text=r.title + (f"：{'；'.join(texts)}" if texts else "")))
+        steps2.append(Step(rule=r.id, basis=prep.basis(r), text=r.title + (f"：{'；'.join(texts)}" if texts else "")))
     for r, cond in conditional:
+        if handler.route != "empowered" or not any(act.kind == "retain" for act in r.actions):
+            cflags, step = prep.conditional(r, cond)
+            flags += cflags
+            steps2.append(step)
+            continue
         texts = []
         for act in r.actions:
             if act.kind == "flag":
-                flags.append(FlagHit(act.arg or "", act.text or r.title, basis_of(r), cond))
+                flags.append(FlagHit(act.arg or "", act.text or r.title, prep.basis(r), cond))
             elif act.kind == "retain" and handler.route == "empowered":
                 new = _county_handler(c, chosen, cands)
                 flags.append(FlagHit("MAJOR_PENALTY_TRANSFER", f"{handler.agency}应将案件移送{new.agency}：{act.text or r.title}",
-                                     basis_of(r), cond))
+                                     prep.basis(r), cond))
             elif act.kind == "procedure" and act.arg == "simplified":
                 texts.append("可以当场作出行政处罚决定（简易程序）")
             elif act.kind == "transfer":
-                flags.append(FlagHit("TRANSFER", f"移送{act.arg}：{act.text or r.title}", basis_of(r), cond))
+                flags.append(FlagHit("TRANSFER", f"移送{act.arg}：{act.text or r.title}", prep.basis(r), cond))
             elif act.text:
                 texts.append(act.text)
-        steps2.append(Step(rule=r.id, basis=basis_of(r),
+        steps2.append(Step(rule=r.id, basis=prep.basis(r),
                            text=f"{r.title}——{cond}的适用" + (f"：{'；'.join(texts)}" if texts else "")))
     if procedure == "ordinary" and chosen.has_penalty and not any(st.rule == "PROCEDURE" for st in steps2):
-        steps2.append(Step(rule="PROCEDURE", basis=f"{LAW}第五十四条",
-                           text="不属于可以当场作出的行政处罚，适用普通程序" if not conditional else
-                                "除依法可以当场作出的行政处罚外，适用普通程序"))
-    certain = {f.code for f in flags if f.condition is None}
-    # a flag declared `ordinary` belongs to the ordinary procedure (arts. 54-65): 当场处罚 cannot carry it
-    ordinary_checks = [code for code, decl in home.composite.flags.items() if decl.ordinary and code in certain]
-    if procedure == "simplified" and ordinary_checks:
-        # 当场处罚 cannot carry a legal review, a hearing notice, a collective discussion or a transfer: those
-        # belong to the ordinary procedure of arts. 54-65
-        procedure = "ordinary"
-        decls = home.composite.flags
-        labels = "、".join(decls[x].label if x in decls else x for x in ordinary_checks)
-        steps2.append(Step(rule="PROCEDURE", basis=f"{LAW}第五十一条、第五十四条、第五十八条",
-                           text=f"本案须{labels}，不适用当场处罚的简易程序，适用普通程序"))
+        steps2.append(_ORDINARY_CONDITIONAL if conditional else _ORDINARY)
+    if procedure == "simplified":
+        certain = {f.code for f in flags if f.condition is None}
+        # a flag declared `ordinary` belongs to the ordinary procedure (arts. 54-65): 当场处罚 cannot carry it
+        ordinary_checks = [code for code in prep.ordinary if code in certain]
+        if ordinary_checks:
+            # 当场处罚 cannot carry a legal review, a hearing notice, a collective discussion or a transfer: those
+            # belong to the ordinary procedure of arts. 54-65
+            procedure = "ordinary"
+            decls = home.composite.flags
+            labels = "、".join(decls[x].label if x in decls else x for x in ordinary_checks)
+            steps2.append(Step(rule="PROCEDURE", basis=f"{LAW}第五十一条、第五十四条、第五十八条",
+                               text=f"本案须{labels}，不适用当场处罚的简易程序，适用普通程序"))
     return steps2, flags, transfers, procedure, handler, conditional
 
 
@@ -694,12 +712,12 @@ def _assemble(c: Case, ruleset: Ruleset, home: Program, chosen: Assessment, hand
     item_code = chosen.code or c.item
     steps1 = chosen.steps
     if not any(s.rule in OUTCOME_ORDER or s.rule.startswith("LIST:") for s in steps1) and chosen.outcome == "penalty":
-        steps1 = (Step(rule="OUTCOME", basis=f"{LAW}第五十七条第一款第（一）项",
-                       text="未发现依法不予处罚、可以不予处罚或者超过追责时效的情形，应当依法给予行政处罚"),) + steps1
-    decls = home.composite.flags
+        steps1 = (_OUTCOME_PENALTY,) + steps1
     merged: dict[tuple, list] = {}
     for code, reason, basis, cond in flags:
-        entry = merged.setdefault((code, cond), [[], []])
+        entry = merged.get((code, cond))
+        if entry is None:
+            entry = merged[(code, cond)] = [[], []]
         if reason not in entry[0]:
             entry[0].append(reason)
         for part in basis.split("；") if basis else ():
@@ -707,22 +725,38 @@ def _assemble(c: Case, ruleset: Ruleset, home: Program, chosen: Assessment, hand
                 entry[1].append(part)
     # a flag that holds outright makes the same flag's conditional form redundant
     outright = {code for code, cond in merged if cond is None}
-    out_flags = tuple(Flag(code=code, label=decls[code].label if code in decls else code, reason="；".join(reasons),
-                           basis="；".join(bases) or "；".join(decls[code].basis if code in decls else ()),
-                           condition=cond)
+    prep = prepared(home)
+    out_flags = tuple(prep.flag(code, cond, tuple(reasons), tuple(bases))
                       for (code, cond), (reasons, bases) in merged.items() if cond is None or code not in outright)
-    item = applied.items[item_code]
     penalty = None
     if chosen.has_penalty:
-        penalty = Penalty(grade=chosen.grade, adjustment=chosen.adjustment, kinds=chosen.kinds,
-                          fine=Fine(min=dec(chosen.fine[0]), max=dec(chosen.fine[1])) if chosen.fine else None,
-                          measures=tuple(chosen.measures))
+        penalty = _penalty(chosen.grade, chosen.adjustment, chosen.kinds, chosen.fine, tuple(chosen.measures))
     return Decision(
-        case_id=c.case_id, ruleset=f"{ruleset.name}@{applied.version}",
-        item=DecisionItem(code=item_code, name=item.name, domain=item.domain.name if item.domain else "",
-                          category=applied.categories[item_code]),
+        case_id=c.case_id, ruleset=f"{ruleset.name}@{applied.version}", item=prepared(applied).item(item_code),
         handler=handler, transfers=tuple(transfers), outcome=chosen.outcome, penalty=penalty, procedure=procedure,
         flags=out_flags, explanation=(*jur_steps, *steps1, *lex_steps, *steps2))
+
+
+# the outcome step of a decision no rule, list or grade gave an outcome (art. 57(1)(一))
+_OUTCOME_PENALTY = Step(rule="OUTCOME", basis=f"{LAW}第五十七条第一款第（一）项",
+                        text="未发现依法不予处罚、可以不予处罚或者超过追责时效的情形，应当依法给予行政处罚")
+# penalties already built: the open questions' re-decisions mostly give the stated case's penalty again, and the
+# models are frozen, so decisions share them; bounded, as the fine ranges of a stream of cases are not
+_PENALTIES: dict[tuple, Penalty] = {}
+
+
+def _penalty(grade: str | None, adjustment: str, kinds: tuple[str, ...], fine: tuple[Decimal, Decimal] | None,
+             measures: tuple) -> Penalty:
+    """The decision's penalty (shared with the decisions that have the same)."""
+    key = (grade, adjustment, kinds, fine, measures)
+    got = _PENALTIES.get(key)
+    if got is None:
+        if len(_PENALTIES) >= 4096:
+            _PENALTIES.clear()
+        got = _PENALTIES[key] = Penalty(grade=grade, adjustment=adjustment, kinds=kinds,
+                                        fine=Fine(min=dec(fine[0]), max=dec(fine[1])) if fine else None,
+                                        measures=measures)
+    return got
 
 
 # ── what the decision rests on ───────────────────────────────────────────────

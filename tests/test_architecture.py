@@ -19,6 +19,7 @@ LAYERS = {
     "jurisdiction": 5.5,  # who handles what where: read by the checker, the compiler and evaluation alike
     "check": 6, "_durable": 6,
     "compiler": 7,
+    "prepared": 7.5,  # a compiled program's decision texts, built once per rule (stage 1 and 2 read them)
     "ruleset": 8, "benchmark": 8,
     "assess": 8.5,  # stage 1: outcome and penalty under one version
     "questions": 8.7,  # the open questions (they decide the case again through callables `evaluate` passes)

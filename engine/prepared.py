@@ -1,0 +1,190 @@
+"""What decisions repeat, prepared once per compiled program: a rule's explanation step, flags and transfers.
+
+Owns `FlagHit` and `prepared(prog)`, the `Prepared` texts of one `compiler.Program`, built lazily on first use
+and kept with the program (it is read-only once built, so they stay true as long as it lives). A policy rule's
+step, flags, transfers and procedure depend only on the rule (and, for a decision rule that holds under a
+condition, on that condition's words), so they are built once and shared: the decision models are frozen, so
+one `Step` or `Flag` can sit in many decisions without one caller's decision reaching another's. What depends
+on the case (a township's county retention names both bodies) is left to the caller.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING, NamedTuple
+
+from engine.decision import DecisionItem, Flag, Step, Transfer
+from engine.numbers import CENT
+
+if TYPE_CHECKING:
+    from engine.compiler import CRule, Program
+
+__all__ = ["FlagHit", "Prepared", "Stage1Texts", "Stage2Texts", "prepared"]
+
+# the outcomes a stage-1 action can give (the same keys as `assess.OUTCOME_ORDER`)
+_OUTCOMES = frozenset({"time_barred", "no_penalty", "may_waive"})
+
+
+class FlagHit(NamedTuple):
+    """A legal-check flag a rule raised: its code, why, the rule's basis, and the condition it holds under
+    (None: outright; else the proposed-fine condition in Chinese, e.g. 拟罚款在2000元以上)."""
+
+    code: str
+    reason: str
+    basis: str
+    condition: str | None = None
+
+
+class Stage1Texts(NamedTuple):
+    """What a stage-1 rule that applies contributes: outcomes and adjustments (kind, rule id), flags, transfers
+    and its explanation step."""
+
+    outcomes: tuple[tuple[str, str], ...]
+    adjusts: tuple[tuple[str, str], ...]
+    flags: tuple[FlagHit, ...]
+    transfers: tuple[Transfer, ...]
+    step: Step
+
+
+class Stage2Texts(NamedTuple):
+    """What a decision rule that applies outright contributes when it retains nothing for the county: flags,
+    transfers, the procedure it sets (None: none) and its explanation step."""
+
+    flags: tuple[FlagHit, ...]
+    transfers: tuple[Transfer, ...]
+    procedure: str | None
+    step: Step
+
+
+class Prepared:
+    """The texts of one program's decisions, each built on first use (`prepared`)."""
+
+    def __init__(self, prog: Program):
+        self._prog = prog
+        self.order2 = {r.id: i for i, r in enumerate(prog.stage2)}  # the decision rules' order
+        # flags declared `ordinary` (they belong to the ordinary procedure), in declaration order
+        self.ordinary = tuple(code for code, decl in prog.composite.flags.items() if decl.ordinary)
+        # each side of every proposal threshold, to the fen (`assess.proposal_points`)
+        self.threshold_points = tuple((t - CENT, t, t + CENT)
+                                      for t in (Decimal(str(x)) for x in prog.proposal_thresholds))
+        self._basis: dict[str, str] = {}
+        self._stage1: dict[str, Stage1Texts] = {}
+        self._stage2: dict[str, Stage2Texts] = {}
+        self._cond: dict[tuple[str, str], tuple[tuple[FlagHit, ...], Step]] = {}
+        self._aside: dict[tuple[str, tuple[str, ...]], Step] = {}
+        self._flags: dict[tuple, Flag] = {}
+        self._items: dict[str, DecisionItem] = {}
+
+    def basis(self, r: CRule) -> str:
+        """A rule's legal basis as one text."""
+        b = self._basis.get(r.id)
+        if b is None:
+            b = self._basis[r.id] = "；".join(r.basis)
+        return b
+
+    def stage1(self, r: CRule) -> Stage1Texts:
+        """What stage-1 rule `r` contributes when it applies."""
+        got = self._stage1.get(r.id)
+        if got is not None:
+            return got
+        basis = self.basis(r)
+        outcomes, adjusts, flags, transfers, texts = [], [], [], [], []
+        for act in r.actions:
+            if act.kind in _OUTCOMES:
+                outcomes.append((act.kind, r.id))
+            elif act.kind == "adjust":
+                adjusts.append((act.arg or "", r.id))
+            elif act.kind == "flag":
+                flags.append(FlagHit(act.arg or "", act.text or r.title, basis))
+            elif act.kind == "transfer":
+                transfers.append(Transfer(to=act.arg or "", reason=act.text or r.title, basis=basis))
+            if act.text and act.kind != "flag":
+                texts.append(act.text)
+        step = Step(rule=r.id, basis=basis, text=r.title + (f"：{'；'.join(texts)}" if texts else ""))
+        got = self._stage1[r.id] = Stage1Texts(tuple(outcomes), tuple(adjusts), tuple(flags), tuple(transfers), step)
+        return got
+
+    def stage2(self, r: CRule) -> Stage2Texts:
+        """What decision rule `r` contributes when it applies outright and retains nothing (no ``retain`` action,
+        or the case is not handled by an empowered township): the caller handles a retention itself."""
+        got = self._stage2.get(r.id)
+        if got is not None:
+            return got
+        basis = self.basis(r)
+        flags, transfers, texts = [], [], []
+        procedure = None
+        for act in r.actions:
+            if act.kind == "flag":
+                flags.append(FlagHit(act.arg or "", act.text or r.title, basis))
+            elif act.kind == "procedure":
+                procedure = act.arg or "ordinary"
+            elif act.kind == "transfer":
+                transfers.append(Transfer(to=act.arg or "", reason=act.text or r.title, basis=basis))
+            if act.text and act.kind not in ("flag", "retain"):
+                texts.append(act.text)
+        step = Step(rule=r.id, basis=basis, text=r.title + (f"：{'；'.join(texts)}" if texts else ""))
+        got = self._stage2[r.id] = Stage2Texts(tuple(flags), tuple(transfers), procedure, step)
+        return got
+
+    def conditional(self, r: CRule, cond: str) -> tuple[tuple[FlagHit, ...], Step]:
+        """The flags and step of decision rule `r` holding only under `cond` (the proposed fine's condition in
+        Chinese), when it retains nothing for the county."""
+        key = (r.id, cond)
+        got = self._cond.get(key)
+        if got is not None:
+            return got
+        basis = self.basis(r)
+        flags, texts = [], []
+        for act in r.actions:
+            if act.kind == "flag":
+                flags.append(FlagHit(act.arg or "", act.text or r.title, basis, cond))
+            elif act.kind == "procedure" and act.arg == "simplified":
+                texts.append("可以当场作出行政处罚决定（简易程序）")
+            elif act.kind == "transfer":
+                flags.append(FlagHit("TRANSFER", f"移送{act.arg}：{act.text or r.title}", basis, cond))
+            elif act.text:
+                texts.append(act.text)
+        step = Step(rule=r.id, basis=basis, text=f"{r.title}——{cond}的适用" + (f"：{'；'.join(texts)}" if texts else ""))
+        got = self._cond[key] = (tuple(flags), step)
+        return got
+
+    def set_aside(self, r: CRule, by: list[str], set_aside_words: str) -> Step:
+        """The step of rule `r` set aside by the exceptions `by`."""
+        key = (r.id, tuple(by))
+        got = self._aside.get(key)
+        if got is None:
+            got = self._aside[key] = Step(rule=r.id, basis=self.basis(r),
+                                          text=f"{r.title}——本案适用例外规则 {'、'.join(by)}，{set_aside_words}")
+        return got
+
+    def flag(self, code: str, cond: str | None, reasons: tuple[str, ...], bases: tuple[str, ...]) -> Flag:
+        """The decision's flag `code` (under `cond`) with its merged reasons and bases; the label and, without a
+        basis of its own, the basis its declaration gives."""
+        key = (code, cond, reasons, bases)
+        got = self._flags.get(key)
+        if got is None:
+            decls = self._prog.composite.flags
+            got = self._flags[key] = Flag(code=code, label=decls[code].label if code in decls else code,
+                                          reason="；".join(reasons),
+                                          basis="；".join(bases) or "；".join(decls[code].basis if code in decls else ()),
+                                          condition=cond)
+        return got
+
+    def item(self, code: str) -> DecisionItem:
+        """The decision's item `code` as this program states it."""
+        got = self._items.get(code)
+        if got is None:
+            prog = self._prog
+            item = prog.items[code]
+            got = self._items[code] = DecisionItem(code=code, name=item.name,
+                                                   domain=item.domain.name if item.domain else "",
+                                                   category=prog.categories[code])
+        return got
+
+
+def prepared(prog: Program) -> Prepared:
+    """The prepared texts of `prog`, built on first use and kept with it."""
+    got = prog.__dict__.get("_prepared")
+    if got is None:
+        got = prog.__dict__["_prepared"] = Prepared(prog)
+    return got
