@@ -203,7 +203,8 @@ def evaluate(case: Case | Mapping[str, Any], ruleset: Ruleset) -> Decision:
         questions = open_questions(run.case, run,
                                    decide=lambda patched: _probe_decision(patched, ruleset, run),
                                    propose=lambda fine: _with_proposal(run.case, ruleset, run, fine))
-    return run.decision.model_copy(update={"questions": questions})
+    # the decision is copied once, with everything the first decision does not hold yet
+    return run.decision.model_copy(update={"questions": questions, "assumptions": run.assumptions})
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,6 +220,7 @@ class _Run:
     conditional: list[tuple[CRule, str]]
     case: Case  # as judged: its item is the judging version's code for a renumbered item
     stage2: tuple = ()  # what the decision rules started from (handler, candidates, steps): a proposal re-runs them
+    assumptions: tuple[Assumption, ...] = ()  # what the decision rests on (`evaluate` adds them to `decision`)
 
 
 def _decide(c: Case, ruleset: Ruleset, *, strict_proposal: bool = True, probe: bool = False) -> _Run:
@@ -238,10 +240,9 @@ def _decide(c: Case, ruleset: Ruleset, *, strict_proposal: bool = True, probe: b
     steps2, flags, transfers, procedure, handler, conditional = _decision_rules(c, home, chosen, facts2, proposal,
                                                                                  handler, cands)
     decision = _assemble(c, ruleset, home, chosen, handler, jur_steps, lex_steps, steps2, flags, transfers, procedure)
-    if not probe:  # a probe answers a question with the decision's outcome, range and flags only
-        assumed = _assumptions(c, home, chosen, decision, conditional, typed)
-        decision = decision.model_copy(update={"assumptions": assumed})
-    return _Run(decision, home, chosen, facts, facts2, typed, conditional, c, stage2)
+    # a probe answers a question with the decision's outcome, range and flags only
+    assumed = () if probe else _assumptions(c, home, chosen, decision, conditional, typed)
+    return _Run(decision, home, chosen, facts, facts2, typed, conditional, c, stage2, assumed)
 
 
 def _with_proposal(c: Case, ruleset: Ruleset, run: _Run, proposal: Decimal) -> Decision:
@@ -765,6 +766,7 @@ def _assumptions(c: Case, home: Program, chosen: Assessment, d: Decision,
     """Premises not established: facts taken as given, and `unconfirmed` ruleset content this decision used."""
     out: list[Assumption] = []
     comp = home.composite
+    prep = prepared(home)
 
     def add(what: str, rule: str, source: str, status: str) -> None:
         if not any(a.what == what for a in out):
@@ -806,10 +808,11 @@ def _assumptions(c: Case, home: Program, chosen: Assessment, d: Decision,
         if area is not None and h.route in ("empowered", "dispatched", "retained-major"):
             unconfirmed(area.meta, f"{name}的执法模式或执法队伍", "JUR-" + h.route.upper())
             if h.route in ("empowered", "retained-major"):
-                for lst in lists_with(comp, area, c.item):
+                for lst in lists_with(comp, area, c.item, prep.list_items):
                     unconfirmed(lst.meta, f"“{lst.title or lst.name}”包含本事项", "JUR-EMPOWERED")
-    for ag in comp.agencies.values():
-        if ag.name == h.agency or (h.route == "dispatched" and area_agency(comp, c) == ag.name):
+    dispatched_for = area_agency(comp, c) if h.route == "dispatched" else None
+    for ag in prep.unconfirmed_agencies:  # only an unconfirmed agency adds a premise
+        if ag.name == h.agency or ag.name == dispatched_for:
             unconfirmed(ag.meta, f"办案主体“{ag.name}”的名称或作出决定的名义（{ag.in_name_of or ag.name}）",
                         "JUR-" + h.route.upper())
     bench = chosen.program.benchmarks.get(c.item)
@@ -822,10 +825,11 @@ def _assumptions(c: Case, home: Program, chosen: Assessment, d: Decision,
             if pl is not None:
                 unconfirmed(pl.meta, f"“{pl.title or pl.name}”的条目与适用条件", s.rule)
     used = {s.rule for s in d.explanation} | {r.id for r, _ in conditional}
+    aside = {st.rule for st in d.explanation if SET_ASIDE in st.text}  # fired, but set aside by an exception
     params = set()
     for rid in used:
         r = home.rules.get(rid)
-        if r is not None and not any(st.rule == rid and SET_ASIDE in st.text for st in d.explanation):
+        if r is not None and r.params and rid not in aside:
             params.update(r.params)
     if d.penalty is not None and d.penalty.adjustment in ("lighter", "heavier"):
         params.add("裁量.从轻从重幅度")

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, NamedTuple
 
 from engine.decision import DecisionItem, Flag, Step, Transfer
+from engine.jurisdiction import list_items
 from engine.numbers import CENT
 
 if TYPE_CHECKING:
@@ -67,6 +68,9 @@ class Prepared:
         # each side of every proposal threshold, to the fen (`assess.proposal_points`)
         self.threshold_points = tuple((t - CENT, t, t + CENT)
                                       for t in (Decimal(str(x)) for x in prog.proposal_thresholds))
+        # the agencies whose name or 名义 is unconfirmed, in declaration order (the premises a handler adds)
+        self.unconfirmed_agencies = tuple(ag for ag in prog.composite.agencies.values() if ag.meta.unconfirmed)
+        self._list_items: dict[str, frozenset[str]] = {}
         self._basis: dict[str, str] = {}
         self._stage1: dict[str, Stage1Texts] = {}
         self._stage2: dict[str, Stage2Texts] = {}
@@ -74,6 +78,13 @@ class Prepared:
         self._aside: dict[tuple[str, tuple[str, ...]], Step] = {}
         self._flags: dict[tuple, Flag] = {}
         self._items: dict[str, DecisionItem] = {}
+
+    def list_items(self, name: str) -> frozenset[str]:
+        """The item codes of list `name`, with the lists it includes (`jurisdiction.list_items`)."""
+        got = self._list_items.get(name)
+        if got is None:
+            got = self._list_items[name] = frozenset(list_items(self._prog.composite, name))
+        return got
 
     def basis(self, r: CRule) -> str:
         """A rule's legal basis as one text."""
