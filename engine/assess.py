@@ -19,13 +19,13 @@ from engine import benchmark as bench_
 from engine import model as m
 from engine.case import Case
 from engine.compiler import CRule, Program
-from engine.decision import LAW, SET_ASIDE, ScaledMeasure, Step, Transfer
+from engine.decision import LAW, ScaledMeasure, Step, Transfer
 from engine.errors import CaseError, CaseProblem
 from engine.numbers import CENT, decimal_text
 from engine.prepared import FlagHit, prepared
 
 __all__ = ["OUTCOME_ORDER", "Assessment", "FlagHit", "RangeNote", "RangeResult", "adjust_range", "assess",
-           "basis_of", "dec", "fired", "lighter", "proposal_points", "set_aside"]
+           "basis_of", "dec", "fired", "lighter", "proposal_points"]
 
 OUTCOME_ORDER = {"time_barred": 0, "no_penalty": 1, "may_waive": 2}  # the combination of outcomes, strongest first
 _MITIGATING = frozenset({"lighter", "reduced", "lighter_or_reduced"})
@@ -121,11 +121,6 @@ def fired(prog: Program, matcher, facts: dict) -> tuple[list[CRule], list[tuple[
     return surviving, overridden
 
 
-def set_aside(r: CRule, by: list[str]) -> Step:
-    """The explanation step of a rule an exception sets aside."""
-    return Step(rule=r.id, basis=basis_of(r), text=f"{r.title}——本案适用例外规则 {'、'.join(by)}，{SET_ASIDE}")
-
-
 # ── stage 1 ──────────────────────────────────────────────────────────────────
 def assess(c: Case, prog: Program, facts: dict, typed: dict) -> Assessment:
     """What `prog` says about the case's outcome and penalty.
@@ -173,7 +168,7 @@ def _stage1_outcome(c: Case, prog: Program, facts: dict, typed: dict) -> _Outcom
     adjusts: list[tuple[str, str]] = []
     surviving, overridden = fired(prog, prog.matcher1, facts)
     prep = prepared(prog)
-    steps += (prep.set_aside(r, by, SET_ASIDE) for r, by in overridden)
+    steps += (prep.set_aside(r, by) for r, by in overridden)
     for r in surviving:
         got = prep.stage1(r)  # nothing a rule contributes depends on the case: built once per rule
         outcomes += got.outcomes

@@ -17,15 +17,13 @@ from typing import Any, Mapping
 from pydantic import BaseModel
 
 from engine import model as m
-from engine.assess import (OUTCOME_ORDER, Assessment, FlagHit, assess, basis_of, dec, fired, lighter,
-                           proposal_points, set_aside)
+from engine.assess import OUTCOME_ORDER, Assessment, FlagHit, assess, dec, fired, lighter, proposal_points
 from engine.case import Case, parse_case
 from engine.conditions import paths_of, scalar
 from engine.compiler import CRule, Program, match_memo, predicate
-from engine.decision import (LAW, SET_ASIDE, Assumption, Decision, DecisionItem, Fine, Flag, Handler, Penalty, Step,
-                             Transfer)
+from engine.decision import LAW, SET_ASIDE, Assumption, Decision, Fine, Handler, Penalty, Step, Transfer
 from engine.errors import CaseError, CaseProblem, close_names
-from engine.jurisdiction import agency_handler, area_agency, decide_jurisdiction, lists_with
+from engine.jurisdiction import agency_handler, area_agency, lists_with
 from engine.numbers import clip, parse_number
 from engine.periods import prior_count, years_elapsed
 from engine.places import check_place
@@ -231,7 +229,7 @@ def _decide(c: Case, ruleset: Ruleset, *, strict_proposal: bool = True, probe: b
         c = c.model_copy(update={"item": code})
     typed = _facts(c, home)
     facts = _base_facts(c, home, typed)
-    handler, n_cands, jur_steps, cands = decide_jurisdiction(c, home)
+    handler, n_cands, jur_steps, cands = prepared(home).jurisdiction(c)
     chosen, lex_steps = _choose_version(c, ruleset, prog, prog_act, home, repealed, facts, typed, old_code)
     proposal = _proposal(c, chosen, strict_proposal)
     differ = prog is not prog_act and _item_differs(c.item, prog, prog_act, old_code)
@@ -616,8 +614,12 @@ def _decision_rules(c: Case, home: Program, chosen: Assessment, f2: dict, propos
         surviving, overridden = fired(home, home.matcher2, f2)
     else:  # the rules are decided at the proposal points alone (a match without a proposal would be discarded)
         runs = []
-        for x in proposal_points(chosen, home):
-            runs.append(fired(home, home.matcher2, {**f2, "penalty.fine.proposed": scalar(x)}))
+        try:  # each point in turn on the same facts (a copy per point costs more than the match it feeds)
+            for x in proposal_points(chosen, home):
+                f2["penalty.fine.proposed"] = scalar(x)
+                runs.append(fired(home, home.matcher2, f2))
+        finally:
+            f2.pop("penalty.fine.proposed", None)
         ids = [{r.id for r in s} for s, _ in runs]
         always = set.intersection(*ids)
         sometimes = set.union(*ids) - always
@@ -629,7 +631,7 @@ def _decision_rules(c: Case, home: Program, chosen: Assessment, f2: dict, propos
     flags = list(chosen.flags)
     transfers = list(chosen.transfers)
     procedure = "ordinary"
-    steps2: list[Step] = [prep.set_aside(r, by, SET_ASIDE) for r, by in overridden]
+    steps2: list[Step] = [prep.set_aside(r, by) for r, by in overridden]
     for r in surviving:
         if handler.route != "empowered" or not any(act.kind == "retain" for act in r.actions):
             got = prep.stage2(r)  # nothing here depends on the case: built once per rule
@@ -705,9 +707,9 @@ def _county_handler(c: Case, chosen: Assessment, cands: list[m.Agency]) -> Handl
                    route="retained-major")
 
 
-def _assemble(c: Case, ruleset: Ruleset, home: Program, chosen: Assessment, handler: Handler, jur_steps: list[Step],
-              lex_steps: list[Step], steps2: list[Step], flags: list[FlagHit], transfers: list[Transfer],
-              procedure: str) -> Decision:
+def _assemble(c: Case, ruleset: Ruleset, home: Program, chosen: Assessment, handler: Handler,
+              jur_steps: tuple[Step, ...], lex_steps: list[Step], steps2: list[Step], flags: list[FlagHit],
+              transfers: list[Transfer], procedure: str) -> Decision:
     """The Decision as the contract shapes it: merged flags (one per code and condition), the explanation."""
     applied = chosen.program
     item_code = chosen.code or c.item

@@ -13,17 +13,20 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, NamedTuple
 
-from engine.decision import DecisionItem, Flag, Step, Transfer
-from engine.jurisdiction import list_items
+from engine.decision import SET_ASIDE, DecisionItem, Flag, Handler, Step, Transfer
+from engine.jurisdiction import decide_jurisdiction, list_items
 from engine.numbers import CENT
 
 if TYPE_CHECKING:
+    from engine.case import Case
     from engine.compiler import CRule, Program
 
 __all__ = ["FlagHit", "Prepared", "Stage1Texts", "Stage2Texts", "prepared"]
 
 # the outcomes a stage-1 action can give (the same keys as `assess.OUTCOME_ORDER`)
 _OUTCOMES = frozenset({"time_barred", "no_penalty", "may_waive"})
+# the most entries a per-case memo keeps (cleared when full): bounded memory however many cases a program serves
+_BOUND = 4096
 
 
 class FlagHit(NamedTuple):
@@ -78,6 +81,20 @@ class Prepared:
         self._aside: dict[tuple[str, tuple[str, ...]], Step] = {}
         self._flags: dict[tuple, Flag] = {}
         self._items: dict[str, DecisionItem] = {}
+        self._jurisdiction: dict[tuple, tuple] = {}
+
+    def jurisdiction(self, c: Case) -> tuple[Handler, int, tuple[Step, ...], list]:
+        """`jurisdiction.decide_jurisdiction` for the case's place and item, remembered per place and item (the
+        open questions decide a case again at the same place); the steps as a tuple, as they are shared."""
+        p = c.place
+        key = (p.county, p.township, p.zone, c.item)
+        got = self._jurisdiction.get(key)
+        if got is None:
+            handler, n, steps, cands = decide_jurisdiction(c, self._prog)
+            if len(self._jurisdiction) >= _BOUND:  # a stream of cases meets ever new places and items
+                self._jurisdiction.clear()
+            got = self._jurisdiction[key] = (handler, n, tuple(steps), cands)
+        return got
 
     def list_items(self, name: str) -> frozenset[str]:
         """The item codes of list `name`, with the lists it includes (`jurisdiction.list_items`)."""
@@ -159,13 +176,13 @@ class Prepared:
         got = self._cond[key] = (tuple(flags), step)
         return got
 
-    def set_aside(self, r: CRule, by: list[str], set_aside_words: str) -> Step:
-        """The step of rule `r` set aside by the exceptions `by`."""
+    def set_aside(self, r: CRule, by: list[str]) -> Step:
+        """The explanation step of rule `r`, which the exceptions `by` set aside."""
         key = (r.id, tuple(by))
         got = self._aside.get(key)
         if got is None:
             got = self._aside[key] = Step(rule=r.id, basis=self.basis(r),
-                                          text=f"{r.title}——本案适用例外规则 {'、'.join(by)}，{set_aside_words}")
+                                          text=f"{r.title}——本案适用例外规则 {'、'.join(by)}，{SET_ASIDE}")
         return got
 
     def flag(self, code: str, cond: str | None, reasons: tuple[str, ...], bases: tuple[str, ...]) -> Flag:
