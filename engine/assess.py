@@ -109,16 +109,8 @@ def fired(prog: Program, matcher, facts: dict) -> tuple[list[CRule], list[tuple[
         EvaluationError: the matcher failed.
     """
     ids = matcher.match(facts)  # raises EvaluationError when the matcher fails (compiler.StageMatcher)
-    hits = [prog.rules[i] for i in ids]
-    ids_set = set(ids)
-    overriders: dict[str, list[str]] = {}
-    for r in hits:
-        for t in r.exception_to:
-            if t in ids_set:
-                overriders.setdefault(t, []).append(r.id)
-    surviving = [r for r in hits if r.id not in overriders]
-    overridden = [(r, overriders[r.id]) for r in hits if r.id in overriders]
-    return surviving, overridden
+    surviving, overridden = prepared(prog).fired(tuple(ids))  # remembered per ids
+    return list(surviving), list(overridden)
 
 
 # ── stage 1 ──────────────────────────────────────────────────────────────────
@@ -412,14 +404,7 @@ def proposal_points(chosen: Assessment, home: Program) -> list[Decimal]:
     """Where to try the decision rules when no fine is proposed: both ends of the range and each side of every
     threshold inside it, so a rule that holds for part of the range is found and stated with its condition."""
     lo, hi = chosen.fine  # type: ignore[misc]
-    pts = {lo, hi}
-    for around in prepared(home).threshold_points:
-        for x in around:
-            if lo <= x <= hi:
-                pts.add(x)
-    if chosen.reduced_ceiling is not None:  # 减轻: the fine stays below the statutory minimum (本数 excluded)
-        pts = {x for x in pts if x < chosen.reduced_ceiling} or {max(lo, chosen.reduced_ceiling - CENT)}
-    return sorted(pts)
+    return list(prepared(home).proposal_points(lo, hi, chosen.reduced_ceiling))
 
 
 def _yuan(amount: m.Amount, typed: dict, code: str) -> tuple[Decimal, Decimal]:

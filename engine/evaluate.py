@@ -626,7 +626,7 @@ def _decision_rules(c: Case, home: Program, chosen: Assessment, f2: dict, propos
         order = prep.order2
         surviving = sorted({r.id: r for s, _ in runs for r in s if r.id in always}.values(), key=lambda r: order[r.id])
         overridden = list({r.id: (r, by) for _, o in runs for r, by in o if r.id not in always}.values())
-        conditional = [(home.rules[i], _proposal_condition(home.rules[i].cond, f2))
+        conditional = [(home.rules[i], prep.proposal_words(home.rules[i], f2, _proposal_condition))
                        for i in sorted(sometimes, key=order.__getitem__)]
     flags = list(chosen.flags)
     transfers = list(chosen.transfers)

@@ -11,8 +11,9 @@ on the case (a township's county retention names both bodies) is left to the cal
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Callable, Mapping, NamedTuple
 
+from engine.conditions import paths_of
 from engine.decision import SET_ASIDE, DecisionItem, Flag, Handler, Step, Transfer
 from engine.jurisdiction import decide_jurisdiction, list_items
 from engine.numbers import CENT
@@ -27,6 +28,8 @@ __all__ = ["FlagHit", "Prepared", "Stage1Texts", "Stage2Texts", "prepared"]
 _OUTCOMES = frozenset({"time_barred", "no_penalty", "may_waive"})
 # the most entries a per-case memo keeps (cleared when full): bounded memory however many cases a program serves
 _BOUND = 4096
+_PROPOSED = "penalty.fine.proposed"
+_ABSENT = object()  # a path the facts do not hold
 
 
 class FlagHit(NamedTuple):
@@ -82,6 +85,10 @@ class Prepared:
         self._flags: dict[tuple, Flag] = {}
         self._items: dict[str, DecisionItem] = {}
         self._jurisdiction: dict[tuple, tuple] = {}
+        self._reads: dict[str, tuple[str, ...]] = {}
+        self._words: dict[tuple, str] = {}
+        self._fired: dict[tuple[str, ...], tuple] = {}
+        self._points: dict[tuple, tuple[Decimal, ...]] = {}
 
     def jurisdiction(self, c: Case) -> tuple[Handler, int, tuple[Step, ...], list]:
         """`jurisdiction.decide_jurisdiction` for the case's place and item, remembered per place and item (the
@@ -207,6 +214,63 @@ class Prepared:
             got = self._items[code] = DecisionItem(code=code, name=item.name,
                                                    domain=item.domain.name if item.domain else "",
                                                    category=prog.categories[code])
+        return got
+
+
+    def proposal_words(self, r: CRule, facts: Mapping, words: Callable[[tuple, Mapping], str]) -> str:
+        """`words(r.cond, facts)`, the Chinese condition on the proposed fine under which decision rule `r`
+        holds, remembered per rule and the values of the other facts its condition reads (all it depends on)."""
+        paths = self._reads.get(r.id)
+        if paths is None:
+            paths = self._reads[r.id] = tuple(sorted(paths_of(r.cond) - {_PROPOSED})) if r.cond else ()
+        values = tuple(facts.get(p, _ABSENT) for p in paths)
+        key = (r.id, values, tuple(map(type, values)))  # the type too: True == 1 in Python, not in the matcher
+        try:
+            got = self._words.get(key)
+        except TypeError:  # a value that is no scalar: not remembered
+            return words(r.cond, facts)
+        if got is None:
+            if len(self._words) >= _BOUND:
+                self._words.clear()
+            got = self._words[key] = words(r.cond, facts)
+        return got
+
+    def fired(self, ids: tuple[str, ...]) -> tuple[tuple[CRule, ...], tuple[tuple[CRule, list[str]], ...]]:
+        """The rules of `ids` (one stage's matches) that apply, and those an exception among them sets aside
+        (with the exceptions' ids): `assess.fired`'s answer, which depends on the ids alone."""
+        key = ids
+        got = self._fired.get(key)
+        if got is None:
+            rules = self._prog.rules
+            hits = [rules[i] for i in ids]
+            ids_set = set(ids)
+            overriders: dict[str, list[str]] = {}
+            for r in hits:
+                for t in r.exception_to:
+                    if t in ids_set:
+                        overriders.setdefault(t, []).append(r.id)
+            if len(self._fired) >= _BOUND:
+                self._fired.clear()
+            got = self._fired[key] = (tuple(r for r in hits if r.id not in overriders),
+                                      tuple((r, overriders[r.id]) for r in hits if r.id in overriders))
+        return got
+
+    def proposal_points(self, lo: Decimal, hi: Decimal, ceiling: Decimal | None) -> tuple[Decimal, ...]:
+        """`assess.proposal_points` for a fine range `lo`..`hi` (below `ceiling` under 减轻), remembered: the
+        open questions decide a case again on the same range."""
+        key = (lo, hi, ceiling)
+        got = self._points.get(key)
+        if got is None:
+            pts = {lo, hi}
+            for around in self.threshold_points:
+                for x in around:
+                    if lo <= x <= hi:
+                        pts.add(x)
+            if ceiling is not None:  # 减轻: the fine stays below the statutory minimum (本数 excluded)
+                pts = {x for x in pts if x < ceiling} or {max(lo, ceiling - CENT)}
+            if len(self._points) >= _BOUND:
+                self._points.clear()
+            got = self._points[key] = tuple(sorted(pts))
         return got
 
 
