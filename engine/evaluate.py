@@ -135,43 +135,51 @@ def _validate(c: Case, prog: Program) -> tuple[dict, list[CaseProblem]]:
 
 
 def _base_facts(c: Case, prog: Program, typed: dict) -> dict:
-    f: dict[str, Any] = {"party.kind": c.party.kind, "party.capacity": c.party.capacity}
-    if c.party.age is not None:
-        f["party.age"] = c.party.age
-    if c.party.sole_trader is not None:
-        f["party.sole_trader"] = c.party.sole_trader
+    party = c.party
+    f: dict[str, Any] = {"party.kind": party.kind, "party.capacity": party.capacity}
+    if party.age is not None:
+        f["party.age"] = party.age
+    if party.sole_trader is not None:
+        f["party.sole_trader"] = party.sole_trader
     if c.history is not None:
-        for n in (1, 2, 3):
-            f[f"history.prior_{n}y"] = prior_count(c, n)
+        for n, key in _PRIOR_KEYS:
+            f[key] = prior_count(c, n)
     circ = c.circumstances
-    for k in CIRCUMSTANCES:
-        f[f"circumstances.{k}"] = getattr(circ, k)
+    for k, key in _CIRCUMSTANCE_KEYS:
+        f[key] = getattr(circ, k)
     if circ.harm is not None:
         f["circumstances.harm"] = circ.harm
     item = prog.items[c.item]
     f["item.code"] = c.item
     f["item.domain"] = item.domain.name if item.domain else ""
     f["item.category"] = prog.categories[c.item]
-    f["place.county"] = c.place.county
+    place = c.place
+    f["place.county"] = place.county
     mode = "none"
-    if c.place.township:
-        f["place.township"] = c.place.township
-        mode = prog.composite.areas[c.place.township].mode
-    if c.place.zone:
-        f["place.zone"] = c.place.zone
+    if place.township:
+        f["place.township"] = place.township
+        mode = prog.composite.areas[place.township].mode
+    if place.zone:
+        f["place.zone"] = place.zone
     f["place.mode"] = mode
     start = c.ended_on or c.occurred_on
     f["limitation.years_elapsed"] = years_elapsed(start, c.discovered_on or c.decided_on)
-    measures = set(c.measures)
-    for s in prog.read_measures:
-        f[f"measures.{s}"] = s in measures
+    measures = c.measures
+    for s, key in prepared(prog).measure_keys:
+        f[key] = s in measures
     for k, v in typed.items():
-        f[k] = scalar(v)
-        if k.startswith("facts.") and not isinstance(v, (bool, str)):
-            f.setdefault("undeterminable." + k[len("facts."):], False)  # an amount stated is a determined one
+        if v.__class__ is Decimal:
+            f[k] = scalar(v)
+            if k.startswith("facts."):  # an amount stated is a determined one
+                f.setdefault("undeterminable." + k[6:], False)
+        else:
+            f[k] = v
     return f
 
 
+# the fact paths `_base_facts` writes, built once
+_PRIOR_KEYS = tuple((n, f"history.prior_{n}y") for n in (1, 2, 3))
+_CIRCUMSTANCE_KEYS = tuple((k, f"circumstances.{k}") for k in CIRCUMSTANCES)
 
 
 # ── the decision ─────────────────────────────────────────────────────────────
@@ -563,8 +571,9 @@ def _decision_facts(facts: dict, handler: Handler, n_cands: int, chosen: Assessm
             f2["penalty.fine.min"] = scalar(chosen.fine[0])
             f2["penalty.fine.max"] = scalar(chosen.fine[1])
         f2["penalty.only_fine_or_warning"] = all(k in applied.fine_names or k == "警告" for k in chosen.kinds)
-        for s in applied.read_kinds:
-            f2[f"penalty.kinds.{s}"] = s in chosen.kinds
+        kinds = chosen.kinds
+        for s, key in prepared(applied).kind_keys:
+            f2[key] = s in kinds
         f2["penalty.fine.fixed"] = chosen.fixed
     return f2
 
@@ -734,8 +743,9 @@ def _assemble(c: Case, ruleset: Ruleset, home: Program, chosen: Assessment, hand
     penalty = None
     if chosen.has_penalty:
         penalty = _penalty(chosen.grade, chosen.adjustment, chosen.kinds, chosen.fine, tuple(chosen.measures))
+    at = prepared(applied)
     return Decision(
-        case_id=c.case_id, ruleset=f"{ruleset.name}@{applied.version}", item=prepared(applied).item(item_code),
+        case_id=c.case_id, ruleset=f"{ruleset.name}@{at.version}", item=at.item(item_code),
         handler=handler, transfers=tuple(transfers), outcome=chosen.outcome, penalty=penalty, procedure=procedure,
         flags=out_flags, explanation=(*jur_steps, *steps1, *lex_steps, *steps2))
 
@@ -774,9 +784,8 @@ def _assumptions(c: Case, home: Program, chosen: Assessment, d: Decision,
         if not any(a.what == what for a in out):
             out.append(Assumption(what=what, rule=rule, source=source or "本规则集", status=status))
 
-    def unconfirmed(meta: m.Meta, what: str, rule: str) -> None:
-        if meta.unconfirmed:
-            add(what + ("：" + "；".join(meta.notes) if meta.notes else ""), rule, "；".join(meta.sources), "unconfirmed")
+    def unconfirmed(meta: m.Meta, what: str, rule: str) -> None:  # the callers build `what` only for such a meta
+        add(what + ("：" + "；".join(meta.notes) if meta.notes else ""), rule, "；".join(meta.sources), "unconfirmed")
 
     for what, rule, source in chosen.assumed:
         add(what, rule, source, "assumed")
@@ -792,8 +801,10 @@ def _assumptions(c: Case, home: Program, chosen: Assessment, d: Decision,
             "PARTY-SOLE-TRADER", f"{LAW}第五十一条、第六十三条；《中华人民共和国统计法》第七条", "unconfirmed")
     item = comp.items.get(c.item)
     if item is not None:
-        unconfirmed(item.meta, f"事项 {c.item} 的编码或罚则摘录", c.item)
-        if item.domain and item.domain.name in comp.domains and d.handler.route in ("catalogue", "designated"):
+        if item.meta.unconfirmed:
+            unconfirmed(item.meta, f"事项 {c.item} 的编码或罚则摘录", c.item)
+        if (item.domain and item.domain.name in comp.domains and d.handler.route in ("catalogue", "designated")
+                and comp.domains[item.domain.name].meta.unconfirmed):
             unconfirmed(comp.domains[item.domain.name].meta, f"“{item.domain.name}”领域由谁实施（事项类别）", c.item)
         if c.measures:
             conditional_measures = {ref.name: im for im in item.measures for ref in im.names}
@@ -808,10 +819,12 @@ def _assumptions(c: Case, home: Program, chosen: Assessment, d: Decision,
         name = getattr(c.place, part)
         area = comp.areas.get(name) if name else None
         if area is not None and h.route in ("empowered", "dispatched", "retained-major"):
-            unconfirmed(area.meta, f"{name}的执法模式或执法队伍", "JUR-" + h.route.upper())
+            if area.meta.unconfirmed:
+                unconfirmed(area.meta, f"{name}的执法模式或执法队伍", "JUR-" + h.route.upper())
             if h.route in ("empowered", "retained-major"):
                 for lst in lists_with(comp, area, c.item, prep.list_items):
-                    unconfirmed(lst.meta, f"“{lst.title or lst.name}”包含本事项", "JUR-EMPOWERED")
+                    if lst.meta.unconfirmed:
+                        unconfirmed(lst.meta, f"“{lst.title or lst.name}”包含本事项", "JUR-EMPOWERED")
     dispatched_for = area_agency(comp, c) if h.route == "dispatched" else None
     for ag in prep.unconfirmed_agencies:  # only an unconfirmed agency adds a premise
         if ag.name == h.agency or ag.name == dispatched_for:
@@ -824,8 +837,10 @@ def _assumptions(c: Case, home: Program, chosen: Assessment, d: Decision,
     for s in chosen.steps:
         if s.rule.startswith("LIST:"):
             pl = comp.penalty_lists.get(s.rule[5:])
-            if pl is not None:
+            if pl is not None and pl.meta.unconfirmed:
                 unconfirmed(pl.meta, f"“{pl.title or pl.name}”的条目与适用条件", s.rule)
+    if not prep.unconfirmed_params:  # only an unconfirmed parameter adds a premise
+        return tuple(out)
     used = {s.rule for s in d.explanation} | {r.id for r, _ in conditional}
     aside = {st.rule for st in d.explanation if SET_ASIDE in st.text}  # fired, but set aside by an exception
     params = set()
@@ -836,12 +851,19 @@ def _assumptions(c: Case, home: Program, chosen: Assessment, d: Decision,
     if d.penalty is not None and d.penalty.adjustment in ("lighter", "heavier"):
         params.add("裁量.从轻从重幅度")
     other = ".单位" if c.party.kind == "individual" else ".个人"
-    for name in sorted(params):
+    for name in sorted(params & prep.unconfirmed_params):
         if name.endswith(other):  # a threshold declared per party kind: only this party's bears on the decision
             continue
-        p = comp.parameters.get(name)
-        if p is not None:
-            unconfirmed(p.meta, f"参数 {name} = {_param_text(p)}（{p.description or name}）", name)
+        premise = prep.param_premises.get(name)
+        if premise is None:  # the same words in every decision that uses the parameter: built once
+            p = comp.parameters[name]
+            meta = p.meta
+            what = f"参数 {name} = {_param_text(p)}（{p.description or name}）"
+            premise = prep.param_premises[name] = Assumption(
+                what=what + ("：" + "；".join(meta.notes) if meta.notes else ""), rule=name,
+                source="；".join(meta.sources) or "本规则集", status="unconfirmed")
+        if not any(a.what == premise.what for a in out):
+            out.append(premise)
     return tuple(out)
 
 

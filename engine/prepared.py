@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Callable, Mapping, NamedTuple
 
 from engine.conditions import paths_of
-from engine.decision import SET_ASIDE, DecisionItem, Flag, Handler, Step, Transfer
+from engine.decision import SET_ASIDE, Assumption, DecisionItem, Flag, Handler, Step, Transfer
 from engine.jurisdiction import decide_jurisdiction, list_items
 from engine.numbers import CENT
 
@@ -68,14 +68,20 @@ class Prepared:
 
     def __init__(self, prog: Program):
         self._prog = prog
+        self.version = prog.version  # `Program.version`, written in every decision
         self.order2 = {r.id: i for i, r in enumerate(prog.stage2)}  # the decision rules' order
         # flags declared `ordinary` (they belong to the ordinary procedure), in declaration order
         self.ordinary = tuple(code for code, decl in prog.composite.flags.items() if decl.ordinary)
         # each side of every proposal threshold, to the fen (`assess.proposal_points`)
         self.threshold_points = tuple((t - CENT, t, t + CENT)
                                       for t in (Decimal(str(x)) for x in prog.proposal_thresholds))
+        # the fact paths of the measures and penalty kinds some rule reads (`evaluate._base_facts`, `_decision_facts`)
+        self.measure_keys = tuple((s, f"measures.{s}") for s in prog.read_measures)
+        self.kind_keys = tuple((s, f"penalty.kinds.{s}") for s in prog.read_kinds)
         # the agencies whose name or 名义 is unconfirmed, in declaration order (the premises a handler adds)
         self.unconfirmed_agencies = tuple(ag for ag in prog.composite.agencies.values() if ag.meta.unconfirmed)
+        self.unconfirmed_params = frozenset(n for n, p in prog.composite.parameters.items() if p.meta.unconfirmed)
+        self.param_premises: dict[str, Assumption] = {}  # parameter → the premise it adds (`evaluate._assumptions`)
         self._list_items: dict[str, frozenset[str]] = {}
         self._basis: dict[str, str] = {}
         self._stage1: dict[str, Stage1Texts] = {}
