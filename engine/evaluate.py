@@ -237,7 +237,7 @@ def _decide(c: Case, ruleset: Ruleset, *, strict_proposal: bool = True, probe: b
         c = c.model_copy(update={"item": code})
     typed = _facts(c, home)
     facts = _base_facts(c, home, typed)
-    handler, n_cands, jur_steps, cands = prepared(home).jurisdiction(c)
+    handler, n_cands, jur_steps, cands = prepared(home).jurisdiction(c, home)
     chosen, lex_steps = _choose_version(c, ruleset, prog, prog_act, home, repealed, facts, typed, old_code)
     proposal = _proposal(c, chosen, strict_proposal)
     differ = prog is not prog_act and _item_differs(c.item, prog, prog_act, old_code)

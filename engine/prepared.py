@@ -6,6 +6,11 @@ step, flags, transfers and procedure depend only on the rule (and, for a decisio
 condition, on that condition's words), so they are built once and shared: the decision models are frozen, so
 one `Step` or `Flag` can sit in many decisions without one caller's decision reaching another's. What depends
 on the case (a township's county retention names both bodies) is left to the caller.
+
+Besides, what one evaluation asks again as its open questions decide the case again (the jurisdiction at a place
+and item, the rules that apply among the matched ones, the proposal points of a fine range, a conditional rule's
+words) is remembered here, each memo bounded (`_BOUND` entries, then cleared), so a long stream of cases holds no
+more than that.
 """
 
 from __future__ import annotations
@@ -67,7 +72,9 @@ class Prepared:
     """The texts of one program's decisions, each built on first use (`prepared`)."""
 
     def __init__(self, prog: Program):
-        self._prog = prog
+        # what the methods read of the program, not the program itself: it holds this object (no cycle to collect)
+        self._comp, self._items_of = prog.composite, prog.items
+        self._categories, self._rules = prog.categories, prog.rules
         self.version = prog.version  # `Program.version`, written in every decision
         self.order2 = {r.id: i for i, r in enumerate(prog.stage2)}  # the decision rules' order
         # flags declared `ordinary` (they belong to the ordinary procedure), in declaration order
@@ -96,14 +103,15 @@ class Prepared:
         self._fired: dict[tuple[str, ...], tuple] = {}
         self._points: dict[tuple, tuple[Decimal, ...]] = {}
 
-    def jurisdiction(self, c: Case) -> tuple[Handler, int, tuple[Step, ...], list]:
-        """`jurisdiction.decide_jurisdiction` for the case's place and item, remembered per place and item (the
-        open questions decide a case again at the same place); the steps as a tuple, as they are shared."""
+    def jurisdiction(self, c: Case, prog: Program) -> tuple[Handler, int, tuple[Step, ...], list]:
+        """`jurisdiction.decide_jurisdiction` on this program (`prog`) for the case's place and item, remembered
+        per place and item (the open questions decide a case again at the same place); the steps as a tuple, as
+        they are shared."""
         p = c.place
         key = (p.county, p.township, p.zone, c.item)
         got = self._jurisdiction.get(key)
         if got is None:
-            handler, n, steps, cands = decide_jurisdiction(c, self._prog)
+            handler, n, steps, cands = decide_jurisdiction(c, prog)
             if len(self._jurisdiction) >= _BOUND:  # a stream of cases meets ever new places and items
                 self._jurisdiction.clear()
             got = self._jurisdiction[key] = (handler, n, tuple(steps), cands)
@@ -113,7 +121,7 @@ class Prepared:
         """The item codes of list `name`, with the lists it includes (`jurisdiction.list_items`)."""
         got = self._list_items.get(name)
         if got is None:
-            got = self._list_items[name] = frozenset(list_items(self._prog.composite, name))
+            got = self._list_items[name] = frozenset(list_items(self._comp, name))
         return got
 
     def basis(self, r: CRule) -> str:
@@ -204,7 +212,9 @@ class Prepared:
         key = (code, cond, reasons, bases)
         got = self._flags.get(key)
         if got is None:
-            decls = self._prog.composite.flags
+            decls = self._comp.flags
+            if len(self._flags) >= _BOUND:
+                self._flags.clear()
             got = self._flags[key] = Flag(code=code, label=decls[code].label if code in decls else code,
                                           reason="；".join(reasons),
                                           basis="；".join(bases) or "；".join(decls[code].basis if code in decls else ()),
@@ -215,11 +225,12 @@ class Prepared:
         """The decision's item `code` as this program states it."""
         got = self._items.get(code)
         if got is None:
-            prog = self._prog
-            item = prog.items[code]
+            item = self._items_of[code]
+            if len(self._items) >= _BOUND:  # a catalogue of thousands of items: keep those of recent cases
+                self._items.clear()
             got = self._items[code] = DecisionItem(code=code, name=item.name,
                                                    domain=item.domain.name if item.domain else "",
-                                                   category=prog.categories[code])
+                                                   category=self._categories[code])
         return got
 
 
@@ -247,7 +258,7 @@ class Prepared:
         key = ids
         got = self._fired.get(key)
         if got is None:
-            rules = self._prog.rules
+            rules = self._rules
             hits = [rules[i] for i in ids]
             ids_set = set(ids)
             overriders: dict[str, list[str]] = {}
