@@ -626,24 +626,18 @@ def _decision_rules(c: Case, home: Program, chosen: Assessment, f2: dict, propos
         try:  # each point in turn on the same facts (a copy per point costs more than the match it feeds)
             for x in proposal_points(chosen, home):
                 f2["penalty.fine.proposed"] = scalar(x)
-                runs.append(fired(home, home.matcher2, f2))
+                runs.append(tuple(home.matcher2.match(f2)))  # raises EvaluationError when the matcher fails
         finally:
             f2.pop("penalty.fine.proposed", None)
-        ids = [{r.id for r in s} for s, _ in runs]
-        always = set.intersection(*ids)
-        sometimes = set.union(*ids) - always
-        order = prep.order2
-        surviving = sorted({r.id: r for s, _ in runs for r in s if r.id in always}.values(), key=lambda r: order[r.id])
-        overridden = list({r.id: (r, by) for _, o in runs for r, by in o if r.id not in always}.values())
-        conditional = [(home.rules[i], prep.proposal_words(home.rules[i], f2, _proposal_condition))
-                       for i in sorted(sometimes, key=order.__getitem__)]
+        surviving, overridden, sometimes = prep.across(tuple(runs))
+        conditional = [(home.rules[i], prep.proposal_words(home.rules[i], f2, _proposal_condition)) for i in sometimes]
     flags = list(chosen.flags)
     transfers = list(chosen.transfers)
     procedure = "ordinary"
     steps2: list[Step] = [prep.set_aside(r, by) for r, by in overridden]
     for r in surviving:
-        if handler.route != "empowered" or not any(act.kind == "retain" for act in r.actions):
-            got = prep.stage2(r)  # nothing here depends on the case: built once per rule
+        got = prep.stage2(r)
+        if not got.retains or handler.route != "empowered":  # nothing here depends on the case: built once per rule
             flags += got.flags
             transfers += got.transfers
             if got.procedure is not None:
@@ -669,7 +663,7 @@ def _decision_rules(c: Case, home: Program, chosen: Assessment, f2: dict, propos
                 texts.append(act.text)
         steps2.append(Step(rule=r.id, basis=prep.basis(r), text=r.title + (f"：{'；'.join(texts)}" if texts else "")))
     for r, cond in conditional:
-        if handler.route != "empowered" or not any(act.kind == "retain" for act in r.actions):
+        if handler.route != "empowered" or not prep.stage2(r).retains:
             cflags, step = prep.conditional(r, cond)
             flags += cflags
             steps2.append(step)

@@ -60,12 +60,14 @@ class Stage1Texts(NamedTuple):
 
 class Stage2Texts(NamedTuple):
     """What a decision rule that applies outright contributes when it retains nothing for the county: flags,
-    transfers, the procedure it sets (None: none) and its explanation step."""
+    transfers, the procedure it sets (None: none) and its explanation step; and whether it has a ``retain``
+    action (then, for a case an empowered township handles, the caller builds them with both bodies' names)."""
 
     flags: tuple[FlagHit, ...]
     transfers: tuple[Transfer, ...]
     procedure: str | None
     step: Step
+    retains: bool
 
 
 class Prepared:
@@ -102,6 +104,7 @@ class Prepared:
         self._words: dict[tuple, str] = {}
         self._fired: dict[tuple[str, ...], tuple] = {}
         self._points: dict[tuple, tuple[Decimal, ...]] = {}
+        self._across: dict[tuple, tuple] = {}
 
     def jurisdiction(self, c: Case, prog: Program) -> tuple[Handler, int, tuple[Step, ...], list]:
         """`jurisdiction.decide_jurisdiction` on this program (`prog`) for the case's place and item, remembered
@@ -172,7 +175,8 @@ class Prepared:
             if act.text and act.kind not in ("flag", "retain"):
                 texts.append(act.text)
         step = Step(rule=r.id, basis=basis, text=r.title + (f"：{'；'.join(texts)}" if texts else ""))
-        got = self._stage2[r.id] = Stage2Texts(tuple(flags), tuple(transfers), procedure, step)
+        got = self._stage2[r.id] = Stage2Texts(tuple(flags), tuple(transfers), procedure, step,
+                                               any(act.kind == "retain" for act in r.actions))
         return got
 
     def conditional(self, r: CRule, cond: str) -> tuple[tuple[FlagHit, ...], Step]:
@@ -270,6 +274,25 @@ class Prepared:
                 self._fired.clear()
             got = self._fired[key] = (tuple(r for r in hits if r.id not in overriders),
                                       tuple((r, overriders[r.id]) for r in hits if r.id in overriders))
+        return got
+
+    def across(self, runs: tuple[tuple[str, ...], ...]) -> tuple[list, list, list[str]]:
+        """The decision rules matched at several proposal points (`runs`, each point's matched ids): those that
+        apply at every point, in rule order; those set aside at some point (with the exceptions' ids); and the ids
+        of the rules that apply at some points only, in rule order. Remembered per `runs`."""
+        got = self._across.get(runs)
+        if got is None:
+            fired = [self.fired(ids) for ids in runs]
+            sets = [{r.id for r in s} for s, _ in fired]
+            always = set.intersection(*sets)
+            sometimes = set.union(*sets) - always
+            order = self.order2
+            surviving = sorted({r.id: r for s, _ in fired for r in s if r.id in always}.values(),
+                               key=lambda r: order[r.id])
+            overridden = list({r.id: (r, by) for _, o in fired for r, by in o if r.id not in always}.values())
+            if len(self._across) >= _BOUND:
+                self._across.clear()
+            got = self._across[runs] = (surviving, overridden, sorted(sometimes, key=order.__getitem__))
         return got
 
     def proposal_points(self, lo: Decimal, hi: Decimal, ceiling: Decimal | None) -> tuple[Decimal, ...]:
