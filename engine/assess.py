@@ -19,12 +19,13 @@ from engine import benchmark as bench_
 from engine import model as m
 from engine.case import Case
 from engine.compiler import CRule, Program
-from engine.decision import LAW, SET_ASIDE, ScaledMeasure, Step, Transfer
+from engine.decision import LAW, ScaledMeasure, Step, Transfer
 from engine.errors import CaseError, CaseProblem
 from engine.numbers import CENT, decimal_text
+from engine.prepared import FlagHit, prepared
 
 __all__ = ["OUTCOME_ORDER", "Assessment", "FlagHit", "RangeNote", "RangeResult", "adjust_range", "assess",
-           "basis_of", "dec", "fired", "lighter", "proposal_points", "set_aside"]
+           "basis_of", "dec", "fired", "lighter", "proposal_points"]
 
 OUTCOME_ORDER = {"time_barred": 0, "no_penalty": 1, "may_waive": 2}  # the combination of outcomes, strongest first
 _MITIGATING = frozenset({"lighter", "reduced", "lighter_or_reduced"})
@@ -38,16 +39,6 @@ def dec(x: Decimal) -> str:
         ('200', '12.50', '0.12')
     """
     return decimal_text(x, to_cent=ROUND_HALF_EVEN, trim=False)
-
-
-class FlagHit(NamedTuple):
-    """A legal-check flag a rule raised: its code, why, the rule's basis, and the condition it holds under
-    (None: outright; else the proposed-fine condition in Chinese, e.g. 拟罚款在2000元以上)."""
-
-    code: str
-    reason: str
-    basis: str
-    condition: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,21 +109,8 @@ def fired(prog: Program, matcher, facts: dict) -> tuple[list[CRule], list[tuple[
         EvaluationError: the matcher failed.
     """
     ids = matcher.match(facts)  # raises EvaluationError when the matcher fails (compiler.StageMatcher)
-    hits = [prog.rules[i] for i in ids]
-    ids_set = set(ids)
-    overriders: dict[str, list[str]] = {}
-    for r in hits:
-        for t in r.exception_to:
-            if t in ids_set:
-                overriders.setdefault(t, []).append(r.id)
-    surviving = [r for r in hits if r.id not in overriders]
-    overridden = [(r, overriders[r.id]) for r in hits if r.id in overriders]
-    return surviving, overridden
-
-
-def set_aside(r: CRule, by: list[str]) -> Step:
-    """The explanation step of a rule an exception sets aside."""
-    return Step(rule=r.id, basis=basis_of(r), text=f"{r.title}——本案适用例外规则 {'、'.join(by)}，{SET_ASIDE}")
+    surviving, overridden = prepared(prog).fired(tuple(ids))  # remembered per ids
+    return list(surviving), list(overridden)
 
 
 # ── stage 1 ──────────────────────────────────────────────────────────────────
@@ -181,21 +159,15 @@ def _stage1_outcome(c: Case, prog: Program, facts: dict, typed: dict) -> _Outcom
     outcomes: list[tuple[str, str]] = []
     adjusts: list[tuple[str, str]] = []
     surviving, overridden = fired(prog, prog.matcher1, facts)
-    steps += (set_aside(r, by) for r, by in overridden)
+    prep = prepared(prog)
+    steps += (prep.set_aside(r, by) for r, by in overridden)
     for r in surviving:
-        texts = []
-        for act in r.actions:
-            if act.kind in OUTCOME_ORDER:
-                outcomes.append((act.kind, r.id))
-            elif act.kind == "adjust":
-                adjusts.append((act.arg or "", r.id))
-            elif act.kind == "flag":
-                flags.append(FlagHit(act.arg or "", act.text or r.title, basis_of(r)))
-            elif act.kind == "transfer":
-                transfers.append(Transfer(to=act.arg or "", reason=act.text or r.title, basis=basis_of(r)))
-            if act.text and act.kind != "flag":
-                texts.append(act.text)
-        steps.append(Step(rule=r.id, basis=basis_of(r), text=r.title + (f"：{'；'.join(texts)}" if texts else "")))
+        got = prep.stage1(r)  # nothing a rule contributes depends on the case: built once per rule
+        outcomes += got.outcomes
+        adjusts += got.adjusts
+        flags += got.flags
+        transfers += got.transfers
+        steps.append(got.step)
     for e in prog.entries.get(code, ()):
         if e.test(facts):
             rid = f"LIST:{e.list_name}"
@@ -432,15 +404,7 @@ def proposal_points(chosen: Assessment, home: Program) -> list[Decimal]:
     """Where to try the decision rules when no fine is proposed: both ends of the range and each side of every
     threshold inside it, so a rule that holds for part of the range is found and stated with its condition."""
     lo, hi = chosen.fine  # type: ignore[misc]
-    pts = {lo, hi}
-    for t in home.proposal_thresholds:
-        t = Decimal(str(t))
-        for x in (t - CENT, t, t + CENT):
-            if lo <= x <= hi:
-                pts.add(x)
-    if chosen.reduced_ceiling is not None:  # 减轻: the fine stays below the statutory minimum (本数 excluded)
-        pts = {x for x in pts if x < chosen.reduced_ceiling} or {max(lo, chosen.reduced_ceiling - CENT)}
-    return sorted(pts)
+    return list(prepared(home).proposal_points(lo, hi, chosen.reduced_ceiling))
 
 
 def _yuan(amount: m.Amount, typed: dict, code: str) -> tuple[Decimal, Decimal]:

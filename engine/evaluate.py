@@ -17,18 +17,17 @@ from typing import Any, Mapping
 from pydantic import BaseModel
 
 from engine import model as m
-from engine.assess import (OUTCOME_ORDER, Assessment, FlagHit, assess, basis_of, dec, fired, lighter,
-                           proposal_points, set_aside)
+from engine.assess import OUTCOME_ORDER, Assessment, FlagHit, assess, dec, fired, lighter, proposal_points
 from engine.case import Case, parse_case
 from engine.conditions import paths_of, scalar
 from engine.compiler import CRule, Program, match_memo, predicate
-from engine.decision import (LAW, SET_ASIDE, Assumption, Decision, DecisionItem, Fine, Flag, Handler, Penalty, Step,
-                             Transfer)
+from engine.decision import LAW, SET_ASIDE, Assumption, Decision, Fine, Handler, Penalty, Step, Transfer
 from engine.errors import CaseError, CaseProblem, close_names
-from engine.jurisdiction import agency_handler, area_agency, decide_jurisdiction, lists_with
+from engine.jurisdiction import agency_handler, area_agency, lists_with
 from engine.numbers import clip, parse_number
 from engine.periods import prior_count, years_elapsed
 from engine.places import check_place
+from engine.prepared import prepared
 from engine.questions import open_questions, three_valued
 from engine.ruleset import Ruleset
 from engine.vocabulary import CIRCUMSTANCES
@@ -136,43 +135,51 @@ def _validate(c: Case, prog: Program) -> tuple[dict, list[CaseProblem]]:
 
 
 def _base_facts(c: Case, prog: Program, typed: dict) -> dict:
-    f: dict[str, Any] = {"party.kind": c.party.kind, "party.capacity": c.party.capacity}
-    if c.party.age is not None:
-        f["party.age"] = c.party.age
-    if c.party.sole_trader is not None:
-        f["party.sole_trader"] = c.party.sole_trader
+    party = c.party
+    f: dict[str, Any] = {"party.kind": party.kind, "party.capacity": party.capacity}
+    if party.age is not None:
+        f["party.age"] = party.age
+    if party.sole_trader is not None:
+        f["party.sole_trader"] = party.sole_trader
     if c.history is not None:
-        for n in (1, 2, 3):
-            f[f"history.prior_{n}y"] = prior_count(c, n)
+        for n, key in _PRIOR_KEYS:
+            f[key] = prior_count(c, n)
     circ = c.circumstances
-    for k in CIRCUMSTANCES:
-        f[f"circumstances.{k}"] = getattr(circ, k)
+    for k, key in _CIRCUMSTANCE_KEYS:
+        f[key] = getattr(circ, k)
     if circ.harm is not None:
         f["circumstances.harm"] = circ.harm
     item = prog.items[c.item]
     f["item.code"] = c.item
     f["item.domain"] = item.domain.name if item.domain else ""
     f["item.category"] = prog.categories[c.item]
-    f["place.county"] = c.place.county
+    place = c.place
+    f["place.county"] = place.county
     mode = "none"
-    if c.place.township:
-        f["place.township"] = c.place.township
-        mode = prog.composite.areas[c.place.township].mode
-    if c.place.zone:
-        f["place.zone"] = c.place.zone
+    if place.township:
+        f["place.township"] = place.township
+        mode = prog.composite.areas[place.township].mode
+    if place.zone:
+        f["place.zone"] = place.zone
     f["place.mode"] = mode
     start = c.ended_on or c.occurred_on
     f["limitation.years_elapsed"] = years_elapsed(start, c.discovered_on or c.decided_on)
-    measures = set(c.measures)
-    for s in prog.read_measures:
-        f[f"measures.{s}"] = s in measures
+    measures = c.measures
+    for s, key in prepared(prog).measure_keys:
+        f[key] = s in measures
     for k, v in typed.items():
-        f[k] = scalar(v)
-        if k.startswith("facts.") and not isinstance(v, (bool, str)):
-            f.setdefault("undeterminable." + k[len("facts."):], False)  # an amount stated is a determined one
+        if v.__class__ is Decimal:
+            f[k] = scalar(v)
+            if k.startswith("facts."):  # an amount stated is a determined one
+                f.setdefault("undeterminable." + k[6:], False)
+        else:
+            f[k] = v
     return f
 
 
+# the fact paths `_base_facts` writes, built once
+_PRIOR_KEYS = tuple((n, f"history.prior_{n}y") for n in (1, 2, 3))
+_CIRCUMSTANCE_KEYS = tuple((k, f"circumstances.{k}") for k in CIRCUMSTANCES)
 
 
 # ── the decision ─────────────────────────────────────────────────────────────
@@ -202,7 +209,8 @@ def evaluate(case: Case | Mapping[str, Any], ruleset: Ruleset) -> Decision:
         questions = open_questions(run.case, run,
                                    decide=lambda patched: _probe_decision(patched, ruleset, run),
                                    propose=lambda fine: _with_proposal(run.case, ruleset, run, fine))
-    return run.decision.model_copy(update={"questions": questions})
+    # the decision is copied once, with everything the first decision does not hold yet
+    return run.decision.model_copy(update={"questions": questions, "assumptions": run.assumptions})
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,6 +226,7 @@ class _Run:
     conditional: list[tuple[CRule, str]]
     case: Case  # as judged: its item is the judging version's code for a renumbered item
     stage2: tuple = ()  # what the decision rules started from (handler, candidates, steps): a proposal re-runs them
+    assumptions: tuple[Assumption, ...] = ()  # what the decision rests on (`evaluate` adds them to `decision`)
 
 
 def _decide(c: Case, ruleset: Ruleset, *, strict_proposal: bool = True, probe: bool = False) -> _Run:
@@ -228,7 +237,7 @@ def _decide(c: Case, ruleset: Ruleset, *, strict_proposal: bool = True, probe: b
         c = c.model_copy(update={"item": code})
     typed = _facts(c, home)
     facts = _base_facts(c, home, typed)
-    handler, n_cands, jur_steps, cands = decide_jurisdiction(c, home)
+    handler, n_cands, jur_steps, cands = prepared(home).jurisdiction(c, home)
     chosen, lex_steps = _choose_version(c, ruleset, prog, prog_act, home, repealed, facts, typed, old_code)
     proposal = _proposal(c, chosen, strict_proposal)
     differ = prog is not prog_act and _item_differs(c.item, prog, prog_act, old_code)
@@ -237,10 +246,9 @@ def _decide(c: Case, ruleset: Ruleset, *, strict_proposal: bool = True, probe: b
     steps2, flags, transfers, procedure, handler, conditional = _decision_rules(c, home, chosen, facts2, proposal,
                                                                                  handler, cands)
     decision = _assemble(c, ruleset, home, chosen, handler, jur_steps, lex_steps, steps2, flags, transfers, procedure)
-    if not probe:  # a probe answers a question with the decision's outcome, range and flags only
-        assumed = _assumptions(c, home, chosen, decision, conditional, typed)
-        decision = decision.model_copy(update={"assumptions": assumed})
-    return _Run(decision, home, chosen, facts, facts2, typed, conditional, c, stage2)
+    # a probe answers a question with the decision's outcome, range and flags only
+    assumed = () if probe else _assumptions(c, home, chosen, decision, conditional, typed)
+    return _Run(decision, home, chosen, facts, facts2, typed, conditional, c, stage2, assumed)
 
 
 def _with_proposal(c: Case, ruleset: Ruleset, run: _Run, proposal: Decimal) -> Decision:
@@ -563,11 +571,17 @@ def _decision_facts(facts: dict, handler: Handler, n_cands: int, chosen: Assessm
             f2["penalty.fine.min"] = scalar(chosen.fine[0])
             f2["penalty.fine.max"] = scalar(chosen.fine[1])
         f2["penalty.only_fine_or_warning"] = all(k in applied.fine_names or k == "警告" for k in chosen.kinds)
-        for s in applied.read_kinds:
-            f2[f"penalty.kinds.{s}"] = s in chosen.kinds
+        kinds = chosen.kinds
+        for s, key in prepared(applied).kind_keys:
+            f2[key] = s in kinds
         f2["penalty.fine.fixed"] = chosen.fixed
     return f2
 
+
+# the procedure step of a decision no rule gives the simplified procedure (art. 54), without and with conditional
+# decision rules
+_ORDINARY = Step(rule="PROCEDURE", basis=f"{LAW}第五十四条", text="不属于可以当场作出的行政处罚，适用普通程序")
+_ORDINARY_CONDITIONAL = Step(rule="PROCEDURE", basis=f"{LAW}第五十四条", text="除依法可以当场作出的行政处罚外，适用普通程序")
 
 _OP_WORDS = {">=": "在{}元以上", ">": "超过{}元", "<=": "在{}元以下", "<": "不足{}元", "==": "为{}元", "!=": "不为{}元"}
 
@@ -603,77 +617,87 @@ def _decision_rules(c: Case, home: Program, chosen: Assessment, f2: dict, propos
     """
     if chosen.fine is not None and (proposal is not None or chosen.fine[0] == chosen.fine[1]):
         f2["penalty.fine.proposed"] = scalar(proposal if proposal is not None else chosen.fine[0])
+    prep = prepared(home)
     conditional: list[tuple[CRule, str]] = []
     if chosen.fine is None or "penalty.fine.proposed" in f2:
         surviving, overridden = fired(home, home.matcher2, f2)
     else:  # the rules are decided at the proposal points alone (a match without a proposal would be discarded)
         runs = []
-        for x in proposal_points(chosen, home):
-            runs.append(fired(home, home.matcher2, {**f2, "penalty.fine.proposed": scalar(x)}))
-        ids = [{r.id for r in s} for s, _ in runs]
-        always = set.intersection(*ids)
-        sometimes = set.union(*ids) - always
-        order = {r.id: i for i, r in enumerate(home.stage2)}
-        surviving = sorted({r.id: r for s, _ in runs for r in s if r.id in always}.values(), key=lambda r: order[r.id])
-        overridden = list({r.id: (r, by) for _, o in runs for r, by in o if r.id not in always}.values())
-        conditional = [(home.rules[i], _proposal_condition(home.rules[i].cond, f2))
-                       for i in sorted(sometimes, key=order.__getitem__)]
+        try:  # each point in turn on the same facts (a copy per point costs more than the match it feeds)
+            for x in proposal_points(chosen, home):
+                f2["penalty.fine.proposed"] = scalar(x)
+                runs.append(tuple(home.matcher2.match(f2)))  # raises EvaluationError when the matcher fails
+        finally:
+            f2.pop("penalty.fine.proposed", None)
+        surviving, overridden, sometimes = prep.across(tuple(runs))
+        conditional = [(home.rules[i], prep.proposal_words(home.rules[i], f2, _proposal_condition)) for i in sometimes]
     flags = list(chosen.flags)
     transfers = list(chosen.transfers)
     procedure = "ordinary"
-    steps2: list[Step] = []
-    steps2 += (set_aside(r, by) for r, by in overridden)
+    steps2: list[Step] = [prep.set_aside(r, by) for r, by in overridden]
     for r in surviving:
+        got = prep.stage2(r)
+        if not got.retains or handler.route != "empowered":  # nothing here depends on the case: built once per rule
+            flags += got.flags
+            transfers += got.transfers
+            if got.procedure is not None:
+                procedure = got.procedure
+            steps2.append(got.step)
+            continue
         texts = []
         for act in r.actions:
             if act.kind == "flag":
-                flags.append(FlagHit(act.arg or "", act.text or r.title, basis_of(r)))
+                flags.append(FlagHit(act.arg or "", act.text or r.title, prep.basis(r)))
             elif act.kind == "procedure":
                 procedure = act.arg or "ordinary"
             elif act.kind == "transfer":
-                transfers.append(Transfer(to=act.arg or "", reason=act.text or r.title, basis=basis_of(r)))
+                transfers.append(Transfer(to=act.arg or "", reason=act.text or r.title, basis=prep.basis(r)))
             elif act.kind == "retain" and handler.route == "empowered":
                 new = _county_handler(c, chosen, cands)
-                transfers.append(Transfer(to=new.agency, reason=act.text or r.title, basis=basis_of(r)))
+                transfers.append(Transfer(to=new.agency, reason=act.text or r.title, basis=prep.basis(r)))
                 flags.append(FlagHit("MAJOR_PENALTY_TRANSFER", f"{handler.agency}应将案件移送{new.agency}：{act.text or r.title}",
-                                     basis_of(r)))
+                                     prep.basis(r)))
                 texts.append(f"{handler.agency}应及时移送{new.agency}")
                 handler = new
             if act.text and act.kind not in ("flag", "retain"):
                 texts.append(act.text)
-        steps2.append(Step(rule=r.id, basis=basis_of(r), text=r.title + (f"：{'；'.join(texts)}" if texts else "")))
+        steps2.append(Step(rule=r.id, basis=prep.basis(r), text=r.title + (f"：{'；'.join(texts)}" if texts else "")))
     for r, cond in conditional:
+        if handler.route != "empowered" or not prep.stage2(r).retains:
+            cflags, step = prep.conditional(r, cond)
+            flags += cflags
+            steps2.append(step)
+            continue
         texts = []
         for act in r.actions:
             if act.kind == "flag":
-                flags.append(FlagHit(act.arg or "", act.text or r.title, basis_of(r), cond))
+                flags.append(FlagHit(act.arg or "", act.text or r.title, prep.basis(r), cond))
             elif act.kind == "retain" and handler.route == "empowered":
                 new = _county_handler(c, chosen, cands)
                 flags.append(FlagHit("MAJOR_PENALTY_TRANSFER", f"{handler.agency}应将案件移送{new.agency}：{act.text or r.title}",
-                                     basis_of(r), cond))
+                                     prep.basis(r), cond))
             elif act.kind == "procedure" and act.arg == "simplified":
                 texts.append("可以当场作出行政处罚决定（简易程序）")
             elif act.kind == "transfer":
-                flags.append(FlagHit("TRANSFER", f"移送{act.arg}：{act.text or r.title}", basis_of(r), cond))
+                flags.append(FlagHit("TRANSFER", f"移送{act.arg}：{act.text or r.title}", prep.basis(r), cond))
             elif act.text:
                 texts.append(act.text)
-        steps2.append(Step(rule=r.id, basis=basis_of(r),
+        steps2.append(Step(rule=r.id, basis=prep.basis(r),
                            text=f"{r.title}——{cond}的适用" + (f"：{'；'.join(texts)}" if texts else "")))
     if procedure == "ordinary" and chosen.has_penalty and not any(st.rule == "PROCEDURE" for st in steps2):
-        steps2.append(Step(rule="PROCEDURE", basis=f"{LAW}第五十四条",
-                           text="不属于可以当场作出的行政处罚，适用普通程序" if not conditional else
-                                "除依法可以当场作出的行政处罚外，适用普通程序"))
-    certain = {f.code for f in flags if f.condition is None}
-    # a flag declared `ordinary` belongs to the ordinary procedure (arts. 54-65): 当场处罚 cannot carry it
-    ordinary_checks = [code for code, decl in home.composite.flags.items() if decl.ordinary and code in certain]
-    if procedure == "simplified" and ordinary_checks:
-        # 当场处罚 cannot carry a legal review, a hearing notice, a collective discussion or a transfer: those
-        # belong to the ordinary procedure of arts. 54-65
-        procedure = "ordinary"
-        decls = home.composite.flags
-        labels = "、".join(decls[x].label if x in decls else x for x in ordinary_checks)
-        steps2.append(Step(rule="PROCEDURE", basis=f"{LAW}第五十一条、第五十四条、第五十八条",
-                           text=f"本案须{labels}，不适用当场处罚的简易程序，适用普通程序"))
+        steps2.append(_ORDINARY_CONDITIONAL if conditional else _ORDINARY)
+    if procedure == "simplified":
+        certain = {f.code for f in flags if f.condition is None}
+        # a flag declared `ordinary` belongs to the ordinary procedure (arts. 54-65): 当场处罚 cannot carry it
+        ordinary_checks = [code for code in prep.ordinary if code in certain]
+        if ordinary_checks:
+            # 当场处罚 cannot carry a legal review, a hearing notice, a collective discussion or a transfer: those
+            # belong to the ordinary procedure of arts. 54-65
+            procedure = "ordinary"
+            decls = home.composite.flags
+            labels = "、".join(decls[x].label if x in decls else x for x in ordinary_checks)
+            steps2.append(Step(rule="PROCEDURE", basis=f"{LAW}第五十一条、第五十四条、第五十八条",
+                               text=f"本案须{labels}，不适用当场处罚的简易程序，适用普通程序"))
     return steps2, flags, transfers, procedure, handler, conditional
 
 
@@ -686,20 +710,20 @@ def _county_handler(c: Case, chosen: Assessment, cands: list[m.Agency]) -> Handl
                    route="retained-major")
 
 
-def _assemble(c: Case, ruleset: Ruleset, home: Program, chosen: Assessment, handler: Handler, jur_steps: list[Step],
-              lex_steps: list[Step], steps2: list[Step], flags: list[FlagHit], transfers: list[Transfer],
-              procedure: str) -> Decision:
+def _assemble(c: Case, ruleset: Ruleset, home: Program, chosen: Assessment, handler: Handler,
+              jur_steps: tuple[Step, ...], lex_steps: list[Step], steps2: list[Step], flags: list[FlagHit],
+              transfers: list[Transfer], procedure: str) -> Decision:
     """The Decision as the contract shapes it: merged flags (one per code and condition), the explanation."""
     applied = chosen.program
     item_code = chosen.code or c.item
     steps1 = chosen.steps
     if not any(s.rule in OUTCOME_ORDER or s.rule.startswith("LIST:") for s in steps1) and chosen.outcome == "penalty":
-        steps1 = (Step(rule="OUTCOME", basis=f"{LAW}第五十七条第一款第（一）项",
-                       text="未发现依法不予处罚、可以不予处罚或者超过追责时效的情形，应当依法给予行政处罚"),) + steps1
-    decls = home.composite.flags
+        steps1 = (_OUTCOME_PENALTY,) + steps1
     merged: dict[tuple, list] = {}
     for code, reason, basis, cond in flags:
-        entry = merged.setdefault((code, cond), [[], []])
+        entry = merged.get((code, cond))
+        if entry is None:
+            entry = merged[(code, cond)] = [[], []]
         if reason not in entry[0]:
             entry[0].append(reason)
         for part in basis.split("；") if basis else ():
@@ -707,22 +731,39 @@ def _assemble(c: Case, ruleset: Ruleset, home: Program, chosen: Assessment, hand
                 entry[1].append(part)
     # a flag that holds outright makes the same flag's conditional form redundant
     outright = {code for code, cond in merged if cond is None}
-    out_flags = tuple(Flag(code=code, label=decls[code].label if code in decls else code, reason="；".join(reasons),
-                           basis="；".join(bases) or "；".join(decls[code].basis if code in decls else ()),
-                           condition=cond)
+    prep = prepared(home)
+    out_flags = tuple(prep.flag(code, cond, tuple(reasons), tuple(bases))
                       for (code, cond), (reasons, bases) in merged.items() if cond is None or code not in outright)
-    item = applied.items[item_code]
     penalty = None
     if chosen.has_penalty:
-        penalty = Penalty(grade=chosen.grade, adjustment=chosen.adjustment, kinds=chosen.kinds,
-                          fine=Fine(min=dec(chosen.fine[0]), max=dec(chosen.fine[1])) if chosen.fine else None,
-                          measures=tuple(chosen.measures))
+        penalty = _penalty(chosen.grade, chosen.adjustment, chosen.kinds, chosen.fine, tuple(chosen.measures))
+    at = prepared(applied)
     return Decision(
-        case_id=c.case_id, ruleset=f"{ruleset.name}@{applied.version}",
-        item=DecisionItem(code=item_code, name=item.name, domain=item.domain.name if item.domain else "",
-                          category=applied.categories[item_code]),
+        case_id=c.case_id, ruleset=f"{ruleset.name}@{at.version}", item=at.item(item_code),
         handler=handler, transfers=tuple(transfers), outcome=chosen.outcome, penalty=penalty, procedure=procedure,
         flags=out_flags, explanation=(*jur_steps, *steps1, *lex_steps, *steps2))
+
+
+# the outcome step of a decision no rule, list or grade gave an outcome (art. 57(1)(一))
+_OUTCOME_PENALTY = Step(rule="OUTCOME", basis=f"{LAW}第五十七条第一款第（一）项",
+                        text="未发现依法不予处罚、可以不予处罚或者超过追责时效的情形，应当依法给予行政处罚")
+# penalties already built: the open questions' re-decisions mostly give the stated case's penalty again, and the
+# models are frozen, so decisions share them; bounded, as the fine ranges of a stream of cases are not
+_PENALTIES: dict[tuple, Penalty] = {}
+
+
+def _penalty(grade: str | None, adjustment: str, kinds: tuple[str, ...], fine: tuple[Decimal, Decimal] | None,
+             measures: tuple) -> Penalty:
+    """The decision's penalty (shared with the decisions that have the same)."""
+    key = (grade, adjustment, kinds, fine, measures)
+    got = _PENALTIES.get(key)
+    if got is None:
+        if len(_PENALTIES) >= 4096:
+            _PENALTIES.clear()
+        got = _PENALTIES[key] = Penalty(grade=grade, adjustment=adjustment, kinds=kinds,
+                                        fine=Fine(min=dec(fine[0]), max=dec(fine[1])) if fine else None,
+                                        measures=measures)
+    return got
 
 
 # ── what the decision rests on ───────────────────────────────────────────────
@@ -731,14 +772,14 @@ def _assumptions(c: Case, home: Program, chosen: Assessment, d: Decision,
     """Premises not established: facts taken as given, and `unconfirmed` ruleset content this decision used."""
     out: list[Assumption] = []
     comp = home.composite
+    prep = prepared(home)
 
     def add(what: str, rule: str, source: str, status: str) -> None:
         if not any(a.what == what for a in out):
             out.append(Assumption(what=what, rule=rule, source=source or "本规则集", status=status))
 
-    def unconfirmed(meta: m.Meta, what: str, rule: str) -> None:
-        if meta.unconfirmed:
-            add(what + ("：" + "；".join(meta.notes) if meta.notes else ""), rule, "；".join(meta.sources), "unconfirmed")
+    def unconfirmed(meta: m.Meta, what: str, rule: str) -> None:  # the callers build `what` only for such a meta
+        add(what + ("：" + "；".join(meta.notes) if meta.notes else ""), rule, "；".join(meta.sources), "unconfirmed")
 
     for what, rule, source in chosen.assumed:
         add(what, rule, source, "assumed")
@@ -754,8 +795,10 @@ def _assumptions(c: Case, home: Program, chosen: Assessment, d: Decision,
             "PARTY-SOLE-TRADER", f"{LAW}第五十一条、第六十三条；《中华人民共和国统计法》第七条", "unconfirmed")
     item = comp.items.get(c.item)
     if item is not None:
-        unconfirmed(item.meta, f"事项 {c.item} 的编码或罚则摘录", c.item)
-        if item.domain and item.domain.name in comp.domains and d.handler.route in ("catalogue", "designated"):
+        if item.meta.unconfirmed:
+            unconfirmed(item.meta, f"事项 {c.item} 的编码或罚则摘录", c.item)
+        if (item.domain and item.domain.name in comp.domains and d.handler.route in ("catalogue", "designated")
+                and comp.domains[item.domain.name].meta.unconfirmed):
             unconfirmed(comp.domains[item.domain.name].meta, f"“{item.domain.name}”领域由谁实施（事项类别）", c.item)
         if c.measures:
             conditional_measures = {ref.name: im for im in item.measures for ref in im.names}
@@ -770,12 +813,15 @@ def _assumptions(c: Case, home: Program, chosen: Assessment, d: Decision,
         name = getattr(c.place, part)
         area = comp.areas.get(name) if name else None
         if area is not None and h.route in ("empowered", "dispatched", "retained-major"):
-            unconfirmed(area.meta, f"{name}的执法模式或执法队伍", "JUR-" + h.route.upper())
+            if area.meta.unconfirmed:
+                unconfirmed(area.meta, f"{name}的执法模式或执法队伍", "JUR-" + h.route.upper())
             if h.route in ("empowered", "retained-major"):
-                for lst in lists_with(comp, area, c.item):
-                    unconfirmed(lst.meta, f"“{lst.title or lst.name}”包含本事项", "JUR-EMPOWERED")
-    for ag in comp.agencies.values():
-        if ag.name == h.agency or (h.route == "dispatched" and area_agency(comp, c) == ag.name):
+                for lst in lists_with(comp, area, c.item, prep.list_items):
+                    if lst.meta.unconfirmed:
+                        unconfirmed(lst.meta, f"“{lst.title or lst.name}”包含本事项", "JUR-EMPOWERED")
+    dispatched_for = area_agency(comp, c) if h.route == "dispatched" else None
+    for ag in prep.unconfirmed_agencies:  # only an unconfirmed agency adds a premise
+        if ag.name == h.agency or ag.name == dispatched_for:
             unconfirmed(ag.meta, f"办案主体“{ag.name}”的名称或作出决定的名义（{ag.in_name_of or ag.name}）",
                         "JUR-" + h.route.upper())
     bench = chosen.program.benchmarks.get(c.item)
@@ -785,23 +831,33 @@ def _assumptions(c: Case, home: Program, chosen: Assessment, d: Decision,
     for s in chosen.steps:
         if s.rule.startswith("LIST:"):
             pl = comp.penalty_lists.get(s.rule[5:])
-            if pl is not None:
+            if pl is not None and pl.meta.unconfirmed:
                 unconfirmed(pl.meta, f"“{pl.title or pl.name}”的条目与适用条件", s.rule)
+    if not prep.unconfirmed_params:  # only an unconfirmed parameter adds a premise
+        return tuple(out)
     used = {s.rule for s in d.explanation} | {r.id for r, _ in conditional}
+    aside = {st.rule for st in d.explanation if SET_ASIDE in st.text}  # fired, but set aside by an exception
     params = set()
     for rid in used:
         r = home.rules.get(rid)
-        if r is not None and not any(st.rule == rid and SET_ASIDE in st.text for st in d.explanation):
+        if r is not None and r.params and rid not in aside:
             params.update(r.params)
     if d.penalty is not None and d.penalty.adjustment in ("lighter", "heavier"):
         params.add("裁量.从轻从重幅度")
     other = ".单位" if c.party.kind == "individual" else ".个人"
-    for name in sorted(params):
+    for name in sorted(params & prep.unconfirmed_params):
         if name.endswith(other):  # a threshold declared per party kind: only this party's bears on the decision
             continue
-        p = comp.parameters.get(name)
-        if p is not None:
-            unconfirmed(p.meta, f"参数 {name} = {_param_text(p)}（{p.description or name}）", name)
+        premise = prep.param_premises.get(name)
+        if premise is None:  # the same words in every decision that uses the parameter: built once
+            p = comp.parameters[name]
+            meta = p.meta
+            what = f"参数 {name} = {_param_text(p)}（{p.description or name}）"
+            premise = prep.param_premises[name] = Assumption(
+                what=what + ("：" + "；".join(meta.notes) if meta.notes else ""), rule=name,
+                source="；".join(meta.sources) or "本规则集", status="unconfirmed")
+        if not any(a.what == premise.what for a in out):
+            out.append(premise)
     return tuple(out)
 
 

@@ -9,7 +9,7 @@ the handling body of a case under arts. 22–25 of the 行政处罚法 and arts.
 
 from __future__ import annotations
 
-from typing import Mapping, Protocol
+from typing import Callable, Collection, Mapping, Protocol
 
 from engine import model as m
 from engine.case import Case
@@ -42,9 +42,12 @@ def empowered_items(comp: Composite, area: m.Area) -> set[str]:
     return out
 
 
-def lists_with(comp: Composite, area: m.Area, code: str) -> list[m.ItemList]:
-    """The empowerment lists of a township or zone (its class's, then its own) that hold item `code`."""
-    return [comp.lists[n] for n in _list_names(comp, area) if n in comp.lists and code in list_items(comp, n)]
+def lists_with(comp: Composite, area: m.Area, code: str,
+               items: Callable[[str], Collection[str]] | None = None) -> list[m.ItemList]:
+    """The empowerment lists of a township or zone (its class's, then its own) that hold item `code`; `items`
+    gives a list's item codes as `list_items` does (a caller that asks often passes them remembered)."""
+    items = items or (lambda n: list_items(comp, n))
+    return [comp.lists[n] for n in _list_names(comp, area) if n in comp.lists and code in items(n)]
 
 
 def _list_names(comp: Composite, area: m.Area) -> list[str]:

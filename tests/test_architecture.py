@@ -20,6 +20,7 @@ LAYERS = {
     "check": 6, "_durable": 6,
     "compiler": 7,
     "_ruleset_cache": 7.5,  # the compiled-ruleset cache (ZHIFA_CACHE_DIR): stores what `ruleset` loads
+    "prepared": 7.5,  # a compiled program's decision texts, built once per rule (stage 1 and 2 read them)
     "ruleset": 8, "benchmark": 8,
     "assess": 8.5,  # stage 1: outcome and penalty under one version
     "questions": 8.7,  # the open questions (they decide the case again through callables `evaluate` passes)

@@ -258,3 +258,21 @@ def test_evaluate_many_keeps_order_and_errors(testcounty):
     out = engine.evaluate_many([case(case_id="a"), {"case_id": "b"}, case(case_id="c")], testcounty)
     assert [type(x).__name__ for x in out] == ["Decision", "ErrorRecord", "Decision"]
     assert [x.case_id for x in out] == ["a", "b", "c"]
+
+
+def test_decisions_share_prepared_parts_that_no_caller_can_change(testcounty):
+    # engine/prepared.py builds a rule's steps, flags and the decision's penalty once and puts the same objects in
+    # every decision: safe only because the models are frozen, so changing one decision cannot reach another
+    import pydantic
+
+    first = engine.evaluate(case(case_id="a"), testcounty)
+    second = engine.evaluate(case(case_id="b"), testcounty)
+    assert first.explanation == second.explanation and first.penalty == second.penalty
+    shared = [s for s in first.explanation if any(s is t for t in second.explanation)]
+    assert shared, "the prepared steps are shared between decisions"
+    before = second.model_dump_json()
+    with pytest.raises(pydantic.ValidationError):
+        shared[0].text = "changed"
+    with pytest.raises(pydantic.ValidationError):
+        first.penalty.grade = "changed"
+    assert second.model_dump_json() == before
