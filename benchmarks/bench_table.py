@@ -18,6 +18,7 @@ import tempfile
 from pathlib import Path
 
 from benchmarks.catalogue import _run
+from engine.loader import MAX_ROWS
 from benchmarks.generator import generate_rulesets
 
 _GRADE = re.compile(r"^\s+grade (\S+) (?:when (.*?)|otherwise): (.*)$")
@@ -48,12 +49,21 @@ def to_table(rules: Path, limit: int) -> int:
         if line.startswith(("  grade ", "  heavier ", "  lighter ")):
             continue
         out_lines.append(line)
-    out_lines.append('benchmarks "裁量基准.csv"')
+    # one table holds at most `MAX_ROWS` rows (docs/dsl.md, "Size limits"): more go to further tables, each item's
+    # grades kept together
+    tables: list[list[list[str]]] = [[]]
+    for row in rows:
+        if len(tables[-1]) >= MAX_ROWS - 10 and row[0] != tables[-1][-1][0]:
+            tables.append([])
+        tables[-1].append(row)
+    for i, part in enumerate(tables):
+        name = "裁量基准.csv" if i == 0 else f"裁量基准-{i + 1}.csv"
+        out_lines.append(f'benchmarks "{name}"')
+        with (rules.parent / name).open("w", encoding="utf-8", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(["事项编码", "阶次", "适用条件", "个人", "单位", "全部", "裁量基准来源"])
+            w.writerows(part)
     rules.write_text("\n".join(out_lines), encoding="utf-8")
-    with (rules.parent / "裁量基准.csv").open("w", encoding="utf-8", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(["事项编码", "阶次", "适用条件", "个人", "单位", "全部", "裁量基准来源"])
-        w.writerows(rows)
     return len(rows)
 
 
