@@ -98,3 +98,69 @@ def test_a_fact_only_stage_2_reads_is_judged_on_the_stage_2_facts(program):
     assert stages["circumstances.harm"] == {1}
     # the 51号 thresholds for a person and an organisation, once per condition that compares it
     assert sorted(set(scan.compared_with("facts.违法所得"))) == [2000, 10000]
+
+
+# ── the probes (engine/evaluate.py): deciding once per set of conditions an answer can turn ─────────────────
+evaluate_mod = importlib.import_module("engine.evaluate")
+
+
+def _reference_questions(raw: dict, rs) -> tuple:
+    """The questions with every probe decided afresh (`_decide`), none remembered or shortened."""
+    c = importlib.import_module("engine.case").parse_case(raw)
+    run = evaluate_mod._decide(c, rs)
+    return questions.open_questions(
+        run.case, run, decide=lambda p: evaluate_mod._decide(p, rs, strict_proposal=False, probe=True).decision,
+        propose=lambda fine: evaluate_mod._with_proposal(run.case, rs, run, fine))
+
+
+CASES = [  # harm and decisive facts left open, with and without a township (51号 retention) and a proposal
+    {"item": "ZJ-SR-12", "facts": {"面积": 3}},
+    {"item": "ZJ-SR-12", "facts": {"面积": 12}, "circumstances": {"first_offence": True, "corrected": True}},
+    {"item": "ZJ-SR-12", "facts": {}, "circumstances": {"corrected": True}},
+    {"item": "ZJ-SR-11", "facts": {"面积": 30}, "proposed_fine": "300"},
+    {"item": "ZJ-SR-12", "facts": {"面积": 12}, "place": {"county": "甲县", "township": "东街道"}},
+    {"item": "ZJ-SR-12", "facts": {"面积": 12}, "place": {"county": "甲县", "township": "西镇"},
+     "party": {"kind": "organisation"}},
+    {"item": "ZJ-LJ-45", "facts": {}},
+    {"item": "ZJ-LJ-45", "facts": {"情节严重": True}, "party": {"kind": "organisation"}},
+    {"item": "CN-QMJS-36-B", "facts": {"违法所得": 50000}},
+    {"item": "ZJ-GH-59-A", "facts": {"工程造价": 100000}},
+    # amounts only the decision rules compare (art. 63 hearing; 51号 retention in a township)
+    {"item": "ZJ-DQ-118-3", "facts": {}},
+    {"item": "ZJ-DQ-118-3", "facts": {}, "place": {"county": "甲县", "township": "东街道"}},
+    {"item": "CN-MBJYSL-62-S", "facts": {}, "party": {"kind": "organisation"}},
+]
+
+
+@pytest.mark.parametrize("over", CASES, ids=lambda o: f"{o['item']}-{sorted(o['facts'])}")
+def test_remembered_and_shortened_probes_give_the_same_questions(testcounty, over):
+    from conftest import make_case
+    raw = make_case(**over)
+    want = _reference_questions(raw, testcounty)
+    assert engine.evaluate(raw, testcounty).questions == want
+
+
+def test_a_probe_key_is_none_for_an_amount_or_a_requirement(program):
+    assert evaluate_mod._probe_key(program, "ZJ-SR-12", {}, ["facts.逾期不改正"]) is None  # a requirement
+    assert evaluate_mod._probe_key(program, "ZJ-GH-59-A", {}, ["facts.工程造价"]) is None  # an amount's quantity
+    assert evaluate_mod._probe_key(program, "ZJ-SR-12", {}, ["party.age"]) is None  # not a fact or the harm
+
+
+def test_a_probe_key_with_no_changed_path_is_the_stated_facts(program):
+    assert evaluate_mod._probe_key(program, "ZJ-SR-12", {}, []) == ((),)
+
+
+def test_a_fact_only_decision_rules_compare_is_keyed_by_its_comparisons(program):
+    # 违法所得 is compared by 51号 retention and the art. 63 hearing (2000 / 10000): not by stage 1 of ZJ-SR-12
+    key = lambda v: evaluate_mod._probe_key(program, "ZJ-SR-12", {"facts.违法所得": v}, ["facts.违法所得"])
+    assert key(100) == key(1999.99) == key(None) != key(2000) == key(9999) != key(10000)
+
+
+def test_the_harm_is_keyed_by_the_stage_1_conditions_on_it(program):
+    key = lambda harm, **f: evaluate_mod._probe_key(program, "ZJ-SR-12", {"circumstances.harm": harm, **f},
+                                                    ["circumstances.harm"])
+    # not corrected, no first offence: the 不予处罚 rules on harm (art. 33 ¶1) hold for no value of it
+    assert len({key(h) for h in (None, "none", "minor", "serious")}) == 1
+    corrected = {"circumstances.corrected": True}
+    # corrected: 没有造成危害后果 turns art. 33 ¶1; 危害后果轻微 would need a first offence as well
+    assert key("none", **corrected) != key(None, **corrected) == key("minor", **corrected)
