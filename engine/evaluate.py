@@ -29,7 +29,7 @@ from engine.jurisdiction import agency_handler, area_agency, decide_jurisdiction
 from engine.numbers import clip, parse_number
 from engine.periods import prior_count, years_elapsed
 from engine.places import check_place
-from engine.questions import open_questions, three_valued
+from engine.questions import leaf_test, open_questions, three_valued
 from engine.ruleset import Ruleset
 from engine.vocabulary import CIRCUMSTANCES
 
@@ -199,7 +199,7 @@ def evaluate(case: Case | Mapping[str, Any], ruleset: Ruleset) -> Decision:
     c = parse_case(case)
     with match_memo():  # the re-decisions of the open questions mostly send the matchers facts already sent
         run = _decide(c, ruleset)
-        probed: dict = {}  # the probes' decisions by what they can turn on (`_probe_key`, `_proposal_key`)
+        probed: dict = {}  # the probes' decisions by what they can turn on (`_probe_key`, `_probe_proposal`)
         questions = open_questions(run.case, run,
                                    decide=lambda patched: _probe_decision(patched, ruleset, run, probed),
                                    propose=lambda fine: _probe_proposal(ruleset, run, fine, probed))
@@ -255,28 +255,44 @@ def _with_proposal(c: Case, ruleset: Ruleset, run: _Run, proposal: Decimal) -> D
 
 
 def _probe_proposal(ruleset: Ruleset, run: _Run, proposal: Decimal, probed: dict) -> Decision:
-    """`_with_proposal` for the open-question analysis, once per set of decision rules the proposal satisfies:
-    a proposal changes nothing but which decision rules hold, so two that satisfy the same ones decide alike."""
-    key = _proposal_key(run, proposal)
+    """`_with_proposal` for the open-question analysis, once per answer of the comparisons that can turn a decision
+    rule: a proposal changes nothing but which decision rules hold, so two that compare alike decide alike."""
+    leaves = probed.get("proposal leaves")
+    if leaves is None:
+        leaves = probed["proposal leaves"] = _proposal_leaves(run)
+    sent = {"penalty.fine.proposed": scalar(proposal)}  # all a comparison of the proposed fine reads
+    key = ("proposed_fine",) + tuple(test(sent) for test in leaves)
     found = probed.get(key)
     if found is None:
         found = probed[key] = _with_proposal(run.case, ruleset, run, proposal)
     return found
 
 
-def _proposal_key(run: _Run, proposal: Decimal) -> tuple:
-    """Whether each decision rule that reads the proposed fine holds on `run`'s stage-2 facts under `proposal`."""
-    f2 = {**run.stage2[0], "penalty.fine.proposed": scalar(proposal)}
-    return ("proposed_fine",) + tuple(test(f2) for test in _proposal_tests(run.home))
+def _proposal_leaves(run: _Run) -> list:
+    """The tests of the comparisons of the proposed fine in the decision rules that `run`'s other stage-2 facts
+    leave undecided: every other decision rule holds, or not, whatever the proposal."""
+    f2 = run.stage2[0]
+    out = []
+    for r in _proposal_rules(run.home):
+        if three_valued(r.cond, f2, "penalty.fine.proposed") is None:
+            out += _leaves_on(r.cond, "penalty.fine.proposed")
+    return out
 
 
-def _proposal_tests(home: Program) -> tuple:
-    """The tests of the decision rules whose condition reads the proposed fine, once per program."""
-    found = home.__dict__.get("_proposal_tests")
+def _proposal_rules(home: Program) -> tuple[CRule, ...]:
+    """The decision rules whose condition reads the proposed fine, once per program."""
+    found = home.__dict__.get("_proposal_rules")
     if found is None:
-        found = home.__dict__["_proposal_tests"] = tuple(
-            predicate(r.cond) for r in home.stage2 if r.cond and "penalty.fine.proposed" in paths_of(r.cond))
+        found = home.__dict__["_proposal_rules"] = tuple(
+            r for r in home.stage2 if r.cond and "penalty.fine.proposed" in paths_of(r.cond))
     return found
+
+
+def _leaves_on(cond: tuple, path: str) -> list:
+    """The tests of the leaves of `cond` that read `path`."""
+    if cond[0] in ("and", "or"):
+        return [t for x in cond[1] for t in _leaves_on(x, path)]
+    return [leaf_test(cond)] if cond[1] == path else []
 
 
 def _probe_decision(c: Case, ruleset: Ruleset, run: _Run, probed: dict | None = None) -> Decision:
@@ -300,11 +316,17 @@ def _probe_decision(c: Case, ruleset: Ruleset, run: _Run, probed: dict | None = 
             or (circ != was and (not harm or circ.model_copy(update={"harm": was.harm}) != was))):
         return _decide(c, ruleset, strict_proposal=False, probe=True).decision
     home = run.home
-    typed = _facts(c, home)  # the same problems, in the same order, as `_decide` finds
-    facts = _base_facts(c, home, typed)
     old = run.facts1
-    changed = [k for k in facts.keys() | old.keys()
-               if k not in facts or k not in old or facts[k].__class__ is not old[k].__class__ or facts[k] != old[k]]
+    if harm and c.facts == base.facts:
+        # only the harm answered: no check of the case reads it (its facts check as the stated case's did, without
+        # a problem), and of the stage-1 facts only the harm differs
+        typed, changed = run.typed, ["circumstances.harm"]
+        facts = {**old, "circumstances.harm": circ.harm}
+    else:
+        typed = _facts(c, home)  # the same problems, in the same order, as `_decide` finds
+        facts = _base_facts(c, home, typed)
+        changed = [k for k in facts.keys() | old.keys() if k not in facts or k not in old
+                   or facts[k].__class__ is not old[k].__class__ or facts[k] != old[k]]
     key = _probe_key(home, c.item, facts, changed) if probed is not None else None
     if key is not None:
         if key == _probe_key(home, c.item, old, changed):
@@ -378,25 +400,13 @@ def _path_tests(home: Program, code: str, path: str) -> list:
     conds += [e.cond for e in home.entries.get(code, ())]
     conds.append(home.item_conditions.get(code))
     out = [predicate(x) for x in conds if x and path in paths_of(x)]
-    leaves: list[tuple] = []
-
-    def walk(node: tuple) -> None:
-        if node[0] in ("and", "or"):
-            for x in node[1]:
-                walk(x)
-        elif node[1] == path:
-            leaves.append(node)
-
-    for r in home.stage2:
-        if r.cond:
-            walk(r.cond)
-    return out + [predicate(x) for x in leaves]
+    return out + [t for r in home.stage2 if r.cond for t in _leaves_on(r.cond, path)]
 
 
 def _beyond_facts(c: Case) -> tuple:
     """Everything a case states other than its facts and circumstances."""
-    return (c.party, c.history, c.place, c.measures, c.proposed_fine, c.occurred_on, c.ended_on,
-            c.discovered_on, c.decided_on)
+    return (c.party, c.history, c.place, c.measures, c.proposed_fine, c.occurred_on, c.ended_on, c.discovered_on,
+            c.decided_on)
 
 
 def _stage1_reads(home: Program, code: str) -> frozenset[str]:

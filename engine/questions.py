@@ -22,7 +22,7 @@ from engine.errors import CaseError
 from engine.numbers import CENT
 from engine.periods import add_years
 
-__all__ = ["Judged", "open_questions", "three_valued", "undecided_by"]
+__all__ = ["Judged", "leaf_test", "open_questions", "three_valued", "undecided_by"]
 
 
 class Judged(Protocol):
@@ -113,7 +113,7 @@ def three_valued(cond: tuple, facts: Mapping, unknown: str) -> bool | None:
         return True if True in vals else (None if None in vals else False)
     if cond[1] == unknown:
         return None
-    return _leaf_test(cond)(facts)
+    return leaf_test(cond)(facts)
 
 
 def undecided_by(cond: tuple, facts: Mapping, paths: list[str]) -> list[str]:
@@ -129,12 +129,18 @@ def undecided_by(cond: tuple, facts: Mapping, paths: list[str]) -> list[str]:
         return [p for p in paths if p == cond[1]]
     values: dict[int, bool] = {}
 
-    def test(node: tuple) -> None:  # every leaf, in order, as three_valued tests them (a failure raises alike)
+    def first(node: tuple) -> bool | None:
+        """`node` with every one of `paths` unknown, testing every other leaf in order as three_valued does (a
+        failure raises alike)."""
         if node[0] in ("and", "or"):
-            for x in node[1]:
-                test(x)
-        elif node[1] not in paths:
-            values[id(node)] = _leaf_test(node)(facts)
+            vals = [first(x) for x in node[1]]
+            if node[0] == "and":
+                return False if False in vals else (None if None in vals else True)
+            return True if True in vals else (None if None in vals else False)
+        if node[1] in paths:
+            return None
+        v = values[id(node)] = leaf_test(node)(facts)
+        return v
 
     def combine(node: tuple, unknown: str) -> bool | None:
         if node[0] in ("and", "or"):
@@ -146,10 +152,14 @@ def undecided_by(cond: tuple, facts: Mapping, paths: list[str]) -> list[str]:
             return None
         v = values.get(id(node))
         if v is None:  # a leaf on another of `paths`, tested only when some other path is the unknown one
-            v = values[id(node)] = _leaf_test(node)(facts)
+            v = values[id(node)] = leaf_test(node)(facts)
         return v
 
-    test(cond)
+    # decided with all of them unknown, it is decided with any one unknown (knowing more never undecides)
+    if first(cond) is not None:
+        return []
+    if len(paths) == 1:  # the one unknown: `first` was three_valued itself
+        return list(paths)
     return [p for p in paths if combine(cond, p) is None]
 
 
@@ -157,7 +167,7 @@ def undecided_by(cond: tuple, facts: Mapping, paths: list[str]) -> list[str]:
 _LEAF_TESTS: dict[int, tuple[tuple, Callable[[Mapping], bool]]] = {}
 
 
-def _leaf_test(leaf: tuple) -> Callable[[Mapping], bool]:
+def leaf_test(leaf: tuple) -> Callable[[Mapping], bool]:
     """`compiler.predicate(leaf)`, compiled once per leaf (the conditions live as long as their program)."""
     hit = _LEAF_TESTS.get(id(leaf))
     if hit is not None and hit[0] is leaf:
