@@ -399,7 +399,14 @@ def _path_tests(home: Program, code: str, path: str) -> list:
         conds += list(bench.conds) + [lv[2] for f in bench.factors for lv in f.levels]
     conds += [e.cond for e in home.entries.get(code, ())]
     conds.append(home.item_conditions.get(code))
-    out = [predicate(x) for x in conds if x and path in paths_of(x)]
+    tests = home.__dict__.setdefault("_cond_tests", {})  # by condition, once per program (rules serve every item)
+    out = []
+    for x in conds:
+        if x and path in paths_of(x):
+            test = tests.get(id(x))
+            if test is None:
+                test = tests[id(x)] = predicate(x)  # the conditions live as long as the program: ids stay theirs
+            out.append(test)
     return out + [t for r in home.stage2 if r.cond for t in _leaves_on(r.cond, path)]
 
 

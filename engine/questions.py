@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
-from typing import Any, Callable, Mapping, Protocol
+from typing import Any, Callable, Iterator, Mapping, Protocol
 
 from engine.assess import Assessment, basis_of, dec, proposal_points
 from engine.case import Case, PriorViolation
@@ -182,16 +182,25 @@ def leaf_test(leaf: tuple) -> Callable[[Mapping], bool]:
 class _Scan:
     """What the open-question analysis reads of a program for one item, once: the conditions bearing on the item,
     each with the stage whose facts decide it (1 or 2), its provision and the sorted paths it reads that a case may
-    leave open; and, filled as asked, the numbers each path is compared with."""
+    leave open (the policy rules' part shared by every item of the program, then the item's own); and, filled as
+    asked, the numbers each path is compared with."""
 
-    __slots__ = ("conds", "thresholds")
+    __slots__ = ("rules", "own", "thresholds")
 
-    def __init__(self, conds: list[tuple[tuple, int, str, tuple[str, ...]]]) -> None:
-        self.conds = conds
-        self.thresholds: dict[str, list] = {}
+    def __init__(self, rules: tuple, own: tuple) -> None:
+        self.rules, self.own = rules, own
+        self.thresholds: dict[str, list] | None = None
+
+    @property
+    def conds(self) -> Iterator[tuple[tuple, int, str, tuple[str, ...]]]:
+        """The conditions in order: stage-1 rules, stage-2 rules, benchmark, list entries, the item's own."""
+        yield from self.rules
+        yield from self.own
 
     def compared_with(self, path: str) -> list:
         """Every number a condition of the item compares the fact at `path` with."""
+        if self.thresholds is None:
+            self.thresholds = {}
         found = self.thresholds.get(path)
         if found is None:
             found = self.thresholds[path] = [v for cond, _, _, _ in self.conds for v in _compared_with(cond, path)]
@@ -219,19 +228,24 @@ def _scan(home: Program, code: str) -> _Scan:
             if paths:
                 conds.append((cond, stage, provision, paths))
 
-    for r in home.stage1:
-        add(r.cond, 1, basis_of(r))
-    for r in home.stage2:
-        add(r.cond, 2, basis_of(r))
+    rules = known.get(None)  # the policy rules' part, the same for every item: built once, shared
+    if rules is None:
+        for r in home.stage1:
+            add(r.cond, 1, basis_of(r))
+        for r in home.stage2:
+            add(r.cond, 2, basis_of(r))
+        rules = known[None] = tuple(conds)
+        conds.clear()
     bench = home.benchmarks.get(code)
     if bench is not None:
+        sources = "；".join(bench.sources)
         for x in bench.conds:
-            add(x, 1, "；".join(bench.sources))
+            add(x, 1, sources)
     for e in home.entries.get(code, ()):
         add(e.cond, 1, e.list_title)
     if code in home.item_conditions:
         add(home.item_conditions[code], 1, "；".join(home.items[code].basis))
-    found = known[code] = _Scan(conds)
+    found = known[code] = _Scan(rules, tuple(conds))
     return found
 
 
