@@ -29,7 +29,7 @@ from engine.jurisdiction import agency_handler, area_agency, decide_jurisdiction
 from engine.numbers import clip, parse_number
 from engine.periods import prior_count, years_elapsed
 from engine.places import check_place
-from engine.questions import leaf_test, open_questions, three_valued
+from engine.questions import kleene, leaf_test, open_questions, three_valued
 from engine.ruleset import Ruleset
 from engine.vocabulary import CIRCUMSTANCES
 
@@ -556,16 +556,9 @@ def _contradictions(c: Case, typed: dict) -> list[CaseProblem]:
 
 
 def _applies(cond: tuple, facts: Mapping) -> bool | None:
-    """An item's condition on the stated facts: True, False, or None when a fact it reads is not stated."""
-    kind = cond[0]
-    if kind in ("and", "or"):
-        vals = [_applies(x, facts) for x in cond[1]]
-        if kind == "and":
-            return False if False in vals else (None if None in vals else True)
-        return True if True in vals else (None if None in vals else False)
-    if cond[0] in ("present", "missing") or cond[1] in facts:
-        return predicate(cond)(facts)
-    return None
+    """An item's condition on the stated facts: True, False, or None when a fact it reads is not stated (whether
+    a fact is stated is itself known: ``present`` and ``missing`` are always decided)."""
+    return kleene(cond, facts, lambda leaf: leaf[0] not in ("present", "missing") and leaf[1] not in facts)
 
 
 def _item_applies(c: Case, prog: Program, typed: dict) -> list[CaseProblem]:

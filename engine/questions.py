@@ -22,7 +22,7 @@ from engine.errors import CaseError
 from engine.numbers import CENT
 from engine.periods import add_years
 
-__all__ = ["Judged", "leaf_test", "open_questions", "three_valued", "undecided_by"]
+__all__ = ["Judged", "kleene", "leaf_test", "open_questions", "three_valued", "undecided_by"]
 
 
 class Judged(Protocol):
@@ -105,13 +105,27 @@ def three_valued(cond: tuple, facts: Mapping, unknown: str) -> bool | None:
         >>> three_valued(c, {"party.kind": "individual"}, "party.age"), three_valued(c, {"party.kind": "x"}, "party.age")
         (None, False)
     """
+    return kleene(cond, facts, lambda leaf: leaf[1] == unknown)
+
+
+def kleene(cond: tuple, facts: Mapping, undecided: Callable[[tuple], bool]) -> bool | None:
+    """A resolved condition on `facts` in three values (Kleene's): a leaf for which `undecided(leaf)` is true is
+    neither true nor false; every other leaf is tested as the matcher tests it, all of them, in order.
+
+    Serves `three_valued` (one fact unknown) and `evaluate._applies` (every fact the case does not state).
+
+    Examples:
+        >>> c = ("or", [("cmp", "facts.a", ">", 1), ("missing", "facts.b")])
+        >>> kleene(c, {"facts.b": 1}, lambda leaf: leaf[1] == "facts.a"), kleene(c, {"facts.b": 1}, lambda leaf: False)
+        (None, False)
+    """
     kind = cond[0]
     if kind in ("and", "or"):
-        vals = [three_valued(x, facts, unknown) for x in cond[1]]
+        vals = [kleene(x, facts, undecided) for x in cond[1]]
         if kind == "and":
             return False if False in vals else (None if None in vals else True)
         return True if True in vals else (None if None in vals else False)
-    if cond[1] == unknown:
+    if undecided(cond):
         return None
     return leaf_test(cond)(facts)
 

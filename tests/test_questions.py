@@ -164,3 +164,16 @@ def test_the_harm_is_keyed_by_the_stage_1_conditions_on_it(program):
     corrected = {"circumstances.corrected": True}
     # corrected: 没有造成危害后果 turns art. 33 ¶1; 危害后果轻微 would need a first offence as well
     assert key("none", **corrected) != key(None, **corrected) == key("minor", **corrected)
+
+
+def test_three_valued_and_applies_are_one_evaluator_with_different_unknowns():
+    applies = evaluate_mod._applies
+    cond = ("and", [("cmp", "facts.a", ">", 1), ("missing", "facts.b"), ("cmp", "facts.c", "==", "x")])
+    # _applies: a fact not stated is undecided, except that `missing` knows it is not stated
+    assert applies(cond, {"facts.a": 2}) is None
+    assert applies(cond, {"facts.a": 2, "facts.c": "x"}) is True
+    assert applies(cond, {"facts.a": 0}) is False
+    # three_valued: only the one unknown fact is undecided; a fact not stated is the matcher's missing fact
+    assert three_valued(cond, {"facts.a": 2}, "facts.c") is None
+    assert three_valued(cond, {"facts.a": 2}, "facts.a") is False  # c not stated: the comparison fails
+    assert questions.kleene(cond, {"facts.a": 2, "facts.c": "x"}, lambda leaf: False) is True
