@@ -47,7 +47,8 @@ def match_memo() -> Iterator[None]:
 _LEAF_TESTS: dict[tuple, Callable[[Mapping], bool]] = {}
 _LEAF_OBJECTS: dict[int, tuple[tuple, Callable[[Mapping], bool]]] = {}
 _LEAF_KINDS = frozenset({"cmp", "present", "missing"})
-_MAX_LEAF_TESTS = 1 << 14  # bounded: a process that loads ruleset after ruleset starts the caches again
+# bounded: a process that loads ruleset after ruleset starts the caches again
+_MAX_LEAF_TESTS = 1 << 17
 
 
 def predicate(cond: tuple | None) -> Callable[[Mapping], bool]:

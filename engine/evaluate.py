@@ -28,7 +28,7 @@ from engine.numbers import clip, parse_number
 from engine.periods import prior_count, years_elapsed
 from engine.places import check_place
 from engine.prepared import prepared
-from engine.questions import open_questions, three_valued
+from engine.questions import kleene, open_questions, three_valued
 from engine.ruleset import Ruleset
 from engine.vocabulary import CIRCUMSTANCES
 
@@ -206,9 +206,10 @@ def evaluate(case: Case | Mapping[str, Any], ruleset: Ruleset) -> Decision:
     c = parse_case(case)
     with match_memo():  # the re-decisions of the open questions mostly send the matchers facts already sent
         run = _decide(c, ruleset)
+        probed: dict = {}  # the probes' decisions by what they can turn on (`_probe_key`, `_probe_proposal`)
         questions = open_questions(run.case, run,
-                                   decide=lambda patched: _probe_decision(patched, ruleset, run),
-                                   propose=lambda fine: _with_proposal(run.case, ruleset, run, fine))
+                                   decide=lambda patched: _probe_decision(patched, ruleset, run, probed),
+                                   propose=lambda fine: _probe_proposal(ruleset, run, fine, probed))
     # the decision is copied once, with everything the first decision does not hold yet
     return run.decision.model_copy(update={"questions": questions, "assumptions": run.assumptions})
 
@@ -261,28 +262,98 @@ def _with_proposal(c: Case, ruleset: Ruleset, run: _Run, proposal: Decimal) -> D
                      procedure)
 
 
-def _probe_decision(c: Case, ruleset: Ruleset, run: _Run) -> Decision:
-    """The decision on `run`'s case with one open fact answered (`c`), for the open-question analysis.
+def _probe_proposal(ruleset: Ruleset, run: _Run, proposal: Decimal, probed: dict) -> Decision:
+    """`_with_proposal` for the open-question analysis, once per answer of the comparisons that can turn a decision
+    rule: a proposal changes nothing but which decision rules hold, so two that compare alike decide alike."""
+    leaves = probed.get("proposal leaves")
+    if leaves is None:
+        leaves = probed["proposal leaves"] = _proposal_leaves(run)
+    sent = {"penalty.fine.proposed": scalar(proposal)}  # all a comparison of the proposed fine reads
+    key = ("proposed_fine",) + tuple(test(sent) for test in leaves)
+    found = probed.get(key)
+    if found is None:
+        found = probed[key] = _with_proposal(run.case, ruleset, run, proposal)
+    return found
 
-    When the answer changes only facts that nothing before the decision rules reads (no stage-1 rule, benchmark
-    grade or adjustment, list entry, item condition, requirement or amount of this item), only the decision rules
-    run again on what `run` computed, as `_with_proposal` does; the answer is the one `_decide` would give.
+
+def _proposal_leaves(run: _Run) -> list:
+    """The tests of the comparisons of the proposed fine in the decision rules that `run`'s other stage-2 facts
+    leave undecided: every other decision rule holds, or not, whatever the proposal."""
+    f2 = run.stage2[0]
+    out = []
+    for r in _proposal_rules(run.home):
+        if three_valued(r.cond, f2, "penalty.fine.proposed") is None:
+            out += _leaves_on(r.cond, "penalty.fine.proposed")
+    return out
+
+
+def _proposal_rules(home: Program) -> tuple[CRule, ...]:
+    """The decision rules whose condition reads the proposed fine, once per program."""
+    found = home.__dict__.get("_proposal_rules")
+    if found is None:
+        found = home.__dict__["_proposal_rules"] = tuple(
+            r for r in home.stage2 if r.cond and "penalty.fine.proposed" in paths_of(r.cond))
+    return found
+
+
+def _leaves_on(cond: tuple, path: str) -> list:
+    """The tests of the leaves of `cond` that read `path`."""
+    if cond[0] in ("and", "or"):
+        return [t for x in cond[1] for t in _leaves_on(x, path)]
+    return [predicate(cond)] if cond[1] == path else []
+
+
+def _probe_decision(c: Case, ruleset: Ruleset, run: _Run, probed: dict | None = None) -> Decision:
+    """The decision on `run`'s case with one open fact answered (`c`), for the open-question analysis: the
+    decision `_decide` gives in all a question's answer reads of it (outcome, penalty, handler, flags, procedure).
+
+    When the answer changes only facts that conditions alone read (harm, a fact that is no amount or
+    requirement), the decision turns only on which of those conditions hold: an answer under which they hold as
+    on the stated facts gives `run`'s decision, and answers under which they hold alike give one decision (kept in
+    `probed`). Otherwise, when the answer changes only facts that nothing before the decision rules reads (no
+    stage-1 rule, benchmark grade or adjustment, list entry, item condition, requirement or amount of this item),
+    only the decision rules run again on what `run` computed, as `_with_proposal` does.
     """
     base = run.case
     lex_steps = run.stage2[4]
-    # only an answer about a fact (``facts.*``) can take the short path: anything else the case states (dates,
-    # place, party, circumstances, history, measures, proposal) feeds versions, jurisdiction or stage 1
-    if lex_steps or c.item != base.item or _beyond_facts(c) != _beyond_facts(base):
+    # only an answer about a fact (``facts.*``) or the harm can take a short path: anything else the case states
+    # (dates, place, party, other circumstances, history, measures, proposal) feeds versions, jurisdiction or stage 1
+    circ, was = c.circumstances, base.circumstances
+    harm = circ.harm != was.harm
+    if (lex_steps or c.item != base.item or _beyond_facts(c) != _beyond_facts(base)
+            or (circ != was and (not harm or circ.model_copy(update={"harm": was.harm}) != was))):
         return _decide(c, ruleset, strict_proposal=False, probe=True).decision
     home = run.home
-    typed = _facts(c, home)  # the same problems, in the same order, as `_decide` finds
-    facts = _base_facts(c, home, typed)
     old = run.facts1
-    changed = [k for k in facts.keys() | old.keys()
-               if k not in facts or k not in old or facts[k].__class__ is not old[k].__class__ or facts[k] != old[k]]
-    if not set(changed).isdisjoint(_stage1_reads(home, c.item)):
+    if harm and c.facts == base.facts:
+        # only the harm answered: no check of the case reads it (its facts check as the stated case's did, without
+        # a problem), and of the stage-1 facts only the harm differs
+        typed, changed = run.typed, ["circumstances.harm"]
+        facts = {**old, "circumstances.harm": circ.harm}
+    else:
+        typed = _facts(c, home)  # the same problems, in the same order, as `_decide` finds
+        facts = _base_facts(c, home, typed)
+        changed = [k for k in facts.keys() | old.keys() if k not in facts or k not in old
+                   or facts[k].__class__ is not old[k].__class__ or facts[k] != old[k]]
+    key = _probe_key(home, c.item, facts, changed) if probed is not None else None
+    if key is not None:
+        if key == _probe_key(home, c.item, old, changed):
+            return run.decision
+        found = probed.get(key)  # type: ignore[union-attr]
+        if found is None:
+            found = probed[key] = _probe_rerun(c, ruleset, run, typed, facts, changed, harm)  # type: ignore[index]
+        return found
+    return _probe_rerun(c, ruleset, run, typed, facts, changed, harm)
+
+
+def _probe_rerun(c: Case, ruleset: Ruleset, run: _Run, typed: dict, facts: dict, changed: list[str],
+                 harm: bool) -> Decision:
+    """The decision on the probe `c` whose facts (`typed`, `facts`) differ from `run`'s at the paths `changed`:
+    the decision rules alone when nothing before them reads those paths, else the case decided again."""
+    home = run.home
+    if harm or not set(changed).isdisjoint(_stage1_reads(home, c.item)):
         return _decide(c, ruleset, strict_proposal=False, probe=True).decision
-    facts2, handler, cands, jur_steps, _ = run.stage2
+    facts2, handler, cands, jur_steps, lex_steps = run.stage2
     f2 = dict(facts2)
     for k in changed:
         if k in facts:
@@ -295,10 +366,62 @@ def _probe_decision(c: Case, ruleset: Ruleset, run: _Run) -> Decision:
     return _assemble(c, ruleset, home, run.chosen, handler, jur_steps, lex_steps, steps2, flags, transfers, procedure)
 
 
+def _probe_key(home: Program, code: str, facts: Mapping, changed: list[str]) -> tuple | None:
+    """What a decision on `facts` can turn on at the paths `changed`, when only conditions read them: whether each
+    condition before the decision rules that reads one holds, and each decision-rule comparison of one (the other
+    facts the decision rules see follow from the first). None when an amount, a requirement or anything but a
+    fact or the harm changed (the decision may then turn on the values themselves).
+
+    Two probes of one evaluation with equal keys decide alike in outcome, penalty, handler, flags and procedure.
+    """
+    index = _probe_index(home, code)
+    quantities = index["quantities"]
+    tests: list = []
+    for k in sorted(changed):
+        if not (k == "circumstances.harm" or k.startswith(("facts.", "undeterminable."))) or k in quantities:
+            return None
+        found = index.get(k)
+        if found is None:
+            found = index[k] = _path_tests(home, code, k)
+        tests += found
+    return (tuple(sorted(changed)),) + tuple(t(facts) for t in tests)
+
+
+def _probe_index(home: Program, code: str) -> dict:
+    """Per program and item: the fact paths of its amounts and requirements (``quantities``), and, filled as asked,
+    each path's tests (`_path_tests`)."""
+    known = home.__dict__.setdefault("_probe_index", {})
+    found = known.get(code)
+    if found is None:
+        found = known[code] = {"quantities": _stage1_quantities(home, code)}
+    return found
+
+
+def _path_tests(home: Program, code: str, path: str) -> list:
+    """The tests of every condition before the decision rules that reads `path` for item `code` (stage-1 rules,
+    benchmark grades, adjustments and factors, list entries, the item's own condition), then of every comparison
+    of `path` in a decision rule."""
+    conds = [r.cond for r in home.stage1]
+    bench = home.benchmarks.get(code)
+    if bench is not None:
+        conds += list(bench.conds) + [lv[2] for f in bench.factors for lv in f.levels]
+    conds += [e.cond for e in home.entries.get(code, ())]
+    conds.append(home.item_conditions.get(code))
+    tests = home.__dict__.setdefault("_cond_tests", {})  # by condition, once per program (rules serve every item)
+    out = []
+    for x in conds:
+        if x and path in paths_of(x):
+            test = tests.get(id(x))
+            if test is None:
+                test = tests[id(x)] = predicate(x)  # the conditions live as long as the program: ids stay theirs
+            out.append(test)
+    return out + [t for r in home.stage2 if r.cond for t in _leaves_on(r.cond, path)]
+
+
 def _beyond_facts(c: Case) -> tuple:
-    """Everything a case states other than its facts."""
-    return (c.party, c.circumstances, c.history, c.place, c.measures, c.proposed_fine, c.occurred_on, c.ended_on,
-            c.discovered_on, c.decided_on)
+    """Everything a case states other than its facts and circumstances."""
+    return (c.party, c.history, c.place, c.measures, c.proposed_fine, c.occurred_on, c.ended_on, c.discovered_on,
+            c.decided_on)
 
 
 def _stage1_reads(home: Program, code: str) -> frozenset[str]:
@@ -318,6 +441,18 @@ def _stage1_reads(home: Program, code: str) -> frozenset[str]:
     for cond in conds:
         if cond:
             paths.update(paths_of(cond))
+    out = known[code] = frozenset(paths | _stage1_quantities(home, code))
+    return out
+
+
+def _stage1_quantities(home: Program, code: str) -> frozenset[str]:
+    """The fact paths (``facts.X`` and ``undeterminable.X``) of every fact the requirements, measures and amounts
+    (statutory, benchmark ranges, scaled measures) of item `code` name: what stage 1 reads other than in
+    conditions. Once per program and item."""
+    known = home.__dict__.setdefault("_stage1_quantities", {})
+    out = known.get(code)
+    if out is not None:
+        return out
     names: set[str] = set()
 
     def walk(node: Any) -> None:  # every `of` (an amount's quantity) and `requires` in the item and its benchmark
@@ -335,9 +470,7 @@ def _stage1_reads(home: Program, code: str) -> frozenset[str]:
 
     walk(home.composite.items.get(code))
     walk(home.composite.benchmarks.get(code))
-    for n in names:
-        paths |= {f"facts.{n}", f"undeterminable.{n}"}
-    out = known[code] = frozenset(paths)
+    out = known[code] = frozenset(p for n in names for p in (f"facts.{n}", f"undeterminable.{n}"))
     return out
 
 
@@ -431,16 +564,9 @@ def _contradictions(c: Case, typed: dict) -> list[CaseProblem]:
 
 
 def _applies(cond: tuple, facts: Mapping) -> bool | None:
-    """An item's condition on the stated facts: True, False, or None when a fact it reads is not stated."""
-    kind = cond[0]
-    if kind in ("and", "or"):
-        vals = [_applies(x, facts) for x in cond[1]]
-        if kind == "and":
-            return False if False in vals else (None if None in vals else True)
-        return True if True in vals else (None if None in vals else False)
-    if cond[0] in ("present", "missing") or cond[1] in facts:
-        return predicate(cond)(facts)
-    return None
+    """An item's condition on the stated facts: True, False, or None when a fact it reads is not stated (whether
+    a fact is stated is itself known: ``present`` and ``missing`` are always decided)."""
+    return kleene(cond, facts, lambda leaf: leaf[0] not in ("present", "missing") and leaf[1] not in facts)
 
 
 def _item_applies(c: Case, prog: Program, typed: dict) -> list[CaseProblem]:

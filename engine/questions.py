@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
-from typing import Any, Callable, Mapping, Protocol
+from typing import Any, Callable, Iterator, Mapping, Protocol
 
 from engine.assess import Assessment, basis_of, dec, proposal_points
 from engine.case import Case, PriorViolation
@@ -22,7 +22,7 @@ from engine.errors import CaseError
 from engine.numbers import CENT
 from engine.periods import add_years
 
-__all__ = ["Judged", "open_questions", "three_valued"]
+__all__ = ["Judged", "kleene", "open_questions", "three_valued", "undecided_by"]
 
 
 class Judged(Protocol):
@@ -55,53 +55,32 @@ def open_questions(c: Case, run: Judged, decide: Callable[[Case], Decision],
     """
     home, chosen = run.home, run.chosen
     comp = home.composite
-    conds: list[tuple[tuple, dict, str]] = []  # (condition, facts it is judged on, provision)
-    for r in home.stage1:
-        conds.append((r.cond, run.facts1, basis_of(r)))
-    for r in home.stage2:
-        conds.append((r.cond, run.facts2, basis_of(r)))
-    bench = home.benchmarks.get(c.item)
-    if bench is not None:
-        conds += [(x, run.facts1, "；".join(bench.sources)) for x in bench.conds]
-    for e in home.entries.get(c.item, ()):
-        if e.cond is not None:
-            conds.append((e.cond, run.facts1, e.list_title))
-    if c.item in home.item_conditions:
-        conds.append((home.item_conditions[c.item], run.facts1, "；".join(home.items[c.item].basis)))
-    stated = set(run.facts1)
+    scan = _scan(home, c.item)
+    stated = run.facts1
     candidates: dict[str, list[str]] = {}
-    # the paths each condition reads, once per program (the conditions live as long as the program)
-    known = home.__dict__.setdefault("_cond_paths", {})
-    for cond, facts, provision in conds:
-        if not cond:
+    for cond, stage, provision, paths in scan.conds:
+        open_ = [p for p in paths if p not in stated
+                 and not (p[:15] == "undeterminable." and "facts." + p[15:] in stated)
+                 and not (p == "party.age" and c.party.kind != "individual")]
+        if not open_:
             continue
-        paths = known.get(id(cond))
-        if paths is None:
-            paths = known[id(cond)] = sorted(paths_of(cond))  # sorted: set order differs between processes
-        for path in paths:
-            if path in stated or not (path.startswith(("facts.", "undeterminable.", "history.prior_"))
-                                      or path in ("circumstances.harm", "party.age", "party.sole_trader")):
-                continue
-            if path.startswith("undeterminable.") and f"facts.{path[len('undeterminable.'):]}" in stated:
-                continue
-            if path == "party.age" and c.party.kind != "individual":
-                continue
-            if _unknown(cond, facts, path):
-                candidates.setdefault(path, [])
-                if provision not in candidates[path]:
-                    candidates[path].append(provision)
+        for path in undecided_by(cond, run.facts1 if stage == 1 else run.facts2, open_):
+            found = candidates.setdefault(path, [])
+            if provision not in found:
+                found.append(provision)
     item = home.items[c.item]
     for req in item.requires:
         path = f"facts.{req.name}"
         if path not in stated:
             candidates.setdefault(path, []).insert(0, "；".join(item.basis))
+    bench = home.benchmarks.get(c.item)
     for path in chosen.open_paths:  # the benchmark's column for 个体工商户
         candidates.setdefault(path, []).append("；".join(bench.sources) if bench else "")
     out = []
     base = _summary(run.decision, run.decision)
     rank = {"party.age": 0, "circumstances.harm": 1}
     for path, provisions in sorted(candidates.items(), key=lambda kv: (rank.get(kv[0], 2), kv[0])):
-        values = _values(path, comp, conds)
+        values = _values(path, comp, scan)
         q = _probe(c, run, decide, propose, path, values, base)
         if q is not None:
             # the case field a handler fills in: the amount (or "无法确定") and the history, not the derived paths
@@ -126,23 +105,149 @@ def three_valued(cond: tuple, facts: Mapping, unknown: str) -> bool | None:
         >>> three_valued(c, {"party.kind": "individual"}, "party.age"), three_valued(c, {"party.kind": "x"}, "party.age")
         (None, False)
     """
+    return kleene(cond, facts, lambda leaf: leaf[1] == unknown)
+
+
+def kleene(cond: tuple, facts: Mapping, undecided: Callable[[tuple], bool]) -> bool | None:
+    """A resolved condition on `facts` in three values (Kleene's): a leaf for which `undecided(leaf)` is true is
+    neither true nor false; every other leaf is tested as the matcher tests it, all of them, in order.
+
+    Serves `three_valued` (one fact unknown) and `evaluate._applies` (every fact the case does not state).
+
+    Examples:
+        >>> c = ("or", [("cmp", "facts.a", ">", 1), ("missing", "facts.b")])
+        >>> kleene(c, {"facts.b": 1}, lambda leaf: leaf[1] == "facts.a"), kleene(c, {"facts.b": 1}, lambda leaf: False)
+        (None, False)
+    """
     kind = cond[0]
     if kind in ("and", "or"):
-        vals = [three_valued(x, facts, unknown) for x in cond[1]]
+        vals = [kleene(x, facts, undecided) for x in cond[1]]
         if kind == "and":
             return False if False in vals else (None if None in vals else True)
         return True if True in vals else (None if None in vals else False)
-    if cond[1] == unknown:
+    if undecided(cond):
         return None
     return predicate(cond)(facts)
 
 
-def _unknown(cond: tuple, facts: Mapping, path: str) -> bool:
-    """Whether `cond` is undecided on `facts` when `path` is unknown."""
-    return three_valued(cond, facts, path) is None
+def undecided_by(cond: tuple, facts: Mapping, paths: list[str]) -> list[str]:
+    """The paths of `paths` each of which, alone not known, leaves `cond` undecided on `facts`: those for which
+    `three_valued(cond, facts, path)` is None, in the order given. Each leaf is tested once, not once per path.
+
+    Examples:
+        >>> c = ("or", [("cmp", "facts.a", "==", True), ("and", [("cmp", "facts.b", ">", 1), ("missing", "facts.c")])])
+        >>> undecided_by(c, {"facts.b": 0}, ["facts.a", "facts.c"]), undecided_by(c, {"facts.b": 2}, ["facts.a", "facts.c"])
+        (['facts.a'], ['facts.c'])
+    """
+    if cond[0] not in ("and", "or"):
+        return [p for p in paths if p == cond[1]]
+    values: dict[int, bool] = {}
+
+    def first(node: tuple) -> bool | None:
+        """`node` with every one of `paths` unknown, testing every other leaf in order as three_valued does (a
+        failure raises alike)."""
+        if node[0] in ("and", "or"):
+            vals = [first(x) for x in node[1]]
+            if node[0] == "and":
+                return False if False in vals else (None if None in vals else True)
+            return True if True in vals else (None if None in vals else False)
+        if node[1] in paths:
+            return None
+        v = values[id(node)] = predicate(node)(facts)
+        return v
+
+    def combine(node: tuple, unknown: str) -> bool | None:
+        if node[0] in ("and", "or"):
+            vals = [combine(x, unknown) for x in node[1]]
+            if node[0] == "and":
+                return False if False in vals else (None if None in vals else True)
+            return True if True in vals else (None if None in vals else False)
+        if node[1] == unknown:
+            return None
+        v = values.get(id(node))
+        if v is None:  # a leaf on another of `paths`, tested only when some other path is the unknown one
+            v = values[id(node)] = predicate(node)(facts)
+        return v
+
+    # decided with all of them unknown, it is decided with any one unknown (knowing more never undecides)
+    if first(cond) is not None:
+        return []
+    if len(paths) == 1:  # the one unknown: `first` was three_valued itself
+        return list(paths)
+    return [p for p in paths if combine(cond, p) is None]
 
 
-def _values(path: str, comp, conds) -> list[tuple[Any, str | None]]:
+class _Scan:
+    """What the open-question analysis reads of a program for one item, once: the conditions bearing on the item,
+    each with the stage whose facts decide it (1 or 2), its provision and the sorted paths it reads that a case may
+    leave open (the policy rules' part shared by every item of the program, then the item's own); and, filled as
+    asked, the numbers each path is compared with."""
+
+    __slots__ = ("rules", "own", "thresholds")
+
+    def __init__(self, rules: tuple, own: tuple) -> None:
+        self.rules, self.own = rules, own
+        self.thresholds: dict[str, list] | None = None
+
+    @property
+    def conds(self) -> Iterator[tuple[tuple, int, str, tuple[str, ...]]]:
+        """The conditions in order: stage-1 rules, stage-2 rules, benchmark, list entries, the item's own."""
+        yield from self.rules
+        yield from self.own
+
+    def compared_with(self, path: str) -> list:
+        """Every number a condition of the item compares the fact at `path` with."""
+        if self.thresholds is None:
+            self.thresholds = {}
+        found = self.thresholds.get(path)
+        if found is None:
+            found = self.thresholds[path] = [v for cond, _, _, _ in self.conds for v in _compared_with(cond, path)]
+        return found
+
+
+def _open_paths(cond: tuple) -> tuple[str, ...]:
+    """The sorted paths `cond` reads that a case may leave open (sorted: set order differs between processes)."""
+    return tuple(p for p in sorted(paths_of(cond)) if p.startswith(("facts.", "undeterminable.", "history.prior_"))
+                 or p in ("circumstances.harm", "party.age", "party.sole_trader"))
+
+
+def _scan(home: Program, code: str) -> _Scan:
+    """The `_Scan` of item `code` in `home`, built once per program and item (the conditions live as long as the
+    program): its stage-1 and stage-2 rules, benchmark conditions, list entries and own condition, in that order."""
+    known = home.__dict__.setdefault("_question_scan", {})
+    found = known.get(code)
+    if found is not None:
+        return found
+    conds: list[tuple[tuple, int, str, tuple[str, ...]]] = []
+
+    def add(cond: tuple | None, stage: int, provision: str) -> None:
+        if cond:
+            paths = _open_paths(cond)
+            if paths:
+                conds.append((cond, stage, provision, paths))
+
+    rules = known.get(None)  # the policy rules' part, the same for every item: built once, shared
+    if rules is None:
+        for r in home.stage1:
+            add(r.cond, 1, basis_of(r))
+        for r in home.stage2:
+            add(r.cond, 2, basis_of(r))
+        rules = known[None] = tuple(conds)
+        conds.clear()
+    bench = home.benchmarks.get(code)
+    if bench is not None:
+        sources = "；".join(bench.sources)
+        for x in bench.conds:
+            add(x, 1, sources)
+    for e in home.entries.get(code, ()):
+        add(e.cond, 1, e.list_title)
+    if code in home.item_conditions:
+        add(home.item_conditions[code], 1, "；".join(home.items[code].basis))
+    found = known[code] = _Scan(rules, tuple(conds))
+    return found
+
+
+def _values(path: str, comp, scan: _Scan) -> list[tuple[Any, str | None]]:
     """The values to try for an open fact: its members, or one value per interval its thresholds cut."""
     if path == "circumstances.harm":
         return [(v, _HARM[v]) for v in ("none", "minor", "serious")]
@@ -154,8 +259,7 @@ def _values(path: str, comp, conds) -> list[tuple[Any, str | None]]:
         return [(True, "案件载明无法确定"), (False, "能够确定（载明数额）")]
     if path.startswith("history.prior_"):
         n = path[len("history.prior_"):-1]
-        counts = sorted({0, 1, 2} | {int(v) for cond, _, _ in conds if cond for v in _compared_with(cond, path)
-                                      if 0 <= v <= 5})
+        counts = sorted({0, 1, 2} | {int(v) for v in scan.compared_with(path) if 0 <= v <= 5})
         return [(k, f"{n}年内因同一违法行为受过{k}次行政处罚" if k else f"{n}年内未因同一违法行为受过行政处罚")
                 for k in counts]
     decl = comp.facts.get(path[len("facts."):])
@@ -166,7 +270,7 @@ def _values(path: str, comp, conds) -> list[tuple[Any, str | None]]:
         return [(v, v) for v in decl.members]
     if t not in ("money", "number", "integer"):
         return []
-    consts = sorted({Decimal(str(v)) for cond, _, _ in conds if cond for v in _compared_with(cond, path)})
+    consts = sorted({Decimal(str(v)) for v in scan.compared_with(path)})
     unit = Decimal(1) if t == "integer" else CENT
     pts = {Decimal(0)}
     for k in consts:
