@@ -22,7 +22,7 @@ from engine.errors import CaseError
 from engine.numbers import CENT
 from engine.periods import add_years
 
-__all__ = ["Judged", "kleene", "open_questions", "three_valued", "undecided_by"]
+__all__ = ["Compiled", "Judged", "compiled", "kleene", "open_questions", "three_valued", "undecided_by"]
 
 
 class Judged(Protocol):
@@ -105,7 +105,8 @@ def three_valued(cond: tuple, facts: Mapping, unknown: str) -> bool | None:
         >>> three_valued(c, {"party.kind": "individual"}, "party.age"), three_valued(c, {"party.kind": "x"}, "party.age")
         (None, False)
     """
-    return kleene(cond, facts, lambda leaf: leaf[1] == unknown)
+    k = compiled(cond)
+    return k.combine([None if path == unknown else test(facts) for _, path, test in k.leaves])
 
 
 def kleene(cond: tuple, facts: Mapping, undecided: Callable[[tuple], bool]) -> bool | None:
@@ -119,15 +120,8 @@ def kleene(cond: tuple, facts: Mapping, undecided: Callable[[tuple], bool]) -> b
         >>> kleene(c, {"facts.b": 1}, lambda leaf: leaf[1] == "facts.a"), kleene(c, {"facts.b": 1}, lambda leaf: False)
         (None, False)
     """
-    kind = cond[0]
-    if kind in ("and", "or"):
-        vals = [kleene(x, facts, undecided) for x in cond[1]]
-        if kind == "and":
-            return False if False in vals else (None if None in vals else True)
-        return True if True in vals else (None if None in vals else False)
-    if undecided(cond):
-        return None
-    return predicate(cond)(facts)
+    k = compiled(cond)
+    return k.combine([None if undecided(leaf) else test(facts) for leaf, _, test in k.leaves])
 
 
 def undecided_by(cond: tuple, facts: Mapping, paths: list[str]) -> list[str]:
@@ -139,42 +133,99 @@ def undecided_by(cond: tuple, facts: Mapping, paths: list[str]) -> list[str]:
         >>> undecided_by(c, {"facts.b": 0}, ["facts.a", "facts.c"]), undecided_by(c, {"facts.b": 2}, ["facts.a", "facts.c"])
         (['facts.a'], ['facts.c'])
     """
-    if cond[0] not in ("and", "or"):
-        return [p for p in paths if p == cond[1]]
-    values: dict[int, bool] = {}
-
-    def first(node: tuple) -> bool | None:
-        """`node` with every one of `paths` unknown, testing every other leaf in order as three_valued does (a
-        failure raises alike)."""
-        if node[0] in ("and", "or"):
-            vals = [first(x) for x in node[1]]
-            if node[0] == "and":
-                return False if False in vals else (None if None in vals else True)
-            return True if True in vals else (None if None in vals else False)
-        if node[1] in paths:
-            return None
-        v = values[id(node)] = predicate(node)(facts)
-        return v
-
-    def combine(node: tuple, unknown: str) -> bool | None:
-        if node[0] in ("and", "or"):
-            vals = [combine(x, unknown) for x in node[1]]
-            if node[0] == "and":
-                return False if False in vals else (None if None in vals else True)
-            return True if True in vals else (None if None in vals else False)
-        if node[1] == unknown:
-            return None
-        v = values.get(id(node))
-        if v is None:  # a leaf on another of `paths`, tested only when some other path is the unknown one
-            v = values[id(node)] = predicate(node)(facts)
-        return v
-
+    k = compiled(cond)
+    leaves = k.leaves
+    # every one of `paths` unknown, every other leaf tested in order as three_valued does (a failure raises alike)
+    vals = [None if path in paths else test(facts) for _, path, test in leaves]
     # decided with all of them unknown, it is decided with any one unknown (knowing more never undecides)
-    if first(cond) is not None:
+    if k.combine(vals) is not None:
         return []
-    if len(paths) == 1:  # the one unknown: `first` was three_valued itself
+    if len(paths) == 1:  # the one unknown: that was three_valued itself
         return list(paths)
-    return [p for p in paths if combine(cond, p) is None]
+    out = []
+    for p in paths:
+        # a leaf on another of `paths`, tested (in order) only when some other path is the unknown one
+        for j, (_, path, test) in enumerate(leaves):
+            if vals[j] is None and path != p and path in paths:
+                vals[j] = test(facts)
+        if k.combine([None if path == p else v for (_, path, _), v in zip(leaves, vals)]) is None:
+            out.append(p)
+    return out
+
+
+class Compiled:
+    """A condition compiled for three-valued evaluation, once per condition: its leaves in the order the
+    matcher's predicate tests them (each with its path and test) and `combine`, which folds the leaves' values
+    (True, False or None for undecided) by the condition's and/or tree as Kleene's logic does. `combine` depends
+    only on the tree's shape, so it is built once per shape, not per condition."""
+
+    __slots__ = ("cond", "leaves", "combine")
+
+    def __init__(self, cond: tuple) -> None:
+        self.cond = cond  # kept: the cache is keyed by its id
+        leaves: list[tuple] = []
+        shape = _flatten(cond, leaves)
+        try:
+            tests = [predicate(leaf) for leaf in leaves]
+        except Exception:  # a leaf the matcher refuses: refused when it is tested, as before, not when compiled
+            tests = [_deferred(leaf) for leaf in leaves]
+        self.leaves = tuple((leaf, leaf[1], test) for leaf, test in zip(leaves, tests))
+        combine = _SHAPES.get(shape)
+        if combine is None:
+            combine = _SHAPES[shape] = _combiner(cond)
+        self.combine: Callable[[list], bool | None] = combine
+
+
+def compiled(cond: tuple) -> Compiled:
+    """The `Compiled` form of a resolved condition, built once per condition object (conditions live as long as
+    their program; the object is kept beside its id so the id stays its own)."""
+    got = _COMPILED.get(id(cond))
+    if got is not None and got.cond is cond:
+        return got
+    if len(_COMPILED) >= 1 << 17:  # bounded: a process that loads ruleset after ruleset starts again
+        _COMPILED.clear()
+    got = _COMPILED[id(cond)] = Compiled(cond)
+    return got
+
+
+_COMPILED: dict[int, Compiled] = {}
+_SHAPES: dict[str, Callable[[list], bool | None]] = {}
+
+
+def _flatten(cond: tuple, leaves: list) -> str:
+    """Append the leaves of `cond` to `leaves` in order; return its shape (the tree without its leaves)."""
+    if cond[0] in ("and", "or"):
+        return cond[0] + "(" + ",".join(_flatten(x, leaves) for x in cond[1]) + ")"
+    leaves.append(cond)
+    return "."
+
+
+def _deferred(leaf: tuple) -> Callable[[Mapping], bool]:
+    return lambda facts: predicate(leaf)(facts)
+
+
+def _combiner(cond: tuple) -> Callable[[list], bool | None]:
+    """A function of the leaves' values that folds them by the tree of `cond` (Kleene's and/or), as straight-line
+    code: one call per condition instead of one per node."""
+    lines: list[str] = []
+    count = [0]
+
+    def walk(node: tuple) -> str:
+        if node[0] not in ("and", "or"):
+            count[0] += 1
+            return f"v[{count[0] - 1}]"
+        parts = [walk(x) for x in node[1]]
+        t = f"n{len(lines)}"
+        tup = "(" + ", ".join(parts) + (",)" if parts else ")")
+        no, yes = ("False", "True") if node[0] == "and" else ("True", "False")
+        lines.append(f"{t} = {tup}; {t} = {no} if {no} in {t} else None if None in {t} else {yes}")
+        return t
+
+    root = walk(cond)
+    src = "def combine(v):\n" + "".join(f"    {line}\n" for line in lines) + f"    return {root}\n"
+    scope: dict = {}
+    exec(compile(src, "<questions.combine>", "exec"), scope)  # noqa: S102 - built from the tree's shape alone
+    return scope["combine"]
 
 
 class _Scan:
