@@ -28,7 +28,7 @@ from engine.numbers import clip, parse_number
 from engine.periods import prior_count, years_elapsed
 from engine.places import check_place
 from engine.prepared import prepared
-from engine.questions import kleene, open_questions, three_valued
+from engine.questions import compiled, kleene, open_questions, three_valued
 from engine.ruleset import Ruleset
 from engine.vocabulary import CIRCUMSTANCES
 
@@ -337,7 +337,10 @@ def _probe_decision(c: Case, ruleset: Ruleset, run: _Run, probed: dict | None = 
                    or facts[k].__class__ is not old[k].__class__ or facts[k] != old[k]]
     key = _probe_key(home, c.item, facts, changed) if probed is not None else None
     if key is not None:
-        if key == _probe_key(home, c.item, old, changed):
+        stated = probed.get(("stated", key[0]))  # type: ignore[union-attr]  # once per set of paths
+        if stated is None:
+            stated = probed[("stated", key[0])] = _probe_key(home, c.item, old, changed)  # type: ignore[index]
+        if key == stated:
             return run.decision
         found = probed.get(key)  # type: ignore[union-attr]
         if found is None:
@@ -352,7 +355,8 @@ def _probe_rerun(c: Case, ruleset: Ruleset, run: _Run, typed: dict, facts: dict,
     the decision rules alone when nothing before them reads those paths, else the case decided again."""
     home = run.home
     if harm or not set(changed).isdisjoint(_stage1_reads(home, c.item)):
-        return _decide(c, ruleset, strict_proposal=False, probe=True).decision
+        # the harm's facts dict is the stated one patched: stage 1 is sent them as `_decide` builds them
+        return _rerun_stage1(c, ruleset, run, typed, _base_facts(c, home, typed) if harm else facts)
     facts2, handler, cands, jur_steps, lex_steps = run.stage2
     f2 = dict(facts2)
     for k in changed:
@@ -364,6 +368,22 @@ def _probe_rerun(c: Case, ruleset: Ruleset, run: _Run, typed: dict, facts: dict,
     steps2, flags, transfers, procedure, handler, _ = _decision_rules(c, home, run.chosen, f2, proposal, handler,
                                                                       cands)
     return _assemble(c, ruleset, home, run.chosen, handler, jur_steps, lex_steps, steps2, flags, transfers, procedure)
+
+
+def _rerun_stage1(c: Case, ruleset: Ruleset, run: _Run, typed: dict, facts: dict) -> Decision:
+    """The decision `_decide` gives the probe `c`, whose answer changes only the case's facts or harm (`typed` and
+    `facts` as `_facts` and `_base_facts` give them): the versions, the item and the jurisdiction are `run`'s (they
+    read neither), so stage 1 and what follows it alone run again."""
+    prog, prog_act, home, code, old_code, repealed = _versions(c, ruleset)
+    if code != c.item or home is not run.home:  # not the judged case's versions: decide it from the start
+        return _decide(c, ruleset, strict_proposal=False, probe=True).decision
+    stated2, handler, cands, jur_steps, _ = run.stage2
+    chosen, lex_steps = _choose_version(c, ruleset, prog, prog_act, home, repealed, facts, typed, old_code)
+    proposal = _proposal(c, chosen, False)
+    facts2 = _decision_facts(facts, handler, stated2["handler.candidates"], chosen, stated2["versions.differ"])
+    steps2, flags, transfers, procedure, handler, _ = _decision_rules(c, home, chosen, facts2, proposal, handler,
+                                                                      cands)
+    return _assemble(c, ruleset, home, chosen, handler, jur_steps, lex_steps, steps2, flags, transfers, procedure)
 
 
 def _probe_key(home: Program, code: str, facts: Mapping, changed: list[str]) -> tuple | None:
@@ -407,14 +427,8 @@ def _path_tests(home: Program, code: str, path: str) -> list:
         conds += list(bench.conds) + [lv[2] for f in bench.factors for lv in f.levels]
     conds += [e.cond for e in home.entries.get(code, ())]
     conds.append(home.item_conditions.get(code))
-    tests = home.__dict__.setdefault("_cond_tests", {})  # by condition, once per program (rules serve every item)
-    out = []
-    for x in conds:
-        if x and path in paths_of(x):
-            test = tests.get(id(x))
-            if test is None:
-                test = tests[id(x)] = predicate(x)  # the conditions live as long as the program: ids stay theirs
-            out.append(test)
+    # each condition's test is its compiled form's, built once per condition (rules serve every item)
+    out = [compiled(x).holds for x in conds if x and path in paths_of(x)]
     return out + [t for r in home.stage2 if r.cond for t in _leaves_on(r.cond, path)]
 
 

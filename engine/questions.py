@@ -175,6 +175,10 @@ class Compiled:
             combine = _SHAPES[shape] = _combiner(cond)
         self.combine: Callable[[list], bool | None] = combine
 
+    def holds(self, facts: Mapping) -> bool:
+        """The condition on `facts` in two values, as the matcher's predicate (`compiler.predicate`) gives it."""
+        return self.combine([test(facts) for _, _, test in self.leaves])  # type: ignore[return-value]
+
 
 def compiled(cond: tuple) -> Compiled:
     """The `Compiled` form of a resolved condition, built once per condition object (conditions live as long as
