@@ -281,18 +281,20 @@ def _proposal_leaves(run: _Run) -> list:
     leave undecided: every other decision rule holds, or not, whatever the proposal."""
     f2 = run.stage2[0]
     out = []
-    for r in _proposal_rules(run.home):
+    for r, leaves in _proposal_rules(run.home):
         if three_valued(r.cond, f2, "penalty.fine.proposed") is None:
-            out += _leaves_on(r.cond, "penalty.fine.proposed")
+            out += leaves
     return out
 
 
-def _proposal_rules(home: Program) -> tuple[CRule, ...]:
-    """The decision rules whose condition reads the proposed fine, once per program."""
+def _proposal_rules(home: Program) -> tuple[tuple[CRule, list], ...]:
+    """The decision rules whose condition reads the proposed fine, each with the tests of its comparisons of it,
+    once per program."""
     found = home.__dict__.get("_proposal_rules")
     if found is None:
         found = home.__dict__["_proposal_rules"] = tuple(
-            r for r in home.stage2 if r.cond and "penalty.fine.proposed" in paths_of(r.cond))
+            (r, _leaves_on(r.cond, "penalty.fine.proposed")) for r in home.stage2
+            if r.cond and "penalty.fine.proposed" in paths_of(r.cond))
     return found
 
 

@@ -15,10 +15,12 @@ from typing import Any, Callable, Iterator, Mapping, Protocol
 
 from engine.assess import Assessment, basis_of, dec, proposal_points
 from engine.case import Case, PriorViolation
+from engine import _durable
 from engine.conditions import paths_of
 from engine.compiler import CRule, Program, predicate
 from engine.decision import ADJUSTMENT_LABELS, OUTCOME_LABELS, Answer, Decision, Question, fine_text
-from engine.errors import CaseError
+from engine._durable import MatcherError
+from engine.errors import CaseError, EvaluationError
 from engine.numbers import CENT
 from engine.periods import add_years
 
@@ -77,11 +79,11 @@ def open_questions(c: Case, run: Judged, decide: Callable[[Case], Decision],
     for path in chosen.open_paths:  # the benchmark's column for 个体工商户
         candidates.setdefault(path, []).append("；".join(bench.sources) if bench else "")
     out = []
-    base = _summary(run.decision, run.decision)
+    said: dict[int, tuple[Decision, str]] = {}  # each decision's summary, once (probes share decisions)
     rank = {"party.age": 0, "circumstances.harm": 1}
     for path, provisions in sorted(candidates.items(), key=lambda kv: (rank.get(kv[0], 2), kv[0])):
         values = _values(path, comp, scan)
-        q = _probe(c, run, decide, propose, path, values, base)
+        q = _probe(c, run, decide, propose, path, values, said)
         if q is not None:
             # the case field a handler fills in: the amount (or "无法确定") and the history, not the derived paths
             shown = ("facts." + path[len("undeterminable."):] if path.startswith("undeterminable.") else
@@ -89,7 +91,7 @@ def open_questions(c: Case, run: Judged, decide: Callable[[Case], Decision],
             out.append(Question(field=shown, provision="；".join(dict.fromkeys(provisions)), why=_why(path, comp), answers=q))
     if run.conditional and c.proposed_fine is None and chosen.fine is not None:
         values = [(x, None) for x in proposal_points(chosen, home)]
-        q = _probe(c, run, decide, propose, "proposed_fine", values, base)
+        q = _probe(c, run, decide, propose, "proposed_fine", values, said)
         if q is not None:
             out.append(Question(field="proposed_fine", provision="；".join(dict.fromkeys(basis_of(r) for r, _ in run.conditional)),
                                 why="案件未给出拟罚款金额，而听证告知、法制审核、集体讨论、县级保留或者简易程序取决于拟罚款是否达到门槛",
@@ -106,7 +108,10 @@ def three_valued(cond: tuple, facts: Mapping, unknown: str) -> bool | None:
         (None, False)
     """
     k = compiled(cond)
-    return k.combine([None if path == unknown else test(facts) for _, path, test in k.leaves])
+    try:
+        return k.combine([None if path == unknown else test(facts) for _, path, test in k.leaves])
+    except MatcherError as exc:
+        raise _failed(exc) from None
 
 
 def kleene(cond: tuple, facts: Mapping, undecided: Callable[[tuple], bool]) -> bool | None:
@@ -121,7 +126,10 @@ def kleene(cond: tuple, facts: Mapping, undecided: Callable[[tuple], bool]) -> b
         (None, False)
     """
     k = compiled(cond)
-    return k.combine([None if undecided(leaf) else test(facts) for leaf, _, test in k.leaves])
+    try:
+        return k.combine([None if undecided(leaf) else test(facts) for leaf, _, test in k.leaves])
+    except MatcherError as exc:
+        raise _failed(exc) from None
 
 
 def undecided_by(cond: tuple, facts: Mapping, paths: list[str]) -> list[str]:
@@ -133,7 +141,13 @@ def undecided_by(cond: tuple, facts: Mapping, paths: list[str]) -> list[str]:
         >>> undecided_by(c, {"facts.b": 0}, ["facts.a", "facts.c"]), undecided_by(c, {"facts.b": 2}, ["facts.a", "facts.c"])
         (['facts.a'], ['facts.c'])
     """
-    k = compiled(cond)
+    try:
+        return _undecided_by(compiled(cond), facts, paths)
+    except MatcherError as exc:
+        raise _failed(exc) from None
+
+
+def _undecided_by(k: Compiled, facts: Mapping, paths: list[str]) -> list[str]:
     leaves = k.leaves
     # every one of `paths` unknown, every other leaf tested in order as three_valued does (a failure raises alike)
     vals = [None if path in paths else test(facts) for _, path, test in leaves]
@@ -165,8 +179,8 @@ class Compiled:
         self.cond = cond  # kept: the cache is keyed by its id
         leaves: list[tuple] = []
         shape = _flatten(cond, leaves)
-        try:
-            tests = [predicate(leaf) for leaf in leaves]
+        try:  # the matcher's own tests: the callers turn its failure into an EvaluationError, as `predicate` does
+            tests = [_durable.predicate(leaf) for leaf in leaves]
         except Exception:  # a leaf the matcher refuses: refused when it is tested, as before, not when compiled
             tests = [_deferred(leaf) for leaf in leaves]
         self.leaves = tuple((leaf, leaf[1], test) for leaf, test in zip(leaves, tests))
@@ -177,7 +191,10 @@ class Compiled:
 
     def holds(self, facts: Mapping) -> bool:
         """The condition on `facts` in two values, as the matcher's predicate (`compiler.predicate`) gives it."""
-        return self.combine([test(facts) for _, _, test in self.leaves])  # type: ignore[return-value]
+        try:
+            return self.combine([test(facts) for _, _, test in self.leaves])  # type: ignore[return-value]
+        except MatcherError as exc:
+            raise _failed(exc) from None
 
 
 def compiled(cond: tuple) -> Compiled:
@@ -202,6 +219,11 @@ def _flatten(cond: tuple, leaves: list) -> str:
         return cond[0] + "(" + ",".join(_flatten(x, leaves) for x in cond[1]) + ")"
     leaves.append(cond)
     return "."
+
+
+def _failed(exc: MatcherError) -> EvaluationError:
+    """The error of a failing leaf test, worded as `compiler.predicate` words it."""
+    return EvaluationError(f"the rule matcher failed: {exc}")
 
 
 def _deferred(leaf: tuple) -> Callable[[Mapping], bool]:
@@ -362,8 +384,9 @@ def _patched(c: Case, path: str, value: Any) -> Case:
 
 
 def _probe(c: Case, run: Judged, decide: Callable[[Case], Decision], propose: Callable[[Decimal], Decision], path: str,
-           values: list, base: str) -> tuple[Answer, ...] | None:
-    """Evaluate the case under each value; None when every value gives the stated facts' decision."""
+           values: list, said: dict) -> tuple[Answer, ...] | None:
+    """Evaluate the case under each value; None when every value gives the stated facts' decision. `said` holds
+    the summaries of the decisions already met in this evaluation, by decision."""
     results: list[tuple[Any, str | None, str]] = []
     for value, label in values:
         try:
@@ -373,7 +396,10 @@ def _probe(c: Case, run: Judged, decide: Callable[[Case], Decision], propose: Ca
                 patched = _patched(c, path, value)
                 # an answer that leaves the case as stated ("能够确定" without an amount) gives the decision itself
                 d = run.decision if patched is c else decide(patched)
-            results.append((value, label, _summary(d, run.decision)))
+            got = said.get(id(d))
+            if got is None or got[0] is not d:
+                got = said[id(d)] = (d, _summary(d, run.decision))  # the decision kept: its id stays its own
+            results.append((value, label, got[1]))
         except CaseError as exc:
             # the message's first clause (the rule broken), not the tried value: equal reasons group together
             results.append((value, label, "案件不成立：" + "；".join(dict.fromkeys(p.message.split(";")[0]
