@@ -20,7 +20,7 @@ from engine import model as m
 from engine.assess import OUTCOME_ORDER, Assessment, FlagHit, assess, dec, fired, lighter, proposal_points
 from engine.case import Case, parse_case
 from engine.conditions import paths_of, scalar
-from engine.compiler import CRule, Program, match_memo, predicate
+from engine.compiler import CRule, Program, match_memo
 from engine.decision import LAW, SET_ASIDE, Assumption, Decision, Fine, Handler, Penalty, Step, Transfer
 from engine.errors import CaseError, CaseProblem, close_names
 from engine.jurisdiction import agency_handler, area_agency, lists_with
@@ -28,7 +28,7 @@ from engine.numbers import clip, parse_number
 from engine.periods import prior_count, years_elapsed
 from engine.places import check_place
 from engine.prepared import prepared
-from engine.questions import compiled, kleene, open_questions, three_valued
+from engine.questions import compiled, kleene, open_questions, tested, three_valued
 from engine.ruleset import Ruleset
 from engine.vocabulary import CIRCUMSTANCES
 
@@ -269,7 +269,7 @@ def _probe_proposal(ruleset: Ruleset, run: _Run, proposal: Decimal, probed: dict
     if leaves is None:
         leaves = probed["proposal leaves"] = _proposal_leaves(run)
     sent = {"penalty.fine.proposed": scalar(proposal)}  # all a comparison of the proposed fine reads
-    key = ("proposed_fine",) + tuple(test(sent) for test in leaves)
+    key = ("proposed_fine",) + tested(leaves, sent)
     found = probed.get(key)
     if found is None:
         found = probed[key] = _with_proposal(run.case, ruleset, run, proposal)
@@ -299,10 +299,8 @@ def _proposal_rules(home: Program) -> tuple[tuple[CRule, list], ...]:
 
 
 def _leaves_on(cond: tuple, path: str) -> list:
-    """The tests of the leaves of `cond` that read `path`."""
-    if cond[0] in ("and", "or"):
-        return [t for x in cond[1] for t in _leaves_on(x, path)]
-    return [predicate(cond)] if cond[1] == path else []
+    """The tests of the leaves of `cond` that read `path` (the matcher's own: run them with `questions.tested`)."""
+    return [test for _, p, test in compiled(cond).leaves if p == path]
 
 
 def _probe_decision(c: Case, ruleset: Ruleset, run: _Run, probed: dict | None = None) -> Decision:
@@ -406,7 +404,7 @@ def _probe_key(home: Program, code: str, facts: Mapping, changed: list[str]) -> 
         if found is None:
             found = index[k] = _path_tests(home, code, k)
         tests += found
-    return (tuple(sorted(changed)),) + tuple(t(facts) for t in tests)
+    return (tuple(sorted(changed)),) + tested(tests, facts)
 
 
 def _probe_index(home: Program, code: str) -> dict:

@@ -24,7 +24,7 @@ from engine.errors import CaseError, EvaluationError
 from engine.numbers import CENT
 from engine.periods import add_years
 
-__all__ = ["Compiled", "Judged", "compiled", "kleene", "open_questions", "three_valued", "undecided_by"]
+__all__ = ["Compiled", "Judged", "compiled", "kleene", "open_questions", "tested", "three_valued", "undecided_by"]
 
 
 class Judged(Protocol):
@@ -219,6 +219,15 @@ def _flatten(cond: tuple, leaves: list) -> str:
         return cond[0] + "(" + ",".join(_flatten(x, leaves) for x in cond[1]) + ")"
     leaves.append(cond)
     return "."
+
+
+def tested(tests: list, facts: Mapping) -> tuple[bool, ...]:
+    """The values of `tests` (leaf tests of `Compiled.leaves`, or `Compiled.holds`) on `facts`, in order; a
+    matcher failure is an `EvaluationError`, worded as `compiler.predicate` words it."""
+    try:
+        return tuple([test(facts) for test in tests])
+    except MatcherError as exc:
+        raise _failed(exc) from None
 
 
 def _failed(exc: MatcherError) -> EvaluationError:
