@@ -60,12 +60,15 @@ def open_questions(c: Case, run: Judged, decide: Callable[[Case], Decision],
     scan = _scan(home, c.item)
     stated = run.facts1
     candidates: dict[str, list[str]] = {}
-    for cond, stage, provision, paths in scan.conds:
-        open_ = [p for p in paths if p not in stated
-                 and not (p[:15] == "undeterminable." and "facts." + p[15:] in stated)
-                 and not (p == "party.age" and c.party.kind != "individual")]
-        if not open_:
+    individual = c.party.kind == "individual"
+    # the paths this case leaves open, judged once per path rather than once per condition reading it
+    open_all = {p for p in scan.paths if p not in stated
+                and not (p[:15] == "undeterminable." and "facts." + p[15:] in stated)
+                and not (p == "party.age" and not individual)}
+    for (cond, stage, provision, paths), reads in zip(scan.all, scan.reads):
+        if open_all.isdisjoint(reads):
             continue
+        open_ = [p for p in paths if p in open_all]
         for path in undecided_by(cond, run.facts1 if stage == 1 else run.facts2, open_):
             found = candidates.setdefault(path, [])
             if provision not in found:
@@ -269,10 +272,14 @@ class _Scan:
     leave open (the policy rules' part shared by every item of the program, then the item's own); and, filled as
     asked, the numbers each path is compared with."""
 
-    __slots__ = ("rules", "own", "thresholds")
+    __slots__ = ("rules", "own", "all", "reads", "paths", "thresholds")
 
-    def __init__(self, rules: tuple, own: tuple) -> None:
+    def __init__(self, rules: tuple, own: tuple, rule_reads: tuple[frozenset, ...], rule_paths: frozenset) -> None:
         self.rules, self.own = rules, own
+        self.all = rules + own  # `conds`, as one tuple
+        own_reads = tuple(frozenset(paths) for _, _, _, paths in own)
+        self.reads = rule_reads + own_reads  # each condition's paths as a set (the rules' shared by every item)
+        self.paths = rule_paths.union(*own_reads)  # every path a condition of the item may leave open
         self.thresholds: dict[str, list] | None = None
 
     @property
@@ -312,13 +319,15 @@ def _scan(home: Program, code: str) -> _Scan:
             if paths:
                 conds.append((cond, stage, provision, paths))
 
-    rules = known.get(None)  # the policy rules' part, the same for every item: built once, shared
-    if rules is None:
+    shared = known.get(None)  # the policy rules' part, the same for every item: built once, shared
+    if shared is None:
         for r in home.stage1:
             add(r.cond, 1, basis_of(r))
         for r in home.stage2:
             add(r.cond, 2, basis_of(r))
-        rules = known[None] = tuple(conds)
+        rules = tuple(conds)
+        reads = tuple(frozenset(paths) for _, _, _, paths in rules)
+        shared = known[None] = (rules, reads, frozenset().union(*reads))
         conds.clear()
     bench = home.benchmarks.get(code)
     if bench is not None:
@@ -329,7 +338,8 @@ def _scan(home: Program, code: str) -> _Scan:
         add(e.cond, 1, e.list_title)
     if code in home.item_conditions:
         add(home.item_conditions[code], 1, "；".join(home.items[code].basis))
-    found = known[code] = _Scan(rules, tuple(conds))
+    rules, reads, paths = shared
+    found = known[code] = _Scan(rules, tuple(conds), reads, paths)
     return found
 
 
