@@ -61,18 +61,27 @@ def open_questions(c: Case, run: Judged, decide: Callable[[Case], Decision],
     stated = run.facts1
     candidates: dict[str, list[str]] = {}
     individual = c.party.kind == "individual"
-    # the paths this case leaves open, judged once per path rather than once per condition reading it
-    open_all = {p for p in scan.paths if p not in stated
-                and not (p[:15] == "undeterminable." and "facts." + p[15:] in stated)
-                and not (p == "party.age" and not individual)}
-    for (cond, stage, provision, paths), reads in zip(scan.all, scan.reads):
-        if open_all.isdisjoint(reads):
-            continue
-        open_ = [p for p in paths if p in open_all]
+
+    def is_open(p: str) -> bool:
+        return (p not in stated and not (p[:15] == "undeterminable." and "facts." + p[15:] in stated)
+                and not (p == "party.age" and not individual))
+
+    def note(cond: tuple, stage: int, provision: str, open_: list[str]) -> None:
         for path in undecided_by(cond, run.facts1 if stage == 1 else run.facts2, open_):
             found = candidates.setdefault(path, [])
             if provision not in found:
                 found.append(provision)
+
+    # the paths the policy rules read that this case leaves open, judged once per path, not once per rule: a rule
+    # reading none of them is passed over by one set test
+    open_rules = {p for p in scan.rule_paths if is_open(p)}
+    for (cond, stage, provision, paths), reads in zip(scan.rules, scan.rule_reads):
+        if not open_rules.isdisjoint(reads):
+            note(cond, stage, provision, [p for p in paths if p in open_rules])
+    for cond, stage, provision, paths in scan.own:
+        open_ = [p for p in paths if is_open(p)]
+        if open_:
+            note(cond, stage, provision, open_)
     item = home.items[c.item]
     for req in item.requires:
         path = f"facts.{req.name}"
@@ -272,14 +281,12 @@ class _Scan:
     leave open (the policy rules' part shared by every item of the program, then the item's own); and, filled as
     asked, the numbers each path is compared with."""
 
-    __slots__ = ("rules", "own", "all", "reads", "paths", "thresholds")
+    __slots__ = ("rules", "own", "rule_reads", "rule_paths", "thresholds")
 
     def __init__(self, rules: tuple, own: tuple, rule_reads: tuple[frozenset, ...], rule_paths: frozenset) -> None:
         self.rules, self.own = rules, own
-        self.all = rules + own  # `conds`, as one tuple
-        own_reads = tuple(frozenset(paths) for _, _, _, paths in own)
-        self.reads = rule_reads + own_reads  # each condition's paths as a set (the rules' shared by every item)
-        self.paths = rule_paths.union(*own_reads)  # every path a condition of the item may leave open
+        # each rule's paths as a set, and all of them: shared by every item of the program (nothing per item)
+        self.rule_reads, self.rule_paths = rule_reads, rule_paths
         self.thresholds: dict[str, list] | None = None
 
     @property

@@ -88,12 +88,11 @@ def test_the_scan_holds_only_conditions_reading_a_fact_a_case_may_leave_open(pro
     assert not any(p.startswith(("handler.", "penalty.")) for _, _, _, paths in scan.conds for p in paths)
 
 
-def test_the_scan_knows_every_path_it_may_leave_open_and_shares_the_rules_part(program):
+def test_the_scan_knows_every_path_the_rules_may_leave_open_once_per_program(program):
     one, two = (questions._scan(program, code) for code in list(program.items)[:2])
-    assert tuple(one.conds) == one.all and [set(p) for *_, p in one.all] == list(one.reads)
-    assert one.paths == {p for *_, paths in one.all for p in paths}
-    assert one.rules is two.rules
-    assert all(a is b for a, b in zip(one.reads, two.reads[:len(one.rules)]))  # the rules' sets, built once
+    assert [set(p) for *_, p in one.rules] == list(one.rule_reads)
+    assert one.rule_paths == {p for *_, paths in one.rules for p in paths}
+    assert one.rules is two.rules and one.rule_reads is two.rule_reads and one.rule_paths is two.rule_paths
 
 
 def test_a_fact_only_stage_2_reads_is_judged_on_the_stage_2_facts(program):
