@@ -28,7 +28,7 @@ from engine.numbers import clip, parse_number
 from engine.periods import prior_count, years_elapsed
 from engine.places import check_place
 from engine.prepared import prepared
-from engine.questions import compiled, kleene, open_questions, tested, three_valued
+from engine.questions import compiled, kleene, open_questions, values_of, three_valued
 from engine.ruleset import Ruleset
 from engine.vocabulary import CIRCUMSTANCES
 
@@ -269,7 +269,7 @@ def _probe_proposal(ruleset: Ruleset, run: _Run, proposal: Decimal, probed: dict
     if leaves is None:
         leaves = probed["proposal leaves"] = _proposal_leaves(run)
     sent = {"penalty.fine.proposed": scalar(proposal)}  # all a comparison of the proposed fine reads
-    key = ("proposed_fine",) + tested(leaves, sent)
+    key = ("proposed_fine",) + values_of(leaves, sent)
     found = probed.get(key)
     if found is None:
         found = probed[key] = _with_proposal(run.case, ruleset, run, proposal)
@@ -299,7 +299,7 @@ def _proposal_rules(home: Program) -> tuple[tuple[CRule, list], ...]:
 
 
 def _leaves_on(cond: tuple, path: str) -> list:
-    """The tests of the leaves of `cond` that read `path` (the matcher's own: run them with `questions.tested`)."""
+    """The tests of the leaves of `cond` that read `path` (the matcher's own: run them with `questions.values_of`)."""
     return [test for _, p, test in compiled(cond).leaves if p == path]
 
 
@@ -404,7 +404,7 @@ def _probe_key(home: Program, code: str, facts: Mapping, changed: list[str]) -> 
         if found is None:
             found = index[k] = _path_tests(home, code, k)
         tests += found
-    return (tuple(sorted(changed)),) + tested(tests, facts)
+    return (tuple(sorted(changed)),) + values_of(tests, facts)
 
 
 def _probe_index(home: Program, code: str) -> dict:
