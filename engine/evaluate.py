@@ -28,7 +28,7 @@ from engine.numbers import clip, parse_number
 from engine.periods import prior_count, years_elapsed
 from engine.places import check_place
 from engine.prepared import prepared
-from engine.questions import compiled, kleene, open_questions, values_of, three_valued
+from engine.questions import compiled, kleene, open_questions, three_valued, values_of
 from engine.ruleset import Ruleset
 from engine.vocabulary import CIRCUMSTANCES
 

@@ -24,7 +24,7 @@ from engine.errors import CaseError, EvaluationError
 from engine.numbers import CENT
 from engine.periods import add_years
 
-__all__ = ["Compiled", "Judged", "compiled", "kleene", "open_questions", "values_of", "three_valued", "undecided_by"]
+__all__ = ["Compiled", "Judged", "compiled", "kleene", "open_questions", "three_valued", "undecided_by", "values_of"]
 
 
 class Judged(Protocol):
@@ -128,7 +128,7 @@ def three_valued(cond: tuple, facts: Mapping, unknown: str) -> bool | None:
 
 def kleene(cond: tuple, facts: Mapping, undecided: Callable[[tuple], bool]) -> bool | None:
     """A resolved condition on `facts` in three values (Kleene's): a leaf for which `undecided(leaf)` is true is
-    neither true nor false; every other leaf is values_of as the matcher tests it, all of them, in order.
+    neither true nor false; every other leaf is tested as the matcher tests it, all of them, in order.
 
     Serves `three_valued` (one fact unknown) and `evaluate._applies` (every fact the case does not state).
 
@@ -146,7 +146,7 @@ def kleene(cond: tuple, facts: Mapping, undecided: Callable[[tuple], bool]) -> b
 
 def undecided_by(cond: tuple, facts: Mapping, paths: list[str]) -> list[str]:
     """The paths of `paths` each of which, alone not known, leaves `cond` undecided on `facts`: those for which
-    `three_valued(cond, facts, path)` is None, in the order given. Each leaf is values_of once, not once per path.
+    `three_valued(cond, facts, path)` is None, in the order given. Each leaf is tested once, not once per path.
 
     Examples:
         >>> c = ("or", [("cmp", "facts.a", "==", True), ("and", [("cmp", "facts.b", ">", 1), ("missing", "facts.c")])])
@@ -161,7 +161,7 @@ def undecided_by(cond: tuple, facts: Mapping, paths: list[str]) -> list[str]:
 
 def _undecided_by(k: Compiled, facts: Mapping, paths: list[str]) -> list[str]:
     leaves = k.leaves
-    # every one of `paths` unknown, every other leaf values_of in order as three_valued does (a failure raises alike)
+    # every one of `paths` unknown, every other leaf tested in order as three_valued does (a failure raises alike)
     vals = [None if path in paths else test(facts) for _, path, test in leaves]
     # decided with all of them unknown, it is decided with any one unknown (knowing more never undecides)
     if k.combine(vals) is not None:
@@ -170,7 +170,7 @@ def _undecided_by(k: Compiled, facts: Mapping, paths: list[str]) -> list[str]:
         return list(paths)
     out = []
     for p in paths:
-        # a leaf on another of `paths`, values_of (in order) only when some other path is the unknown one
+        # a leaf on another of `paths`, tested (in order) only when some other path is the unknown one
         for j, (_, path, test) in enumerate(leaves):
             if vals[j] is None and path != p and path in paths:
                 vals[j] = test(facts)
@@ -193,7 +193,7 @@ class Compiled:
         shape = _flatten(cond, leaves)
         try:  # the matcher's own tests: the callers turn its failure into an EvaluationError, as `predicate` does
             tests = [_durable.predicate(leaf) for leaf in leaves]
-        except Exception:  # a leaf the matcher refuses: refused when it is values_of, as before, not when compiled
+        except Exception:  # a leaf the matcher refuses: refused when it is tested, as before, not when compiled
             tests = [_deferred(leaf) for leaf in leaves]
         self.leaves = tuple((leaf, leaf[1], test) for leaf, test in zip(leaves, tests))
         combine = _SHAPES.get(shape)
