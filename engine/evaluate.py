@@ -20,7 +20,7 @@ from engine import model as m
 from engine.assess import OUTCOME_ORDER, Assessment, FlagHit, assess, dec, fired, lighter, proposal_points
 from engine.case import Case, parse_case
 from engine.conditions import paths_of, scalar
-from engine.compiler import CRule, Program, match_memo, predicate
+from engine.compiler import CRule, Program, match_memo
 from engine.decision import LAW, SET_ASIDE, Assumption, Decision, Fine, Handler, Penalty, Step, Transfer
 from engine.errors import CaseError, CaseProblem, close_names
 from engine.jurisdiction import agency_handler, area_agency, lists_with
@@ -28,7 +28,7 @@ from engine.numbers import clip, parse_number
 from engine.periods import prior_count, years_elapsed
 from engine.places import check_place
 from engine.prepared import prepared
-from engine.questions import kleene, open_questions, three_valued
+from engine.questions import compiled, kleene, open_questions, three_valued, values_of
 from engine.ruleset import Ruleset
 from engine.vocabulary import CIRCUMSTANCES
 
@@ -269,7 +269,7 @@ def _probe_proposal(ruleset: Ruleset, run: _Run, proposal: Decimal, probed: dict
     if leaves is None:
         leaves = probed["proposal leaves"] = _proposal_leaves(run)
     sent = {"penalty.fine.proposed": scalar(proposal)}  # all a comparison of the proposed fine reads
-    key = ("proposed_fine",) + tuple(test(sent) for test in leaves)
+    key = ("proposed_fine",) + values_of(leaves, sent)
     found = probed.get(key)
     if found is None:
         found = probed[key] = _with_proposal(run.case, ruleset, run, proposal)
@@ -281,26 +281,26 @@ def _proposal_leaves(run: _Run) -> list:
     leave undecided: every other decision rule holds, or not, whatever the proposal."""
     f2 = run.stage2[0]
     out = []
-    for r in _proposal_rules(run.home):
+    for r, leaves in _proposal_rules(run.home):
         if three_valued(r.cond, f2, "penalty.fine.proposed") is None:
-            out += _leaves_on(r.cond, "penalty.fine.proposed")
+            out += leaves
     return out
 
 
-def _proposal_rules(home: Program) -> tuple[CRule, ...]:
-    """The decision rules whose condition reads the proposed fine, once per program."""
+def _proposal_rules(home: Program) -> tuple[tuple[CRule, list], ...]:
+    """The decision rules whose condition reads the proposed fine, each with the tests of its comparisons of it,
+    once per program."""
     found = home.__dict__.get("_proposal_rules")
     if found is None:
         found = home.__dict__["_proposal_rules"] = tuple(
-            r for r in home.stage2 if r.cond and "penalty.fine.proposed" in paths_of(r.cond))
+            (r, _leaves_on(r.cond, "penalty.fine.proposed")) for r in home.stage2
+            if r.cond and "penalty.fine.proposed" in paths_of(r.cond))
     return found
 
 
 def _leaves_on(cond: tuple, path: str) -> list:
-    """The tests of the leaves of `cond` that read `path`."""
-    if cond[0] in ("and", "or"):
-        return [t for x in cond[1] for t in _leaves_on(x, path)]
-    return [predicate(cond)] if cond[1] == path else []
+    """The tests of the leaves of `cond` that read `path` (the matcher's own: run them with `questions.values_of`)."""
+    return [test for _, p, test in compiled(cond).leaves if p == path]
 
 
 def _probe_decision(c: Case, ruleset: Ruleset, run: _Run, probed: dict | None = None) -> Decision:
@@ -337,7 +337,10 @@ def _probe_decision(c: Case, ruleset: Ruleset, run: _Run, probed: dict | None = 
                    or facts[k].__class__ is not old[k].__class__ or facts[k] != old[k]]
     key = _probe_key(home, c.item, facts, changed) if probed is not None else None
     if key is not None:
-        if key == _probe_key(home, c.item, old, changed):
+        stated = probed.get(("stated", key[0]))  # type: ignore[union-attr]  # once per set of paths
+        if stated is None:
+            stated = probed[("stated", key[0])] = _probe_key(home, c.item, old, changed)  # type: ignore[index]
+        if key == stated:
             return run.decision
         found = probed.get(key)  # type: ignore[union-attr]
         if found is None:
@@ -352,7 +355,8 @@ def _probe_rerun(c: Case, ruleset: Ruleset, run: _Run, typed: dict, facts: dict,
     the decision rules alone when nothing before them reads those paths, else the case decided again."""
     home = run.home
     if harm or not set(changed).isdisjoint(_stage1_reads(home, c.item)):
-        return _decide(c, ruleset, strict_proposal=False, probe=True).decision
+        # the harm's facts dict is the stated one patched: stage 1 is sent them as `_decide` builds them
+        return _rerun_stage1(c, ruleset, run, typed, _base_facts(c, home, typed) if harm else facts)
     facts2, handler, cands, jur_steps, lex_steps = run.stage2
     f2 = dict(facts2)
     for k in changed:
@@ -364,6 +368,22 @@ def _probe_rerun(c: Case, ruleset: Ruleset, run: _Run, typed: dict, facts: dict,
     steps2, flags, transfers, procedure, handler, _ = _decision_rules(c, home, run.chosen, f2, proposal, handler,
                                                                       cands)
     return _assemble(c, ruleset, home, run.chosen, handler, jur_steps, lex_steps, steps2, flags, transfers, procedure)
+
+
+def _rerun_stage1(c: Case, ruleset: Ruleset, run: _Run, typed: dict, facts: dict) -> Decision:
+    """The decision `_decide` gives the probe `c`, whose answer changes only the case's facts or harm (`typed` and
+    `facts` as `_facts` and `_base_facts` give them): the versions, the item and the jurisdiction are `run`'s (they
+    read neither), so stage 1 and what follows it alone run again."""
+    prog, prog_act, home, code, old_code, repealed = _versions(c, ruleset)
+    if code != c.item or home is not run.home:  # not the judged case's versions: decide it from the start
+        return _decide(c, ruleset, strict_proposal=False, probe=True).decision
+    stated2, handler, cands, jur_steps, _ = run.stage2
+    chosen, lex_steps = _choose_version(c, ruleset, prog, prog_act, home, repealed, facts, typed, old_code)
+    proposal = _proposal(c, chosen, False)
+    facts2 = _decision_facts(facts, handler, stated2["handler.candidates"], chosen, stated2["versions.differ"])
+    steps2, flags, transfers, procedure, handler, _ = _decision_rules(c, home, chosen, facts2, proposal, handler,
+                                                                      cands)
+    return _assemble(c, ruleset, home, chosen, handler, jur_steps, lex_steps, steps2, flags, transfers, procedure)
 
 
 def _probe_key(home: Program, code: str, facts: Mapping, changed: list[str]) -> tuple | None:
@@ -384,7 +404,7 @@ def _probe_key(home: Program, code: str, facts: Mapping, changed: list[str]) -> 
         if found is None:
             found = index[k] = _path_tests(home, code, k)
         tests += found
-    return (tuple(sorted(changed)),) + tuple(t(facts) for t in tests)
+    return (tuple(sorted(changed)),) + values_of(tests, facts)
 
 
 def _probe_index(home: Program, code: str) -> dict:
@@ -407,14 +427,8 @@ def _path_tests(home: Program, code: str, path: str) -> list:
         conds += list(bench.conds) + [lv[2] for f in bench.factors for lv in f.levels]
     conds += [e.cond for e in home.entries.get(code, ())]
     conds.append(home.item_conditions.get(code))
-    tests = home.__dict__.setdefault("_cond_tests", {})  # by condition, once per program (rules serve every item)
-    out = []
-    for x in conds:
-        if x and path in paths_of(x):
-            test = tests.get(id(x))
-            if test is None:
-                test = tests[id(x)] = predicate(x)  # the conditions live as long as the program: ids stay theirs
-            out.append(test)
+    # each condition's test is its compiled form's, built once per condition (rules serve every item)
+    out = [compiled(x).holds for x in conds if x and path in paths_of(x)]
     return out + [t for r in home.stage2 if r.cond for t in _leaves_on(r.cond, path)]
 
 

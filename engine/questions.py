@@ -15,14 +15,16 @@ from typing import Any, Callable, Iterator, Mapping, Protocol
 
 from engine.assess import Assessment, basis_of, dec, proposal_points
 from engine.case import Case, PriorViolation
+from engine import _durable
 from engine.conditions import paths_of
 from engine.compiler import CRule, Program, predicate
 from engine.decision import ADJUSTMENT_LABELS, OUTCOME_LABELS, Answer, Decision, Question, fine_text
-from engine.errors import CaseError
+from engine._durable import MatcherError
+from engine.errors import CaseError, EvaluationError
 from engine.numbers import CENT
 from engine.periods import add_years
 
-__all__ = ["Judged", "kleene", "open_questions", "three_valued", "undecided_by"]
+__all__ = ["Compiled", "Judged", "compiled", "kleene", "open_questions", "three_valued", "undecided_by", "values_of"]
 
 
 class Judged(Protocol):
@@ -58,16 +60,28 @@ def open_questions(c: Case, run: Judged, decide: Callable[[Case], Decision],
     scan = _scan(home, c.item)
     stated = run.facts1
     candidates: dict[str, list[str]] = {}
-    for cond, stage, provision, paths in scan.conds:
-        open_ = [p for p in paths if p not in stated
-                 and not (p[:15] == "undeterminable." and "facts." + p[15:] in stated)
-                 and not (p == "party.age" and c.party.kind != "individual")]
-        if not open_:
-            continue
+    individual = c.party.kind == "individual"
+
+    def is_open(p: str) -> bool:
+        return (p not in stated and not (p[:15] == "undeterminable." and "facts." + p[15:] in stated)
+                and not (p == "party.age" and not individual))
+
+    def note(cond: tuple, stage: int, provision: str, open_: list[str]) -> None:
         for path in undecided_by(cond, run.facts1 if stage == 1 else run.facts2, open_):
             found = candidates.setdefault(path, [])
             if provision not in found:
                 found.append(provision)
+
+    # the paths the policy rules read that this case leaves open, judged once per path, not once per rule: a rule
+    # reading none of them is passed over by one set test
+    open_rules = {p for p in scan.rule_paths if is_open(p)}
+    for (cond, stage, provision, paths), reads in zip(scan.rules, scan.rule_reads):
+        if not open_rules.isdisjoint(reads):
+            note(cond, stage, provision, [p for p in paths if p in open_rules])
+    for cond, stage, provision, paths in scan.own:
+        open_ = [p for p in paths if is_open(p)]
+        if open_:
+            note(cond, stage, provision, open_)
     item = home.items[c.item]
     for req in item.requires:
         path = f"facts.{req.name}"
@@ -77,11 +91,11 @@ def open_questions(c: Case, run: Judged, decide: Callable[[Case], Decision],
     for path in chosen.open_paths:  # the benchmark's column for 个体工商户
         candidates.setdefault(path, []).append("；".join(bench.sources) if bench else "")
     out = []
-    base = _summary(run.decision, run.decision)
+    said: dict[int, tuple[Decision, str]] = {}  # each decision's summary, once (probes share decisions)
     rank = {"party.age": 0, "circumstances.harm": 1}
     for path, provisions in sorted(candidates.items(), key=lambda kv: (rank.get(kv[0], 2), kv[0])):
         values = _values(path, comp, scan)
-        q = _probe(c, run, decide, propose, path, values, base)
+        q = _probe(c, run, decide, propose, path, values, said)
         if q is not None:
             # the case field a handler fills in: the amount (or "无法确定") and the history, not the derived paths
             shown = ("facts." + path[len("undeterminable."):] if path.startswith("undeterminable.") else
@@ -89,7 +103,7 @@ def open_questions(c: Case, run: Judged, decide: Callable[[Case], Decision],
             out.append(Question(field=shown, provision="；".join(dict.fromkeys(provisions)), why=_why(path, comp), answers=q))
     if run.conditional and c.proposed_fine is None and chosen.fine is not None:
         values = [(x, None) for x in proposal_points(chosen, home)]
-        q = _probe(c, run, decide, propose, "proposed_fine", values, base)
+        q = _probe(c, run, decide, propose, "proposed_fine", values, said)
         if q is not None:
             out.append(Question(field="proposed_fine", provision="；".join(dict.fromkeys(basis_of(r) for r, _ in run.conditional)),
                                 why="案件未给出拟罚款金额，而听证告知、法制审核、集体讨论、县级保留或者简易程序取决于拟罚款是否达到门槛",
@@ -105,7 +119,11 @@ def three_valued(cond: tuple, facts: Mapping, unknown: str) -> bool | None:
         >>> three_valued(c, {"party.kind": "individual"}, "party.age"), three_valued(c, {"party.kind": "x"}, "party.age")
         (None, False)
     """
-    return kleene(cond, facts, lambda leaf: leaf[1] == unknown)
+    k = compiled(cond)
+    try:
+        return k.combine([None if path == unknown else test(facts) for _, path, test in k.leaves])
+    except MatcherError as exc:
+        raise _failed(exc) from None
 
 
 def kleene(cond: tuple, facts: Mapping, undecided: Callable[[tuple], bool]) -> bool | None:
@@ -119,15 +137,11 @@ def kleene(cond: tuple, facts: Mapping, undecided: Callable[[tuple], bool]) -> b
         >>> kleene(c, {"facts.b": 1}, lambda leaf: leaf[1] == "facts.a"), kleene(c, {"facts.b": 1}, lambda leaf: False)
         (None, False)
     """
-    kind = cond[0]
-    if kind in ("and", "or"):
-        vals = [kleene(x, facts, undecided) for x in cond[1]]
-        if kind == "and":
-            return False if False in vals else (None if None in vals else True)
-        return True if True in vals else (None if None in vals else False)
-    if undecided(cond):
-        return None
-    return predicate(cond)(facts)
+    k = compiled(cond)
+    try:
+        return k.combine([None if undecided(leaf) else test(facts) for leaf, _, test in k.leaves])
+    except MatcherError as exc:
+        raise _failed(exc) from None
 
 
 def undecided_by(cond: tuple, facts: Mapping, paths: list[str]) -> list[str]:
@@ -139,42 +153,126 @@ def undecided_by(cond: tuple, facts: Mapping, paths: list[str]) -> list[str]:
         >>> undecided_by(c, {"facts.b": 0}, ["facts.a", "facts.c"]), undecided_by(c, {"facts.b": 2}, ["facts.a", "facts.c"])
         (['facts.a'], ['facts.c'])
     """
-    if cond[0] not in ("and", "or"):
-        return [p for p in paths if p == cond[1]]
-    values: dict[int, bool] = {}
+    try:
+        return _undecided_by(compiled(cond), facts, paths)
+    except MatcherError as exc:
+        raise _failed(exc) from None
 
-    def first(node: tuple) -> bool | None:
-        """`node` with every one of `paths` unknown, testing every other leaf in order as three_valued does (a
-        failure raises alike)."""
-        if node[0] in ("and", "or"):
-            vals = [first(x) for x in node[1]]
-            if node[0] == "and":
-                return False if False in vals else (None if None in vals else True)
-            return True if True in vals else (None if None in vals else False)
-        if node[1] in paths:
-            return None
-        v = values[id(node)] = predicate(node)(facts)
-        return v
 
-    def combine(node: tuple, unknown: str) -> bool | None:
-        if node[0] in ("and", "or"):
-            vals = [combine(x, unknown) for x in node[1]]
-            if node[0] == "and":
-                return False if False in vals else (None if None in vals else True)
-            return True if True in vals else (None if None in vals else False)
-        if node[1] == unknown:
-            return None
-        v = values.get(id(node))
-        if v is None:  # a leaf on another of `paths`, tested only when some other path is the unknown one
-            v = values[id(node)] = predicate(node)(facts)
-        return v
-
+def _undecided_by(k: Compiled, facts: Mapping, paths: list[str]) -> list[str]:
+    leaves = k.leaves
+    # every one of `paths` unknown, every other leaf tested in order as three_valued does (a failure raises alike)
+    vals = [None if path in paths else test(facts) for _, path, test in leaves]
     # decided with all of them unknown, it is decided with any one unknown (knowing more never undecides)
-    if first(cond) is not None:
+    if k.combine(vals) is not None:
         return []
-    if len(paths) == 1:  # the one unknown: `first` was three_valued itself
+    if len(paths) == 1:  # the one unknown: that was three_valued itself
         return list(paths)
-    return [p for p in paths if combine(cond, p) is None]
+    out = []
+    for p in paths:
+        # a leaf on another of `paths`, tested (in order) only when some other path is the unknown one
+        for j, (_, path, test) in enumerate(leaves):
+            if vals[j] is None and path != p and path in paths:
+                vals[j] = test(facts)
+        if k.combine([None if path == p else v for (_, path, _), v in zip(leaves, vals)]) is None:
+            out.append(p)
+    return out
+
+
+class Compiled:
+    """A condition compiled for three-valued evaluation, once per condition: its leaves in the order the
+    matcher's predicate tests them (each with its path and test) and `combine`, which folds the leaves' values
+    (True, False or None for undecided) by the condition's and/or tree as Kleene's logic does. `combine` depends
+    only on the tree's shape, so it is built once per shape, not per condition."""
+
+    __slots__ = ("cond", "leaves", "combine")
+
+    def __init__(self, cond: tuple) -> None:
+        self.cond = cond  # kept: the cache is keyed by its id
+        leaves: list[tuple] = []
+        shape = _flatten(cond, leaves)
+        try:  # the matcher's own tests: the callers turn its failure into an EvaluationError, as `predicate` does
+            tests = [_durable.predicate(leaf) for leaf in leaves]
+        except Exception:  # a leaf the matcher refuses: refused when it is tested, as before, not when compiled
+            tests = [_deferred(leaf) for leaf in leaves]
+        self.leaves = tuple((leaf, leaf[1], test) for leaf, test in zip(leaves, tests))
+        combine = _SHAPES.get(shape)
+        if combine is None:
+            combine = _SHAPES[shape] = _combiner(cond)
+        self.combine: Callable[[list], bool | None] = combine
+
+    def holds(self, facts: Mapping) -> bool:
+        """The condition on `facts` in two values, as the matcher's predicate (`compiler.predicate`) gives it."""
+        try:
+            return self.combine([test(facts) for _, _, test in self.leaves])  # type: ignore[return-value]
+        except MatcherError as exc:
+            raise _failed(exc) from None
+
+
+def compiled(cond: tuple) -> Compiled:
+    """The `Compiled` form of a resolved condition, built once per condition object (conditions live as long as
+    their program; the object is kept beside its id so the id stays its own)."""
+    got = _COMPILED.get(id(cond))
+    if got is not None and got.cond is cond:
+        return got
+    if len(_COMPILED) >= 1 << 17:  # bounded: a process that loads ruleset after ruleset starts again
+        _COMPILED.clear()
+    got = _COMPILED[id(cond)] = Compiled(cond)
+    return got
+
+
+_COMPILED: dict[int, Compiled] = {}
+_SHAPES: dict[str, Callable[[list], bool | None]] = {}
+
+
+def _flatten(cond: tuple, leaves: list) -> str:
+    """Append the leaves of `cond` to `leaves` in order; return its shape (the tree without its leaves)."""
+    if cond[0] in ("and", "or"):
+        return cond[0] + "(" + ",".join(_flatten(x, leaves) for x in cond[1]) + ")"
+    leaves.append(cond)
+    return "."
+
+
+def values_of(tests: list, facts: Mapping) -> tuple[bool, ...]:
+    """The values of `tests` (leaf tests of `Compiled.leaves`, or `Compiled.holds`) on `facts`, in order; a
+    matcher failure is an `EvaluationError`, worded as `compiler.predicate` words it."""
+    try:
+        return tuple([test(facts) for test in tests])
+    except MatcherError as exc:
+        raise _failed(exc) from None
+
+
+def _failed(exc: MatcherError) -> EvaluationError:
+    """The error of a failing leaf test, worded as `compiler.predicate` words it."""
+    return EvaluationError(f"the rule matcher failed: {exc}")
+
+
+def _deferred(leaf: tuple) -> Callable[[Mapping], bool]:
+    return lambda facts: predicate(leaf)(facts)
+
+
+def _combiner(cond: tuple) -> Callable[[list], bool | None]:
+    """A function of the leaves' values that folds them by the tree of `cond` (Kleene's and/or), as straight-line
+    code: one call per condition instead of one per node."""
+    lines: list[str] = []
+    count = [0]
+
+    def walk(node: tuple) -> str:
+        if node[0] not in ("and", "or"):
+            count[0] += 1
+            return f"v[{count[0] - 1}]"
+        parts = [walk(x) for x in node[1]]
+        t = f"n{len(lines)}"
+        tup = "(" + ", ".join(parts) + (",)" if parts else ")")
+        no, yes = ("False", "True") if node[0] == "and" else ("True", "False")
+        lines.append(f"{t} = {tup}; {t} = {no} if {no} in {t} else None if None in {t} else {yes}")
+        return t
+
+    root = walk(cond)
+    src = "def combine(v):\n" + "".join(f"    {line}\n" for line in lines) + f"    return {root}\n"
+    scope: dict = {}
+    exec(compile(src, "<questions.combine>", "exec"), scope)  # noqa: S102 - built from the tree's shape alone
+    return scope["combine"]
 
 
 class _Scan:
@@ -183,10 +281,12 @@ class _Scan:
     leave open (the policy rules' part shared by every item of the program, then the item's own); and, filled as
     asked, the numbers each path is compared with."""
 
-    __slots__ = ("rules", "own", "thresholds")
+    __slots__ = ("rules", "own", "rule_reads", "rule_paths", "thresholds")
 
-    def __init__(self, rules: tuple, own: tuple) -> None:
+    def __init__(self, rules: tuple, own: tuple, rule_reads: tuple[frozenset, ...], rule_paths: frozenset) -> None:
         self.rules, self.own = rules, own
+        # each rule's paths as a set, and all of them: shared by every item of the program (nothing per item)
+        self.rule_reads, self.rule_paths = rule_reads, rule_paths
         self.thresholds: dict[str, list] | None = None
 
     @property
@@ -226,13 +326,15 @@ def _scan(home: Program, code: str) -> _Scan:
             if paths:
                 conds.append((cond, stage, provision, paths))
 
-    rules = known.get(None)  # the policy rules' part, the same for every item: built once, shared
-    if rules is None:
+    shared = known.get(None)  # the policy rules' part, the same for every item: built once, shared
+    if shared is None:
         for r in home.stage1:
             add(r.cond, 1, basis_of(r))
         for r in home.stage2:
             add(r.cond, 2, basis_of(r))
-        rules = known[None] = tuple(conds)
+        rules = tuple(conds)
+        reads = tuple(frozenset(paths) for _, _, _, paths in rules)
+        shared = known[None] = (rules, reads, frozenset().union(*reads))
         conds.clear()
     bench = home.benchmarks.get(code)
     if bench is not None:
@@ -243,7 +345,8 @@ def _scan(home: Program, code: str) -> _Scan:
         add(e.cond, 1, e.list_title)
     if code in home.item_conditions:
         add(home.item_conditions[code], 1, "；".join(home.items[code].basis))
-    found = known[code] = _Scan(rules, tuple(conds))
+    rules, reads, paths = shared
+    found = known[code] = _Scan(rules, tuple(conds), reads, paths)
     return found
 
 
@@ -307,8 +410,9 @@ def _patched(c: Case, path: str, value: Any) -> Case:
 
 
 def _probe(c: Case, run: Judged, decide: Callable[[Case], Decision], propose: Callable[[Decimal], Decision], path: str,
-           values: list, base: str) -> tuple[Answer, ...] | None:
-    """Evaluate the case under each value; None when every value gives the stated facts' decision."""
+           values: list, said: dict) -> tuple[Answer, ...] | None:
+    """Evaluate the case under each value; None when every value gives the stated facts' decision. `said` holds
+    the summaries of the decisions already met in this evaluation, by decision."""
     results: list[tuple[Any, str | None, str]] = []
     for value, label in values:
         try:
@@ -318,7 +422,10 @@ def _probe(c: Case, run: Judged, decide: Callable[[Case], Decision], propose: Ca
                 patched = _patched(c, path, value)
                 # an answer that leaves the case as stated ("能够确定" without an amount) gives the decision itself
                 d = run.decision if patched is c else decide(patched)
-            results.append((value, label, _summary(d, run.decision)))
+            got = said.get(id(d))
+            if got is None or got[0] is not d:
+                got = said[id(d)] = (d, _summary(d, run.decision))  # the decision kept: its id stays its own
+            results.append((value, label, got[1]))
         except CaseError as exc:
             # the message's first clause (the rule broken), not the tried value: equal reasons group together
             results.append((value, label, "案件不成立：" + "；".join(dict.fromkeys(p.message.split(";")[0]

@@ -88,6 +88,13 @@ def test_the_scan_holds_only_conditions_reading_a_fact_a_case_may_leave_open(pro
     assert not any(p.startswith(("handler.", "penalty.")) for _, _, _, paths in scan.conds for p in paths)
 
 
+def test_the_scan_knows_every_path_the_rules_may_leave_open_once_per_program(program):
+    one, two = (questions._scan(program, code) for code in list(program.items)[:2])
+    assert [set(p) for *_, p in one.rules] == list(one.rule_reads)
+    assert one.rule_paths == {p for *_, paths in one.rules for p in paths}
+    assert one.rules is two.rules and one.rule_reads is two.rule_reads and one.rule_paths is two.rule_paths
+
+
 def test_a_fact_only_stage_2_reads_is_judged_on_the_stage_2_facts(program):
     scan = questions._scan(program, next(iter(program.items)))
     stages = {}
@@ -177,3 +184,88 @@ def test_three_valued_and_applies_are_one_evaluator_with_different_unknowns():
     assert three_valued(cond, {"facts.a": 2}, "facts.c") is None
     assert three_valued(cond, {"facts.a": 2}, "facts.a") is False  # c not stated: the comparison fails
     assert questions.kleene(cond, {"facts.a": 2, "facts.c": "x"}, lambda leaf: False) is True
+
+
+# ── the compiled conditions (questions.compiled): one fold per tree shape, the leaves tested in order ────────────
+def _reference_kleene(cond: tuple, facts: dict, undecided) -> bool | None:
+    """Kleene's logic interpreted node by node (the evaluator before compilation), every leaf tested in order."""
+    if cond[0] in ("and", "or"):
+        vals = [_reference_kleene(x, facts, undecided) for x in cond[1]]
+        if cond[0] == "and":
+            return False if False in vals else (None if None in vals else True)
+        return True if True in vals else (None if None in vals else False)
+    return None if undecided(cond) else importlib.import_module("engine.compiler").predicate(cond)(facts)
+
+
+def test_the_compiled_fold_agrees_with_the_interpreted_one():
+    rng = random.Random(1616)
+    predicate = importlib.import_module("engine.compiler").predicate
+    for _ in range(800):
+        cond = _random_cond(rng)
+        facts = {p: rng.randint(0, 3) for p in ("facts.a", "facts.b", "facts.c") if rng.random() < 0.6}
+        for unknown in ("facts.a", "facts.b", "facts.c", "facts.x"):
+            want = _reference_kleene(cond, facts, lambda leaf: leaf[1] == unknown)
+            assert three_valued(cond, facts, unknown) is want
+            assert questions.kleene(cond, facts, lambda leaf: leaf[1] == unknown) is want
+        assert questions.compiled(cond).holds(facts) is predicate(cond)(facts)
+
+
+def test_empty_groups_and_a_lone_leaf_fold_as_before():
+    assert three_valued(("and", []), {}, "facts.a") is True and three_valued(("or", []), {}, "facts.a") is False
+    assert three_valued(("and", [("or", []), ("cmp", "facts.a", "==", 1)]), {}, "facts.a") is False
+    assert three_valued(("cmp", "facts.a", "==", 1), {"facts.a": 1}, "facts.a") is None
+    assert three_valued(("cmp", "facts.a", "==", 1), {"facts.a": 1}, "facts.b") is True
+    assert undecided_by(("and", []), {}, ["facts.a"]) == [] and undecided_by(("or", []), {}, ["facts.a"]) == []
+
+
+def test_conditions_of_one_shape_share_one_fold_and_keep_their_own_leaves():
+    one = ("and", [("cmp", "facts.a", ">", 1), ("or", [("missing", "facts.b"), ("cmp", "facts.c", "==", "x")])])
+    two = ("and", [("cmp", "facts.b", "<", 5), ("or", [("present", "facts.a"), ("cmp", "facts.c", "!=", "y")])])
+    k1, k2 = questions.compiled(one), questions.compiled(two)
+    assert k1 is questions.compiled(one)  # once per condition
+    assert k1.combine is k2.combine  # once per shape
+    assert [p for _, p, _ in k1.leaves] == ["facts.a", "facts.b", "facts.c"]
+    assert [p for _, p, _ in k2.leaves] == ["facts.b", "facts.a", "facts.c"]
+    assert k1.holds({"facts.a": 2}) is True and k2.holds({"facts.a": 2}) is False  # b missing: b < 5 fails
+
+
+def test_a_wrong_type_fails_alike_in_every_evaluator():
+    predicate = importlib.import_module("engine.compiler").predicate
+    cond = ("or", [("cmp", "facts.b", ">", 1), ("cmp", "facts.a", "==", True)])
+    facts = {"facts.b": "x"}
+    with pytest.raises(engine.EvaluationError) as want:
+        predicate(cond)(facts)
+    for run in (lambda: three_valued(cond, facts, "facts.a"), lambda: questions.compiled(cond).holds(facts),
+                lambda: questions.kleene(cond, facts, lambda leaf: False),
+                lambda: undecided_by(cond, facts, ["facts.a"])):
+        with pytest.raises(engine.EvaluationError) as got:
+            run()
+        assert str(got.value) == str(want.value)
+    # a leaf on one of several open paths is tested only when another is the unknown one: it fails then
+    cond = ("and", [("cmp", "facts.a", "==", True), ("cmp", "facts.b", ">", 1)])
+    with pytest.raises(engine.EvaluationError):
+        undecided_by(cond, {"facts.a": True, "facts.b": "x"}, ["facts.a", "facts.b"])
+
+
+def test_a_leaf_the_matcher_cannot_build_is_refused_only_when_tested():
+    cond = ("and", [("cmp", "facts.a", "~", 1), ("cmp", "facts.b", "==", 1)])  # no such comparison
+    assert undecided_by(cond, {"facts.b": 1}, ["facts.a"]) == ["facts.a"]  # the leaf is the unknown: not tested
+    with pytest.raises(KeyError):
+        three_valued(cond, {"facts.b": 1}, "facts.b")
+
+
+def test_a_harm_answer_reruns_stage_1_onward_as_deciding_afresh(testcounty):
+    from conftest import make_case
+    case_mod = importlib.import_module("engine.case")
+    for over in ({"item": "ZJ-SR-12", "facts": {"面积": 12}, "circumstances": {"first_offence": True, "corrected": True}},
+                 {"item": "ZJ-SR-12", "facts": {"面积": 12}, "place": {"county": "甲县", "township": "东街道"}}):
+        run = evaluate_mod._decide(case_mod.parse_case(make_case(**over)), testcounty)
+        outcomes = set()
+        for harm in ("none", "minor", "serious"):
+            c = questions._patched(run.case, "circumstances.harm", harm)
+            typed = evaluate_mod._facts(c, run.home)
+            got = evaluate_mod._rerun_stage1(c, testcounty, run, typed, evaluate_mod._base_facts(c, run.home, typed))
+            assert got == evaluate_mod._decide(c, testcounty, strict_proposal=False, probe=True).decision
+            outcomes.add(got.outcome)
+        # first offence, corrected: the harm turns art. 33 (不予处罚, 可以不予处罚); otherwise it turns nothing
+        assert outcomes == ({"penalty", "no_penalty", "may_waive"} if "circumstances" in over else {"penalty"})
