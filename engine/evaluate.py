@@ -593,6 +593,8 @@ def _cond_text(cond: tuple) -> str:
 
 def _measures_provided(c: Case, prog: Program, typed: dict) -> list[CaseProblem]:
     """第三十八条: a case may propose only the penalties and measures the item's article provides."""
+    if not c.measures:
+        return []
     out = []
     item = prog.items[c.item]
     provided = {s.name.name for s in m.for_party(prog.statutory[c.item], c.party.kind) or ()}

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Callable, Mapping, NamedTuple
 from engine.conditions import paths_of
 from engine.decision import SET_ASIDE, Assumption, DecisionItem, Flag, Handler, Step, Transfer
 from engine.jurisdiction import decide_jurisdiction, list_items
+from engine.model import for_party
 from engine.numbers import CENT
 
 if TYPE_CHECKING:
@@ -77,6 +78,7 @@ class Prepared:
         # what the methods read of the program, not the program itself: it holds this object (no cycle to collect)
         self._comp, self._items_of = prog.composite, prog.items
         self._categories, self._rules = prog.categories, prog.rules
+        self._statutory = prog.statutory
         self.version = prog.version  # `Program.version`, written in every decision
         self.order2 = {r.id: i for i, r in enumerate(prog.stage2)}  # the decision rules' order
         # flags declared `ordinary` (they belong to the ordinary procedure), in declaration order
@@ -105,6 +107,7 @@ class Prepared:
         self._fired: dict[tuple[str, ...], tuple] = {}
         self._points: dict[tuple, tuple[Decimal, ...]] = {}
         self._across: dict[tuple, tuple] = {}
+        self._penalty: dict[tuple[str, str], tuple] = {}
 
     def jurisdiction(self, c: Case, prog: Program) -> tuple[Handler, int, tuple[Step, ...], list]:
         """`jurisdiction.decide_jurisdiction` on this program (`prog`) for the case's place and item, remembered
@@ -118,6 +121,22 @@ class Prepared:
             if len(self._jurisdiction) >= _BOUND:  # a stream of cases meets ever new places and items
                 self._jurisdiction.clear()
             got = self._jurisdiction[key] = (handler, n, tuple(steps), cands)
+        return got
+
+    def penalty_of(self, code: str, party: str) -> tuple[str, tuple, tuple[str, ...], object]:
+        """What item `code`'s article gives a `party` (``individual``/``organisation``): the item's basis as one
+        text, its sanctions for the party, their names, and the fine among them that has an amount (None: none);
+        remembered per item and party (bounded)."""
+        key = (code, party)
+        got = self._penalty.get(key)
+        if got is None:
+            sanctions = for_party(self._statutory[code], party) or ()
+            decls = self._comp.sanctions
+            fine = next((s for s in sanctions if decls[s.name.name].is_fine and s.amount), None)
+            if len(self._penalty) >= _BOUND:
+                self._penalty.clear()
+            got = self._penalty[key] = ("；".join(self._items_of[code].basis), sanctions,
+                                        tuple(s.name.name for s in sanctions), fine)
         return got
 
     def list_items(self, name: str) -> frozenset[str]:
