@@ -36,6 +36,7 @@ __all__ = ["evaluate"]
 
 # how a case states that an amount cannot be determined (违法所得无法确定): a stated fact, never a missing one
 UNDETERMINABLE = ("无法确定", "undeterminable")
+_IMPLAUSIBLE = Decimal("1e13")  # beyond any amount a case states
 
 
 
@@ -51,7 +52,17 @@ def _validate(c: Case, prog: Program) -> tuple[dict, list[CaseProblem]]:
         close = close_names(c.item, list(prog.items))
         problems.append(_problem("item", f"unknown item {c.item!r}" + (f"; did you mean {', '.join(close)}?" if close
                                                                        else ""), "unknown_item"))
-    problems += check_place(c.place, comp.areas, comp.name)
+    place = c.place
+    key = (place.county, place.township, place.zone)
+    places_ok = prepared(prog).places_ok
+    if key not in places_ok:  # a place checked without a problem once has none on this program
+        found = check_place(place, comp.areas, comp.name)
+        if found:
+            problems += found
+        else:
+            if len(places_ok) >= 4096:
+                places_ok.clear()
+            places_ok.add(key)
     if c.party.kind == "organisation" and c.party.age is not None:
         problems.append(_problem("party.age", "an age is given for an organisation; only individuals have an age"))
     if c.party.kind == "organisation" and c.party.capacity != "full":
@@ -95,7 +106,7 @@ def _validate(c: Case, prog: Program) -> tuple[dict, list[CaseProblem]]:
             if value < 0:
                 problems.append(_problem(path, f"{name!r} cannot be negative", "negative"))
                 continue
-            if value > Decimal("1e13"):
+            if value > _IMPLAUSIBLE:
                 problems.append(_problem(path, f"{name!r} = {clip(str(value))} is beyond any plausible amount", "range"))
                 continue
             if t == "integer" and value != value.to_integral_value():
@@ -963,13 +974,15 @@ def _assumptions(c: Case, home: Program, chosen: Assessment, d: Decision,
                 unconfirmed(pl.meta, f"“{pl.title or pl.name}”的条目与适用条件", s.rule)
     if not prep.unconfirmed_params:  # only an unconfirmed parameter adds a premise
         return tuple(out)
-    used = {s.rule for s in d.explanation} | {r.id for r, _ in conditional}
-    aside = {st.rule for st in d.explanation if SET_ASIDE in st.text}  # fired, but set aside by an exception
+    # the rules used (applied or conditional) that read an unconfirmed parameter, unless set aside by an exception
+    reading = prep.unconfirmed_param_rules
     params = set()
-    for rid in used:
-        r = home.rules.get(rid)
-        if r is not None and r.params and rid not in aside:
-            params.update(r.params)
+    if reading:
+        used = {s.rule for s in d.explanation if s.rule in reading} | {r.id for r, _ in conditional if r.id in reading}
+        if used:
+            aside = {st.rule for st in d.explanation if st.rule in used and SET_ASIDE in st.text}
+            for rid in used - aside:
+                params.update(reading[rid])
     if d.penalty is not None and d.penalty.adjustment in ("lighter", "heavier"):
         params.add("裁量.从轻从重幅度")
     other = ".单位" if c.party.kind == "individual" else ".个人"

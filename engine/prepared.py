@@ -92,7 +92,12 @@ class Prepared:
         # the agencies whose name or 名义 is unconfirmed, in declaration order (the premises a handler adds)
         self.unconfirmed_agencies = tuple(ag for ag in prog.composite.agencies.values() if ag.meta.unconfirmed)
         self.unconfirmed_params = frozenset(n for n, p in prog.composite.parameters.items() if p.meta.unconfirmed)
-        self.param_premises: dict[str, Assumption] = {}  # parameter → the premise it adds (`evaluate._assumptions`)
+        # the rules that read an unconfirmed parameter, with those parameters (`evaluate._assumptions`)
+        self.unconfirmed_param_rules = {rid: frozenset(r.params) & self.unconfirmed_params
+                                        for rid, r in prog.rules.items()
+                                        if r.params and not self.unconfirmed_params.isdisjoint(r.params)}
+        self.param_premises: dict[str, Assumption] = {}
+        self.places_ok: set[tuple] = set()  # (county, township, zone) checked without a problem (`evaluate._validate`)  # parameter → the premise it adds (`evaluate._assumptions`)
         self._list_items: dict[str, frozenset[str]] = {}
         self._basis: dict[str, str] = {}
         self._stage1: dict[str, Stage1Texts] = {}
