@@ -37,6 +37,7 @@ __all__ = ["evaluate"]
 # how a case states that an amount cannot be determined (违法所得无法确定): a stated fact, never a missing one
 UNDETERMINABLE = ("无法确定", "undeterminable")
 _IMPLAUSIBLE = Decimal("1e13")  # beyond any amount a case states
+_NUMERIC = frozenset({"money", "number", "integer"})
 
 
 
@@ -87,6 +88,9 @@ def _validate(c: Case, prog: Program) -> tuple[dict, list[CaseProblem]]:
                                                                          else ""), "unknown_fact"))
             continue
         t = decl.type
+        if value.__class__ is int and t in _NUMERIC and 0 <= value <= _IMPLAUSIBLE:
+            typed[path] = Decimal(value)  # a whole number in range: what `parse_number` and the checks below give
+            continue
         if t in ("money", "number", "integer") and isinstance(value, str) and value.strip() in UNDETERMINABLE:
             # a stated fact ("违法所得无法确定"), not an amount: conditions read it as `facts.X is undeterminable`
             typed[f"undeterminable.{name}"] = True
@@ -155,15 +159,13 @@ def _base_facts(c: Case, prog: Program, typed: dict) -> dict:
     if c.history is not None:
         for n, key in _PRIOR_KEYS:
             f[key] = prior_count(c, n)
-    circ = c.circumstances
+    circ = c.circumstances.__dict__  # the model's field values
     for k, key in _CIRCUMSTANCE_KEYS:
-        f[key] = getattr(circ, k)
-    if circ.harm is not None:
-        f["circumstances.harm"] = circ.harm
-    item = prog.items[c.item]
+        f[key] = circ[k]
+    if circ["harm"] is not None:
+        f["circumstances.harm"] = circ["harm"]
     f["item.code"] = c.item
-    f["item.domain"] = item.domain.name if item.domain else ""
-    f["item.category"] = prog.categories[c.item]
+    f["item.domain"], f["item.category"] = prepared(prog).item_facts(c.item)
     place = c.place
     f["place.county"] = place.county
     mode = "none"
@@ -180,7 +182,7 @@ def _base_facts(c: Case, prog: Program, typed: dict) -> dict:
         f[key] = s in measures
     for k, v in typed.items():
         if v.__class__ is Decimal:
-            f[k] = scalar(v)
+            f[k] = int(v) if v == v.to_integral_value() else float(v)  # `conditions.scalar`
             if k.startswith("facts."):  # an amount stated is a determined one
                 f.setdefault("undeterminable." + k[6:], False)
         else:

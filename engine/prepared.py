@@ -113,6 +113,7 @@ class Prepared:
         self._points: dict[tuple, tuple[Decimal, ...]] = {}
         self._across: dict[tuple, tuple] = {}
         self._penalty: dict[tuple[str, str], tuple] = {}
+        self._item_facts: dict[str, tuple[str, str]] = {}
 
     def jurisdiction(self, c: Case, prog: Program) -> tuple[Handler, int, tuple[Step, ...], list]:
         """`jurisdiction.decide_jurisdiction` on this program (`prog`) for the case's place and item, remembered
@@ -142,6 +143,16 @@ class Prepared:
                 self._penalty.clear()
             got = self._penalty[key] = ("；".join(self._items_of[code].basis), sanctions,
                                         tuple(s.name.name for s in sanctions), fine)
+        return got
+
+    def item_facts(self, code: str) -> tuple[str, str]:
+        """Item `code`'s domain ("" without one) and category, as the stage-1 facts state them."""
+        got = self._item_facts.get(code)
+        if got is None:
+            item = self._items_of[code]
+            if len(self._item_facts) >= _BOUND:
+                self._item_facts.clear()
+            got = self._item_facts[code] = (item.domain.name if item.domain else "", self._categories[code])
         return got
 
     def list_items(self, name: str) -> frozenset[str]:
