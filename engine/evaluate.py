@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any, Mapping
 
 from pydantic import BaseModel
@@ -38,6 +39,7 @@ __all__ = ["evaluate"]
 UNDETERMINABLE = ("无法确定", "undeterminable")
 _IMPLAUSIBLE = Decimal("1e13")  # beyond any amount a case states
 _NUMERIC = frozenset({"money", "number", "integer"})
+_RULE_OF = attrgetter("rule")  # a step's rule id
 
 
 
@@ -936,11 +938,11 @@ def _assumptions(c: Case, home: Program, chosen: Assessment, d: Decision,
             "PARTY-SOLE-TRADER", f"{LAW}第五十一条、第六十三条；《中华人民共和国统计法》第七条", "unconfirmed")
     item = comp.items.get(c.item)
     if item is not None:
-        if item.meta.unconfirmed:
-            unconfirmed(item.meta, f"事项 {c.item} 的编码或罚则摘录", c.item)
-        if (item.domain and item.domain.name in comp.domains and d.handler.route in ("catalogue", "designated")
-                and comp.domains[item.domain.name].meta.unconfirmed):
-            unconfirmed(comp.domains[item.domain.name].meta, f"“{item.domain.name}”领域由谁实施（事项类别）", c.item)
+        item_meta, domain = prep.item_unconfirmed(c.item)  # the item's and its domain's meta, when unconfirmed
+        if item_meta is not None:
+            unconfirmed(item_meta, f"事项 {c.item} 的编码或罚则摘录", c.item)
+        if domain is not None and d.handler.route in ("catalogue", "designated"):
+            unconfirmed(comp.domains[domain].meta, f"“{domain}”领域由谁实施（事项类别）", c.item)
         if c.measures:
             conditional_measures = {ref.name: im for im in item.measures for ref in im.names}
             for name in c.measures:
@@ -950,10 +952,10 @@ def _assumptions(c: Case, home: Program, chosen: Assessment, d: Decision,
                         add(f"拟作出的{name}以“{comp.facts[r.name].description or r.name}”为前提：案件未载明，按具备该前提处理",
                             "MEASURE", "；".join(item.basis), "assumed")
     h = d.handler
-    for part in ("township", "zone"):
+    for part in ("township", "zone") if h.route in ("empowered", "dispatched", "retained-major") else ():
         name = getattr(c.place, part)
         area = comp.areas.get(name) if name else None
-        if area is not None and h.route in ("empowered", "dispatched", "retained-major"):
+        if area is not None:
             if area.meta.unconfirmed:
                 unconfirmed(area.meta, f"{name}的执法模式或执法队伍", "JUR-" + h.route.upper())
             if h.route in ("empowered", "retained-major"):
@@ -969,7 +971,7 @@ def _assumptions(c: Case, home: Program, chosen: Assessment, d: Decision,
     if bench is not None and bench.unconfirmed and (chosen.graded or any(s.rule == f"BENCH:{c.item}" for s in chosen.steps)):
         add(f"裁量基准（{c.item}）的阶次与幅度" + ("：" + "；".join(bench.notes) if bench.notes else ""),
             f"BENCH:{c.item}", "；".join(bench.sources), "unconfirmed")
-    for s in chosen.steps:
+    for s in chosen.steps if prep.unconfirmed_lists else ():  # only an unconfirmed list adds a premise
         if s.rule.startswith("LIST:"):
             pl = comp.penalty_lists.get(s.rule[5:])
             if pl is not None and pl.meta.unconfirmed:
@@ -980,11 +982,12 @@ def _assumptions(c: Case, home: Program, chosen: Assessment, d: Decision,
     reading = prep.unconfirmed_param_rules
     params = set()
     if reading:
-        used = {s.rule for s in d.explanation if s.rule in reading} | {r.id for r, _ in conditional if r.id in reading}
-        if used:
-            aside = {st.rule for st in d.explanation if st.rule in used and SET_ASIDE in st.text}
-            for rid in used - aside:
-                params.update(reading[rid])
+        used = reading.keys() & set(map(_RULE_OF, d.explanation))
+        used.update(r.id for r, _ in conditional if r.id in reading)
+        if used:  # fired, but set aside by an exception: not used
+            used -= {st.rule for st in d.explanation if st.rule in used and SET_ASIDE in st.text}
+        for rid in used:
+            params.update(reading[rid])
     if d.penalty is not None and d.penalty.adjustment in ("lighter", "heavier"):
         params.add("裁量.从轻从重幅度")
     other = ".单位" if c.party.kind == "individual" else ".个人"

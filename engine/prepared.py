@@ -97,6 +97,8 @@ class Prepared:
                                         for rid, r in prog.rules.items()
                                         if r.params and not self.unconfirmed_params.isdisjoint(r.params)}
         self.param_premises: dict[str, Assumption] = {}
+        # whether any penalty list is unconfirmed (only such a list adds a premise)
+        self.unconfirmed_lists = any(pl.meta.unconfirmed for pl in prog.composite.penalty_lists.values())
         self.places_ok: set[tuple] = set()  # (county, township, zone) checked without a problem (`evaluate._validate`)  # parameter → the premise it adds (`evaluate._assumptions`)
         self._list_items: dict[str, frozenset[str]] = {}
         self._basis: dict[str, str] = {}
@@ -114,6 +116,7 @@ class Prepared:
         self._across: dict[tuple, tuple] = {}
         self._penalty: dict[tuple[str, str], tuple] = {}
         self._item_facts: dict[str, tuple[str, str]] = {}
+        self._item_unconfirmed: dict[str, tuple] = {}
 
     def jurisdiction(self, c: Case, prog: Program) -> tuple[Handler, int, tuple[Step, ...], list]:
         """`jurisdiction.decide_jurisdiction` on this program (`prog`) for the case's place and item, remembered
@@ -153,6 +156,20 @@ class Prepared:
             if len(self._item_facts) >= _BOUND:
                 self._item_facts.clear()
             got = self._item_facts[code] = (item.domain.name if item.domain else "", self._categories[code])
+        return got
+
+    def item_unconfirmed(self, code: str) -> tuple:
+        """Item `code`'s meta when it is unconfirmed (else None), and the name of its domain when the domain is
+        declared and unconfirmed (else None): the premises `evaluate._assumptions` adds for the item."""
+        got = self._item_unconfirmed.get(code)
+        if got is None:
+            item, domains = self._comp.items[code], self._comp.domains
+            domain = item.domain.name if item.domain and item.domain.name in domains else None
+            if len(self._item_unconfirmed) >= _BOUND:
+                self._item_unconfirmed.clear()
+            got = self._item_unconfirmed[code] = (
+                item.meta if item.meta.unconfirmed else None,
+                domain if domain is not None and domains[domain].meta.unconfirmed else None)
         return got
 
     def list_items(self, name: str) -> frozenset[str]:
