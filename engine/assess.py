@@ -160,7 +160,8 @@ def _stage1_outcome(c: Case, prog: Program, facts: dict, typed: dict) -> _Outcom
     adjusts: list[tuple[str, str]] = []
     surviving, overridden = fired(prog, prog.matcher1, facts)
     prep = prepared(prog)
-    steps += (prep.set_aside(r, by) for r, by in overridden)
+    if overridden:
+        steps += (prep.set_aside(r, by) for r, by in overridden)
     for r in surviving:
         got = prep.stage1(r)  # nothing a rule contributes depends on the case: built once per rule
         outcomes += got.outcomes
@@ -180,7 +181,7 @@ def _stage1_outcome(c: Case, prog: Program, facts: dict, typed: dict) -> _Outcom
                 outcomes.append((e.kind, rid))
                 label = "不予行政处罚" if e.kind == "no_penalty" else "可以不予行政处罚"
                 steps.append(Step(rule=rid, basis=basis, text=f"本事项列入轻微违法{label}清单且符合适用条件" + note))
-    item_basis = "；".join(item.basis)
+    item_basis = "；".join(item.basis) if item.requires else ""
     for req in item.requires:
         v = typed.get(f"facts.{req.name}")
         desc = prog.composite.facts[req.name].description or req.name
