@@ -162,12 +162,12 @@ def _base_facts(c: Case, prog: Program, typed: dict) -> dict:
         for n, key in _PRIOR_KEYS:
             f[key] = prior_count(c, n)
     circ = c.circumstances.__dict__  # the model's field values
-    for k, key in _CIRCUMSTANCE_KEYS:
-        f[key] = circ[k]
+    f.update(zip(_CIRCUMSTANCE_PATHS, map(circ.__getitem__, CIRCUMSTANCES)))
     if circ["harm"] is not None:
         f["circumstances.harm"] = circ["harm"]
     f["item.code"] = c.item
-    f["item.domain"], f["item.category"] = prepared(prog).item_facts(c.item)
+    prep = prepared(prog)
+    f["item.domain"], f["item.category"] = prep.item_facts(c.item)
     place = c.place
     f["place.county"] = place.county
     mode = "none"
@@ -180,8 +180,11 @@ def _base_facts(c: Case, prog: Program, typed: dict) -> dict:
     start = c.ended_on or c.occurred_on
     f["limitation.years_elapsed"] = years_elapsed(start, c.discovered_on or c.decided_on)
     measures = c.measures
-    for s, key in prepared(prog).measure_keys:
-        f[key] = s in measures
+    if measures:
+        for s, key in prep.measure_keys:
+            f[key] = s in measures
+    else:  # the case proposes none: each read measure is false, in the same order
+        f.update(prep.no_measures)
     for k, v in typed.items():
         if v.__class__ is Decimal:
             f[k] = int(v) if v == v.to_integral_value() else float(v)  # `conditions.scalar`
@@ -194,7 +197,7 @@ def _base_facts(c: Case, prog: Program, typed: dict) -> dict:
 
 # the fact paths `_base_facts` writes, built once
 _PRIOR_KEYS = tuple((n, f"history.prior_{n}y") for n in (1, 2, 3))
-_CIRCUMSTANCE_KEYS = tuple((k, f"circumstances.{k}") for k in CIRCUMSTANCES)
+_CIRCUMSTANCE_PATHS = tuple(f"circumstances.{k}" for k in CIRCUMSTANCES)
 
 
 # ── the decision ─────────────────────────────────────────────────────────────

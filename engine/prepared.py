@@ -88,6 +88,7 @@ class Prepared:
                                       for t in (Decimal(str(x)) for x in prog.proposal_thresholds))
         # the fact paths of the measures and penalty kinds some rule reads (`evaluate._base_facts`, `_decision_facts`)
         self.measure_keys = tuple((s, f"measures.{s}") for s in prog.read_measures)
+        self.no_measures = {key: False for _, key in self.measure_keys}
         self.kind_keys = tuple((s, f"penalty.kinds.{s}") for s in prog.read_kinds)
         # the agencies whose name or 名义 is unconfirmed, in declaration order (the premises a handler adds)
         self.unconfirmed_agencies = tuple(ag for ag in prog.composite.agencies.values() if ag.meta.unconfirmed)
