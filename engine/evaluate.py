@@ -710,17 +710,8 @@ def _decision_facts(facts: dict, handler: Handler, n_cands: int, chosen: Assessm
     f2["outcome"] = chosen.outcome
     f2["versions.differ"] = differ
     if chosen.has_penalty:
-        f2["penalty.adjustment"] = chosen.adjustment
-        f2["penalty.graded"] = chosen.graded
-        f2["penalty.has_fine"] = chosen.fine is not None
-        if chosen.fine is not None:
-            f2["penalty.fine.min"] = scalar(chosen.fine[0])
-            f2["penalty.fine.max"] = scalar(chosen.fine[1])
-        f2["penalty.only_fine_or_warning"] = all(k in applied.fine_names or k == "警告" for k in chosen.kinds)
-        kinds = chosen.kinds
-        for s, key in prepared(applied).kind_keys:
-            f2[key] = s in kinds
-        f2["penalty.fine.fixed"] = chosen.fixed
+        f2.update(prepared(applied).penalty_facts(chosen.adjustment, chosen.graded, chosen.fine, chosen.kinds,
+                                                  chosen.fixed))
     return f2
 
 

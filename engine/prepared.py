@@ -18,7 +18,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, Callable, Mapping, NamedTuple
 
-from engine.conditions import paths_of
+from engine.conditions import paths_of, scalar
 from engine.decision import SET_ASIDE, Assumption, DecisionItem, Flag, Handler, Step, Transfer
 from engine.jurisdiction import decide_jurisdiction, list_items
 from engine.model import for_party
@@ -78,7 +78,7 @@ class Prepared:
         # what the methods read of the program, not the program itself: it holds this object (no cycle to collect)
         self._comp, self._items_of = prog.composite, prog.items
         self._categories, self._rules = prog.categories, prog.rules
-        self._statutory = prog.statutory
+        self._statutory, self._fine_names = prog.statutory, prog.fine_names
         self.version = prog.version  # `Program.version`, written in every decision
         self.order2 = {r.id: i for i, r in enumerate(prog.stage2)}  # the decision rules' order
         # flags declared `ordinary` (they belong to the ordinary procedure), in declaration order
@@ -118,6 +118,7 @@ class Prepared:
         self._penalty: dict[tuple[str, str], tuple] = {}
         self._item_facts: dict[str, tuple[str, str]] = {}
         self._item_unconfirmed: dict[str, tuple] = {}
+        self._penalty_facts: dict[tuple, dict] = {}
 
     def jurisdiction(self, c: Case, prog: Program) -> tuple[Handler, int, tuple[Step, ...], list]:
         """`jurisdiction.decide_jurisdiction` on this program (`prog`) for the case's place and item, remembered
@@ -147,6 +148,26 @@ class Prepared:
                 self._penalty.clear()
             got = self._penalty[key] = ("；".join(self._items_of[code].basis), sanctions,
                                         tuple(s.name.name for s in sanctions), fine)
+        return got
+
+    def penalty_facts(self, adjustment: str, graded: bool, fine: tuple[Decimal, Decimal] | None,
+                      kinds: tuple[str, ...], fixed: bool) -> dict:
+        """The stage-2 facts of a penalty (`evaluate._decision_facts`), in the order they are written; remembered
+        per penalty (bounded; read-only: callers copy them into their facts)."""
+        key = (adjustment, graded, fine, kinds, fixed)
+        got = self._penalty_facts.get(key)
+        if got is None:
+            got = {"penalty.adjustment": adjustment, "penalty.graded": graded, "penalty.has_fine": fine is not None}
+            if fine is not None:
+                got["penalty.fine.min"] = scalar(fine[0])
+                got["penalty.fine.max"] = scalar(fine[1])
+            got["penalty.only_fine_or_warning"] = all(k in self._fine_names or k == "警告" for k in kinds)
+            for s, path in self.kind_keys:
+                got[path] = s in kinds
+            got["penalty.fine.fixed"] = fixed
+            if len(self._penalty_facts) >= _BOUND:
+                self._penalty_facts.clear()
+            self._penalty_facts[key] = got
         return got
 
     def item_facts(self, code: str) -> tuple[str, str]:
