@@ -182,15 +182,12 @@ def _why(g: CGrade, facts: Mapping, comp, bench: CBenchmark) -> str:
 
 
 def _why_paths(g: CGrade, bench: CBenchmark) -> tuple[str, ...]:
-    """The paths `_why` reads for grade `g`, sorted; once per benchmark and grade (they depend on the conditions
-    alone, so a benchmark shared by dated versions shares them too)."""
-    known = bench.__dict__.get("_why_paths")
-    if known is None:
-        known = bench.__dict__["_why_paths"] = {}
-    got = known.get(id(g))  # the grade lives as long as the benchmark: its id stays its own
+    """The paths `_why` reads for grade `g` of `bench`, sorted; once per grade, kept with it (they depend on the
+    conditions alone, so a benchmark shared by dated versions shares them too)."""
+    got = g.__dict__.get("_why_paths")
     if got is None:
         conds = [g.cond] if g.cond is not None else [x.cond for x in bench.grades if x.cond is not None]
-        got = known[id(g)] = tuple(sorted(set().union(*(paths_of(c) for c in conds)))) if conds else ()
+        got = g.__dict__["_why_paths"] = tuple(sorted(set().union(*(paths_of(c) for c in conds)))) if conds else ()
     return got
 
 
@@ -202,18 +199,17 @@ def _source(bench: CBenchmark) -> str:
     return got
 
 
-def _column(bench: CBenchmark, g: CGrade, keys: tuple[str, ...]) -> tuple:
+def _column(g: CGrade, keys: tuple[str, ...]) -> tuple:
     """What grade `g` gives the party of benchmark columns `keys` (`party_keys`): its amount, its outcome, and the
-    column that gives them; once per grade and party."""
-    known = bench.__dict__.get("_columns")
+    column that gives them; once per grade and party, kept with the grade."""
+    known = g.__dict__.get("_columns")
     if known is None:
-        known = bench.__dict__["_columns"] = {}
-    key = (id(g), keys)
-    got = known.get(key)
+        known = g.__dict__["_columns"] = {}
+    got = known.get(keys)
     if got is None:
-        got = known[key] = (next((g.ranges[k] for k in keys if k in g.ranges), None),
-                            next((g.outcomes[k] for k in keys if k in g.outcomes), None),
-                            next((k for k in keys if k in g.ranges or k in g.outcomes), keys[-1]))
+        got = known[keys] = (next((g.ranges[k] for k in keys if k in g.ranges), None),
+                             next((g.outcomes[k] for k in keys if k in g.outcomes), None),
+                             next((k for k in keys if k in g.ranges or k in g.outcomes), keys[-1]))
     return got
 
 
@@ -231,7 +227,7 @@ def assess(bench: CBenchmark, code: str, kind: str, sole_trader: bool | None, fa
                                   text="案件事实不足以确定裁量基准阶次（缺少相关事实），按法定幅度裁量并说明理由"))
     else:
         why = _why(g, facts, comp, bench)
-        amount, outcome, who = _column(bench, g, keys)
+        amount, outcome, who = _column(g, keys)
         if kind == "individual" and sole_trader is None and ("sole_trader" in g.ranges or "sole_trader" in g.outcomes):
             out.open_paths.append("party.sole_trader")
             out.assumed.append((f"当事人不是个体工商户：案件未载明，按{_PARTY_WORDS['individual']}的幅度计算", rid, src))
