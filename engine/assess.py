@@ -160,7 +160,8 @@ def _stage1_outcome(c: Case, prog: Program, facts: dict, typed: dict) -> _Outcom
     adjusts: list[tuple[str, str]] = []
     surviving, overridden = fired(prog, prog.matcher1, facts)
     prep = prepared(prog)
-    steps += (prep.set_aside(r, by) for r, by in overridden)
+    if overridden:
+        steps += (prep.set_aside(r, by) for r, by in overridden)
     for r in surviving:
         got = prep.stage1(r)  # nothing a rule contributes depends on the case: built once per rule
         outcomes += got.outcomes
@@ -180,7 +181,7 @@ def _stage1_outcome(c: Case, prog: Program, facts: dict, typed: dict) -> _Outcom
                 outcomes.append((e.kind, rid))
                 label = "不予行政处罚" if e.kind == "no_penalty" else "可以不予行政处罚"
                 steps.append(Step(rule=rid, basis=basis, text=f"本事项列入轻微违法{label}清单且符合适用条件" + note))
-    item_basis = "；".join(item.basis)
+    item_basis = "；".join(item.basis) if item.requires else ""
     for req in item.requires:
         v = typed.get(f"facts.{req.name}")
         desc = prog.composite.facts[req.name].description or req.name
@@ -205,10 +206,9 @@ def _grade(c: Case, prog: Program, facts: dict, typed: dict, first: _Outcome) ->
     """The penalty: the kinds the article gives this party (art. 38: none given, none imposed), the benchmark
     grade, and the fine range from the statutory amount, the grade and the adjustments (`adjust_range`)."""
     code = c.item
-    item_basis = "；".join(prog.items[code].basis)
-    steps = list(first.steps)
     party = c.party.kind
-    sanctions = m.for_party(prog.statutory[code], party) or ()
+    item_basis, sanctions, kinds, fine_s = prepared(prog).penalty_of(code, party)
+    steps = list(first.steps)
     if not sanctions:
         # 第三十八条: a penalty without a legal basis is void; the article names no penalty for this party.
         who = "个人" if party == "individual" else "单位"
@@ -216,8 +216,6 @@ def _grade(c: Case, prog: Program, facts: dict, typed: dict, first: _Outcome) ->
                           text=f"所引法律条文未对{who}规定行政处罚，没有处罚依据，不得给予行政处罚"))
         return Assessment(program=prog, code=code, outcome="no_penalty", has_penalty=False, steps=tuple(steps),
                           flags=first.flags, transfers=first.transfers, assumed=first.assumed)
-    kinds = tuple(s.name.name for s in sanctions)
-    fine_s = next((s for s in sanctions if prog.composite.sanctions[s.name.name].is_fine and s.amount), None)
     adjusts = list(first.adjusts)
     assumed = list(first.assumed)
     bres = first.bench
@@ -234,10 +232,7 @@ def _grade(c: Case, prog: Program, facts: dict, typed: dict, first: _Outcome) ->
     if fine_s is not None:
         stat_lo, stat_hi = _yuan(fine_s.amount, typed, code)
         fixed = stat_lo == stat_hi
-        said = bench_.describe(fine_s.amount, number=dec)  # as the article words it, to the fen
-        computed = f"{dec(stat_lo)}元至{dec(stat_hi)}元" if stat_lo != stat_hi else f"{dec(stat_lo)}元"
-        steps.append(Step(rule="RANGE-STATUTORY", basis=item_basis,
-                          text=f"法定罚款幅度：{said}" + ("" if said == computed else f"，即{computed}")))
+        steps.append(_statutory_step(fine_s.amount, stat_lo, stat_hi, item_basis))
         lo, hi = _yuan(grade_amount, typed, code) if grade_amount is not None else (stat_lo, stat_hi)
         bench = prog.benchmarks.get(code)
         if bench is not None and bench.factors and bres is not None and bres.outcome is None:
@@ -262,6 +257,29 @@ def _grade(c: Case, prog: Program, facts: dict, typed: dict, first: _Outcome) ->
                       adjustment=adjustment, kinds=kinds, fine=fine, steps=tuple(steps), flags=first.flags,
                       transfers=first.transfers, fixed=fixed, reduced_ceiling=ceiling, assumed=tuple(assumed),
                       measures=measures, open_paths=open_paths)
+
+
+# statutory-range steps and adjusted ranges already worked out: many items share an amount, a range and its
+# adjustments, and the open questions decide a case again on the same; bounded, as a stream's amounts are not
+_STATUTORY: dict[tuple, Step] = {}
+_RANGES: dict[tuple, RangeResult] = {}
+_BOUND = 4096
+
+
+def _statutory_step(amount: m.Amount, stat_lo: Decimal, stat_hi: Decimal, item_basis: str) -> Step:
+    """The step that states the article's fine range (as the article words it, to the fen) and, for an amount
+    computed from the case, what it comes to."""
+    said = bench_.describe(amount, number=dec)  # as the article words it, to the fen
+    # dec() writes a number by its value alone (to the fen), so equal amounts give equal words
+    key = (said, stat_lo, stat_hi, item_basis)
+    got = _STATUTORY.get(key)
+    if got is None:
+        computed = f"{dec(stat_lo)}元至{dec(stat_hi)}元" if stat_lo != stat_hi else f"{dec(stat_lo)}元"
+        if len(_STATUTORY) >= _BOUND:
+            _STATUTORY.clear()
+        got = _STATUTORY[key] = Step(rule="RANGE-STATUTORY", basis=item_basis,
+                                     text=f"法定罚款幅度：{said}" + ("" if said == computed else f"，即{computed}"))
+    return got
 
 
 def _adjustment_without_fine(kinds: Iterable[str]) -> str:
@@ -352,6 +370,22 @@ def adjust_range(statutory: tuple[Decimal, Decimal], graded: tuple[Decimal, Deci
         >>> r.fine, r.notes[-1].rule
         (None, 'RANGE-ZERO')
     """
+    # a pure function of its arguments, remembered (bounded); the one result that keeps an argument's own form,
+    # the 减轻 ceiling (the statutory minimum), is given back as this call's
+    key = (statutory, graded, kinds, share)
+    got = _RANGES.get(key)
+    if got is None:
+        if len(_RANGES) >= _BOUND:
+            _RANGES.clear()
+        got = _RANGES[key] = _adjust_range(statutory, graded, kinds, share)
+    if got.reduced_ceiling is not None:
+        got = got._replace(reduced_ceiling=statutory[0])
+    return got
+
+
+def _adjust_range(statutory: tuple[Decimal, Decimal], graded: tuple[Decimal, Decimal], kinds: frozenset[str],
+                  share: Decimal | None) -> RangeResult:
+    """`adjust_range`, worked out."""
     stat_lo, stat_hi = statutory
     lo, hi = graded
     kinds = set(kinds)

@@ -36,22 +36,43 @@ def _pct(x: Decimal) -> str:
     return f"{_dec(x * 100)}%"
 
 
+def _words(comp) -> dict:
+    """The words of `comp`'s facts this module builds (labels, units, amounts), each built once and kept with the
+    composite (read-only once built, so they stay true as long as it lives)."""
+    got = comp.__dict__.get("_benchmark_words")
+    if got is None:
+        got = comp.__dict__["_benchmark_words"] = {}
+    return got
+
+
 def _unit(comp, name: str) -> str:
     """The unit a declared fact is measured in: 元 for money, else the last （…） of its description."""
-    decl = comp.facts.get(name)
-    if decl is None:
-        return ""
-    if decl.type == "money":
-        return "元"
-    found = re.search(r"（([^（）]{1,3})）$", decl.description or "")
-    return found.group(1) if found else ""
+    words = _words(comp)
+    key = ("unit", name)
+    got = words.get(key)
+    if got is None:
+        decl = comp.facts.get(name)
+        if decl is None:
+            got = ""
+        elif decl.type == "money":
+            got = "元"
+        else:
+            found = re.search(r"（([^（）]{1,3})）$", decl.description or "")
+            got = found.group(1) if found else ""
+        words[key] = got
+    return got
 
 
 def fact_label(comp, name: str) -> str:
     """A fact's name as a reviewer reads it: the description without its unit, else the name."""
-    decl = comp.facts.get(name)
-    desc = (decl.description if decl else None) or name
-    return re.sub(r"（[^（）]{1,3}）$", "", desc)
+    words = _words(comp)
+    key = ("label", name)
+    got = words.get(key)
+    if got is None:
+        decl = comp.facts.get(name)
+        desc = (decl.description if decl else None) or name
+        got = words[key] = re.sub(r"（[^（）]{1,3}）$", "", desc)
+    return got
 
 
 def describe(amount: m.Amount, comp=None, number: Callable[[Decimal], str] = _dec) -> str:
@@ -72,6 +93,24 @@ def describe(amount: m.Amount, comp=None, number: Callable[[Decimal], str] = _de
         >>> describe(m.Amount(kind="percent", low=Decimal("0.05"), high=Decimal("0.1"), of=m.Ref("工程造价", sp), span=sp))
         '工程造价的5%至10%'
     """
+    # the words of an amount depend on it, the composite's labels and `number` alone: built once per amount
+    # (kept with the composite; without one, in a bounded memo that holds the amount, so its id stays its own)
+    memo = _words(comp) if comp is not None else _DESCRIBED
+    key = ("describe", id(amount), number)
+    got = memo.get(key)
+    if got is not None and got[0] is amount:
+        return got[1]
+    if comp is None and len(memo) >= 4096:
+        memo.clear()
+    text = _describe(amount, comp, number)
+    memo[key] = (amount, text)
+    return text
+
+
+_DESCRIBED: dict = {}
+
+
+def _describe(amount: m.Amount, comp, number: Callable[[Decimal], str]) -> str:
     of = amount.of.name if amount.of else ""
     label = fact_label(comp, of) if comp is not None and of else of
     if amount.kind == "range":
@@ -136,12 +175,42 @@ def _fact_words(path: str, facts: Mapping, comp) -> str | None:
 
 def _why(g: CGrade, facts: Mapping, comp, bench: CBenchmark) -> str:
     """The stated facts the grade's condition read (for a closing grade: those of the grades before it)."""
-    conds = [g.cond] if g.cond is not None else [x.cond for x in bench.grades if x.cond is not None]
-    paths = sorted(set().union(*(paths_of(c) for c in conds))) if conds else []
-    parts = [w for w in (_fact_words(p, facts, comp) for p in paths) if w]
+    parts = [w for w in (_fact_words(p, facts, comp) for p in _why_paths(g, bench)) if w]
     if g.cond is None:
         return "不属于前列各阶次" + (f"：{'，'.join(parts)}" if parts else "")
     return "，".join(parts) or "符合该阶次的适用条件"
+
+
+def _why_paths(g: CGrade, bench: CBenchmark) -> tuple[str, ...]:
+    """The paths `_why` reads for grade `g` of `bench`, sorted; once per grade, kept with it (they depend on the
+    conditions alone, so a benchmark shared by dated versions shares them too)."""
+    got = g.__dict__.get("_why_paths")
+    if got is None:
+        conds = [g.cond] if g.cond is not None else [x.cond for x in bench.grades if x.cond is not None]
+        got = g.__dict__["_why_paths"] = tuple(sorted(set().union(*(paths_of(c) for c in conds)))) if conds else ()
+    return got
+
+
+def _source(bench: CBenchmark) -> str:
+    """The benchmark's sources as one citation, once per benchmark."""
+    got = bench.__dict__.get("_source")
+    if got is None:
+        got = bench.__dict__["_source"] = "；".join(bench.sources)
+    return got
+
+
+def _column(g: CGrade, keys: tuple[str, ...]) -> tuple:
+    """What grade `g` gives the party of benchmark columns `keys` (`party_keys`): its amount, its outcome, and the
+    column that gives them; once per grade and party, kept with the grade."""
+    known = g.__dict__.get("_columns")
+    if known is None:
+        known = g.__dict__["_columns"] = {}
+    got = known.get(keys)
+    if got is None:
+        got = known[keys] = (next((g.ranges[k] for k in keys if k in g.ranges), None),
+                             next((g.outcomes[k] for k in keys if k in g.outcomes), None),
+                             next((k for k in keys if k in g.ranges or k in g.outcomes), keys[-1]))
+    return got
 
 
 def assess(bench: CBenchmark, code: str, kind: str, sole_trader: bool | None, facts: Mapping, typed: Mapping,
@@ -149,7 +218,7 @@ def assess(bench: CBenchmark, code: str, kind: str, sole_trader: bool | None, fa
     """Apply `bench` to a case: the first grade whose condition holds, what it gives this party, its scaled
     measures, and the benchmark's 从重 / 从轻 clauses, with the explanation steps."""
     out = BenchResult()
-    rid, src = f"BENCH:{code}", "；".join(bench.sources)
+    rid, src = f"BENCH:{code}", _source(bench)
     keys = party_keys(kind, sole_trader)
     g = next((g for g in bench.grades if g.test(facts)), None)
     if g is None:
@@ -158,9 +227,7 @@ def assess(bench: CBenchmark, code: str, kind: str, sole_trader: bool | None, fa
                                   text="案件事实不足以确定裁量基准阶次（缺少相关事实），按法定幅度裁量并说明理由"))
     else:
         why = _why(g, facts, comp, bench)
-        amount = next((g.ranges[k] for k in keys if k in g.ranges), None)
-        outcome = next((g.outcomes[k] for k in keys if k in g.outcomes), None)
-        who = next((k for k in keys if k in g.ranges or k in g.outcomes), keys[-1])
+        amount, outcome, who = _column(g, keys)
         if kind == "individual" and sole_trader is None and ("sole_trader" in g.ranges or "sole_trader" in g.outcomes):
             out.open_paths.append("party.sole_trader")
             out.assumed.append((f"当事人不是个体工商户：案件未载明，按{_PARTY_WORDS['individual']}的幅度计算", rid, src))
@@ -239,7 +306,7 @@ def place_by_factors(bench: CBenchmark, code: str, facts: Mapping, lo: Decimal, 
     """The 裁量百分值 model: each factor adds the percentage of its first level that holds; the sum places the
     fine at ``lo + (hi − lo) × sum``. A factor whose facts the case leaves open counts 0 % and is listed as
     assumed (its question is asked by the decision). Returns the fine, the steps and the assumptions."""
-    rid, src = f"BENCH:{code}", "；".join(bench.sources)
+    rid, src = f"BENCH:{code}", _source(bench)
     steps: list[Step] = []
     assumed: list[tuple[str, str, str]] = []
     total = Decimal(0)

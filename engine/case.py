@@ -58,14 +58,15 @@ class Place(_Strict):
     @classmethod
     def _names_from_code(cls, v: Any) -> Any:
         # the names stand for the place everywhere downstream, so a code is resolved to them here (engine.places)
-        if isinstance(v, Mapping) and isinstance(v.get("code"), str) and v["code"].strip():
+        mapping = v.__class__ is dict or isinstance(v, Mapping)  # a dict first: the ABC check is the slow one
+        if mapping and isinstance(v.get("code"), str) and v["code"].strip():
             c, t = (v.get(k) if isinstance(v.get(k), str) else None for k in ("county", "township"))
             try:
                 county, township = resolve_names(c and c.strip(), t and t.strip(), v["code"].strip())
             except PlaceCodeError as exc:
                 raise PydanticCustomError("place_code", str(exc)) from None
             v = {**v, "county": county, "township": township}
-        elif isinstance(v, Mapping) and v.get("county") is None and v.get("code") is None:
+        elif mapping and v.get("county") is None and v.get("code") is None:
             raise PydanticCustomError("place_missing", "give place.county or place.code")
         return v
 
@@ -167,10 +168,12 @@ class Case(_Strict):
     def _dates_as_text(cls, v: Any) -> Any:
         # ISO calendar dates only: pydantic would read a number, or a numeric string ("0", "86400"), as a Unix
         # timestamp and a datetime string as its date, silently moving a case into or out of the limitation period
+        if v.__class__ is str and _ISO_DATE.fullmatch(v):
+            return v  # pydantic still checks that the day exists (2023-02-30 is refused)
         if v is None or (isinstance(v, date) and not isinstance(v, datetime)):
             return v
         if isinstance(v, str) and _ISO_DATE.fullmatch(v):
-            return v  # pydantic still checks that the day exists (2023-02-30 is refused)
+            return v
         shown = clip(repr(v))
         raise ValueError(f"write a date as text YYYY-MM-DD (a calendar date, no time, not a number), got {shown}")
 
@@ -186,7 +189,7 @@ class Case(_Strict):
     @classmethod
     def _distinct_fact_names(cls, v: Any) -> Any:
         # names are trimmed like every text: two names that trim alike would silently overwrite each other
-        if isinstance(v, Mapping):
+        if v.__class__ is dict or isinstance(v, Mapping):
             seen: dict[str, Any] = {}
             for k in v:
                 if isinstance(k, str):
@@ -215,11 +218,12 @@ def parse_case(case: Case | Mapping[str, Any]) -> Case:
     Raises:
         CaseError: each problem with its field path (``party.age``, ``facts.面积`` ...).
     """
-    if isinstance(case, Case):
-        return case
-    if not isinstance(case, Mapping):
-        raise CaseError([CaseProblem(path="", message=f"a case must be a JSON object, not {type(case).__name__}",
-                                     code="type")])
+    if case.__class__ is not dict:  # a dict is what is read most: the ABC checks below are the slow ones
+        if isinstance(case, Case):
+            return case
+        if not isinstance(case, Mapping):
+            raise CaseError([CaseProblem(path="", message=f"a case must be a JSON object, not {type(case).__name__}",
+                                         code="type")])
     try:
         return Case.model_validate(case)
     except ValidationError as exc:

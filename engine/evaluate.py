@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any, Mapping
 
 from pydantic import BaseModel
@@ -36,6 +37,9 @@ __all__ = ["evaluate"]
 
 # how a case states that an amount cannot be determined (违法所得无法确定): a stated fact, never a missing one
 UNDETERMINABLE = ("无法确定", "undeterminable")
+_IMPLAUSIBLE = Decimal("1e13")  # beyond any amount a case states
+_NUMERIC = frozenset({"money", "number", "integer"})
+_RULE_OF = attrgetter("rule")  # a step's rule id
 
 
 
@@ -51,7 +55,17 @@ def _validate(c: Case, prog: Program) -> tuple[dict, list[CaseProblem]]:
         close = close_names(c.item, list(prog.items))
         problems.append(_problem("item", f"unknown item {c.item!r}" + (f"; did you mean {', '.join(close)}?" if close
                                                                        else ""), "unknown_item"))
-    problems += check_place(c.place, comp.areas, comp.name)
+    place = c.place
+    key = (place.county, place.township, place.zone)
+    places_ok = prepared(prog).places_ok
+    if key not in places_ok:  # a place checked without a problem once has none on this program
+        found = check_place(place, comp.areas, comp.name)
+        if found:
+            problems += found
+        else:
+            if len(places_ok) >= 4096:
+                places_ok.clear()
+            places_ok.add(key)
     if c.party.kind == "organisation" and c.party.age is not None:
         problems.append(_problem("party.age", "an age is given for an organisation; only individuals have an age"))
     if c.party.kind == "organisation" and c.party.capacity != "full":
@@ -76,6 +90,9 @@ def _validate(c: Case, prog: Program) -> tuple[dict, list[CaseProblem]]:
                                                                          else ""), "unknown_fact"))
             continue
         t = decl.type
+        if value.__class__ is int and t in _NUMERIC and 0 <= value <= _IMPLAUSIBLE:
+            typed[path] = Decimal(value)  # a whole number in range: what `parse_number` and the checks below give
+            continue
         if t in ("money", "number", "integer") and isinstance(value, str) and value.strip() in UNDETERMINABLE:
             # a stated fact ("违法所得无法确定"), not an amount: conditions read it as `facts.X is undeterminable`
             typed[f"undeterminable.{name}"] = True
@@ -95,7 +112,7 @@ def _validate(c: Case, prog: Program) -> tuple[dict, list[CaseProblem]]:
             if value < 0:
                 problems.append(_problem(path, f"{name!r} cannot be negative", "negative"))
                 continue
-            if value > Decimal("1e13"):
+            if value > _IMPLAUSIBLE:
                 problems.append(_problem(path, f"{name!r} = {clip(str(value))} is beyond any plausible amount", "range"))
                 continue
             if t == "integer" and value != value.to_integral_value():
@@ -144,15 +161,13 @@ def _base_facts(c: Case, prog: Program, typed: dict) -> dict:
     if c.history is not None:
         for n, key in _PRIOR_KEYS:
             f[key] = prior_count(c, n)
-    circ = c.circumstances
-    for k, key in _CIRCUMSTANCE_KEYS:
-        f[key] = getattr(circ, k)
-    if circ.harm is not None:
-        f["circumstances.harm"] = circ.harm
-    item = prog.items[c.item]
+    circ = c.circumstances.__dict__  # the model's field values
+    f.update(zip(_CIRCUMSTANCE_PATHS, map(circ.__getitem__, CIRCUMSTANCES)))
+    if circ["harm"] is not None:
+        f["circumstances.harm"] = circ["harm"]
     f["item.code"] = c.item
-    f["item.domain"] = item.domain.name if item.domain else ""
-    f["item.category"] = prog.categories[c.item]
+    prep = prepared(prog)
+    f["item.domain"], f["item.category"] = prep.item_facts(c.item)
     place = c.place
     f["place.county"] = place.county
     mode = "none"
@@ -165,11 +180,14 @@ def _base_facts(c: Case, prog: Program, typed: dict) -> dict:
     start = c.ended_on or c.occurred_on
     f["limitation.years_elapsed"] = years_elapsed(start, c.discovered_on or c.decided_on)
     measures = c.measures
-    for s, key in prepared(prog).measure_keys:
-        f[key] = s in measures
+    if measures:
+        for s, key in prep.measure_keys:
+            f[key] = s in measures
+    else:  # the case proposes none: each read measure is false, in the same order
+        f.update(prep.no_measures)
     for k, v in typed.items():
         if v.__class__ is Decimal:
-            f[k] = scalar(v)
+            f[k] = int(v) if v == v.to_integral_value() else float(v)  # `conditions.scalar`
             if k.startswith("facts."):  # an amount stated is a determined one
                 f.setdefault("undeterminable." + k[6:], False)
         else:
@@ -179,7 +197,7 @@ def _base_facts(c: Case, prog: Program, typed: dict) -> dict:
 
 # the fact paths `_base_facts` writes, built once
 _PRIOR_KEYS = tuple((n, f"history.prior_{n}y") for n in (1, 2, 3))
-_CIRCUMSTANCE_KEYS = tuple((k, f"circumstances.{k}") for k in CIRCUMSTANCES)
+_CIRCUMSTANCE_PATHS = tuple(f"circumstances.{k}" for k in CIRCUMSTANCES)
 
 
 # ── the decision ─────────────────────────────────────────────────────────────
@@ -607,6 +625,8 @@ def _cond_text(cond: tuple) -> str:
 
 def _measures_provided(c: Case, prog: Program, typed: dict) -> list[CaseProblem]:
     """第三十八条: a case may propose only the penalties and measures the item's article provides."""
+    if not c.measures:
+        return []
     out = []
     item = prog.items[c.item]
     provided = {s.name.name for s in m.for_party(prog.statutory[c.item], c.party.kind) or ()}
@@ -704,17 +724,8 @@ def _decision_facts(facts: dict, handler: Handler, n_cands: int, chosen: Assessm
     f2["outcome"] = chosen.outcome
     f2["versions.differ"] = differ
     if chosen.has_penalty:
-        f2["penalty.adjustment"] = chosen.adjustment
-        f2["penalty.graded"] = chosen.graded
-        f2["penalty.has_fine"] = chosen.fine is not None
-        if chosen.fine is not None:
-            f2["penalty.fine.min"] = scalar(chosen.fine[0])
-            f2["penalty.fine.max"] = scalar(chosen.fine[1])
-        f2["penalty.only_fine_or_warning"] = all(k in applied.fine_names or k == "警告" for k in chosen.kinds)
-        kinds = chosen.kinds
-        for s, key in prepared(applied).kind_keys:
-            f2[key] = s in kinds
-        f2["penalty.fine.fixed"] = chosen.fixed
+        f2.update(prepared(applied).penalty_facts(chosen.adjustment, chosen.graded, chosen.fine, chosen.kinds,
+                                                  chosen.fixed))
     return f2
 
 
@@ -935,11 +946,11 @@ def _assumptions(c: Case, home: Program, chosen: Assessment, d: Decision,
             "PARTY-SOLE-TRADER", f"{LAW}第五十一条、第六十三条；《中华人民共和国统计法》第七条", "unconfirmed")
     item = comp.items.get(c.item)
     if item is not None:
-        if item.meta.unconfirmed:
-            unconfirmed(item.meta, f"事项 {c.item} 的编码或罚则摘录", c.item)
-        if (item.domain and item.domain.name in comp.domains and d.handler.route in ("catalogue", "designated")
-                and comp.domains[item.domain.name].meta.unconfirmed):
-            unconfirmed(comp.domains[item.domain.name].meta, f"“{item.domain.name}”领域由谁实施（事项类别）", c.item)
+        item_meta, domain = prep.item_unconfirmed(c.item)  # the item's and its domain's meta, when unconfirmed
+        if item_meta is not None:
+            unconfirmed(item_meta, f"事项 {c.item} 的编码或罚则摘录", c.item)
+        if domain is not None and d.handler.route in ("catalogue", "designated"):
+            unconfirmed(comp.domains[domain].meta, f"“{domain}”领域由谁实施（事项类别）", c.item)
         if c.measures:
             conditional_measures = {ref.name: im for im in item.measures for ref in im.names}
             for name in c.measures:
@@ -949,10 +960,10 @@ def _assumptions(c: Case, home: Program, chosen: Assessment, d: Decision,
                         add(f"拟作出的{name}以“{comp.facts[r.name].description or r.name}”为前提：案件未载明，按具备该前提处理",
                             "MEASURE", "；".join(item.basis), "assumed")
     h = d.handler
-    for part in ("township", "zone"):
+    for part in ("township", "zone") if h.route in ("empowered", "dispatched", "retained-major") else ():
         name = getattr(c.place, part)
         area = comp.areas.get(name) if name else None
-        if area is not None and h.route in ("empowered", "dispatched", "retained-major"):
+        if area is not None:
             if area.meta.unconfirmed:
                 unconfirmed(area.meta, f"{name}的执法模式或执法队伍", "JUR-" + h.route.upper())
             if h.route in ("empowered", "retained-major"):
@@ -968,20 +979,23 @@ def _assumptions(c: Case, home: Program, chosen: Assessment, d: Decision,
     if bench is not None and bench.unconfirmed and (chosen.graded or any(s.rule == f"BENCH:{c.item}" for s in chosen.steps)):
         add(f"裁量基准（{c.item}）的阶次与幅度" + ("：" + "；".join(bench.notes) if bench.notes else ""),
             f"BENCH:{c.item}", "；".join(bench.sources), "unconfirmed")
-    for s in chosen.steps:
+    for s in chosen.steps if prep.unconfirmed_lists else ():  # only an unconfirmed list adds a premise
         if s.rule.startswith("LIST:"):
             pl = comp.penalty_lists.get(s.rule[5:])
             if pl is not None and pl.meta.unconfirmed:
                 unconfirmed(pl.meta, f"“{pl.title or pl.name}”的条目与适用条件", s.rule)
     if not prep.unconfirmed_params:  # only an unconfirmed parameter adds a premise
         return tuple(out)
-    used = {s.rule for s in d.explanation} | {r.id for r, _ in conditional}
-    aside = {st.rule for st in d.explanation if SET_ASIDE in st.text}  # fired, but set aside by an exception
+    # the rules used (applied or conditional) that read an unconfirmed parameter, unless set aside by an exception
+    reading = prep.unconfirmed_param_rules
     params = set()
-    for rid in used:
-        r = home.rules.get(rid)
-        if r is not None and r.params and rid not in aside:
-            params.update(r.params)
+    if reading:
+        used = reading.keys() & set(map(_RULE_OF, d.explanation))
+        used.update(r.id for r, _ in conditional if r.id in reading)
+        if used:  # fired, but set aside by an exception: not used
+            used -= {st.rule for st in d.explanation if st.rule in used and SET_ASIDE in st.text}
+        for rid in used:
+            params.update(reading[rid])
     if d.penalty is not None and d.penalty.adjustment in ("lighter", "heavier"):
         params.add("裁量.从轻从重幅度")
     other = ".单位" if c.party.kind == "individual" else ".个人"

@@ -18,9 +18,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, Callable, Mapping, NamedTuple
 
-from engine.conditions import paths_of
+from engine.conditions import paths_of, scalar
 from engine.decision import SET_ASIDE, Assumption, DecisionItem, Flag, Handler, Step, Transfer
 from engine.jurisdiction import decide_jurisdiction, list_items
+from engine.model import for_party
 from engine.numbers import CENT
 
 if TYPE_CHECKING:
@@ -77,6 +78,7 @@ class Prepared:
         # what the methods read of the program, not the program itself: it holds this object (no cycle to collect)
         self._comp, self._items_of = prog.composite, prog.items
         self._categories, self._rules = prog.categories, prog.rules
+        self._statutory, self._fine_names = prog.statutory, prog.fine_names
         self.version = prog.version  # `Program.version`, written in every decision
         self.order2 = {r.id: i for i, r in enumerate(prog.stage2)}  # the decision rules' order
         # flags declared `ordinary` (they belong to the ordinary procedure), in declaration order
@@ -86,11 +88,19 @@ class Prepared:
                                       for t in (Decimal(str(x)) for x in prog.proposal_thresholds))
         # the fact paths of the measures and penalty kinds some rule reads (`evaluate._base_facts`, `_decision_facts`)
         self.measure_keys = tuple((s, f"measures.{s}") for s in prog.read_measures)
+        self.no_measures = {key: False for _, key in self.measure_keys}
         self.kind_keys = tuple((s, f"penalty.kinds.{s}") for s in prog.read_kinds)
         # the agencies whose name or 名义 is unconfirmed, in declaration order (the premises a handler adds)
         self.unconfirmed_agencies = tuple(ag for ag in prog.composite.agencies.values() if ag.meta.unconfirmed)
         self.unconfirmed_params = frozenset(n for n, p in prog.composite.parameters.items() if p.meta.unconfirmed)
-        self.param_premises: dict[str, Assumption] = {}  # parameter → the premise it adds (`evaluate._assumptions`)
+        # the rules that read an unconfirmed parameter, with those parameters (`evaluate._assumptions`)
+        self.unconfirmed_param_rules = {rid: frozenset(r.params) & self.unconfirmed_params
+                                        for rid, r in prog.rules.items()
+                                        if r.params and not self.unconfirmed_params.isdisjoint(r.params)}
+        self.param_premises: dict[str, Assumption] = {}
+        # whether any penalty list is unconfirmed (only such a list adds a premise)
+        self.unconfirmed_lists = any(pl.meta.unconfirmed for pl in prog.composite.penalty_lists.values())
+        self.places_ok: set[tuple] = set()  # (county, township, zone) checked without a problem (`evaluate._validate`)  # parameter → the premise it adds (`evaluate._assumptions`)
         self._list_items: dict[str, frozenset[str]] = {}
         self._basis: dict[str, str] = {}
         self._stage1: dict[str, Stage1Texts] = {}
@@ -105,6 +115,10 @@ class Prepared:
         self._fired: dict[tuple[str, ...], tuple] = {}
         self._points: dict[tuple, tuple[Decimal, ...]] = {}
         self._across: dict[tuple, tuple] = {}
+        self._penalty: dict[tuple[str, str], tuple] = {}
+        self._item_facts: dict[str, tuple[str, str]] = {}
+        self._item_unconfirmed: dict[str, tuple] = {}
+        self._penalty_facts: dict[tuple, dict] = {}
 
     def jurisdiction(self, c: Case, prog: Program) -> tuple[Handler, int, tuple[Step, ...], list]:
         """`jurisdiction.decide_jurisdiction` on this program (`prog`) for the case's place and item, remembered
@@ -118,6 +132,66 @@ class Prepared:
             if len(self._jurisdiction) >= _BOUND:  # a stream of cases meets ever new places and items
                 self._jurisdiction.clear()
             got = self._jurisdiction[key] = (handler, n, tuple(steps), cands)
+        return got
+
+    def penalty_of(self, code: str, party: str) -> tuple[str, tuple, tuple[str, ...], object]:
+        """What item `code`'s article gives a `party` (``individual``/``organisation``): the item's basis as one
+        text, its sanctions for the party, their names, and the fine among them that has an amount (None: none);
+        remembered per item and party (bounded)."""
+        key = (code, party)
+        got = self._penalty.get(key)
+        if got is None:
+            sanctions = for_party(self._statutory[code], party) or ()
+            decls = self._comp.sanctions
+            fine = next((s for s in sanctions if decls[s.name.name].is_fine and s.amount), None)
+            if len(self._penalty) >= _BOUND:
+                self._penalty.clear()
+            got = self._penalty[key] = ("；".join(self._items_of[code].basis), sanctions,
+                                        tuple(s.name.name for s in sanctions), fine)
+        return got
+
+    def penalty_facts(self, adjustment: str, graded: bool, fine: tuple[Decimal, Decimal] | None,
+                      kinds: tuple[str, ...], fixed: bool) -> dict:
+        """The stage-2 facts of a penalty (`evaluate._decision_facts`), in the order they are written; remembered
+        per penalty (bounded; read-only: callers copy them into their facts)."""
+        key = (adjustment, graded, fine, kinds, fixed)
+        got = self._penalty_facts.get(key)
+        if got is None:
+            got = {"penalty.adjustment": adjustment, "penalty.graded": graded, "penalty.has_fine": fine is not None}
+            if fine is not None:
+                got["penalty.fine.min"] = scalar(fine[0])
+                got["penalty.fine.max"] = scalar(fine[1])
+            got["penalty.only_fine_or_warning"] = all(k in self._fine_names or k == "警告" for k in kinds)
+            for s, path in self.kind_keys:
+                got[path] = s in kinds
+            got["penalty.fine.fixed"] = fixed
+            if len(self._penalty_facts) >= _BOUND:
+                self._penalty_facts.clear()
+            self._penalty_facts[key] = got
+        return got
+
+    def item_facts(self, code: str) -> tuple[str, str]:
+        """Item `code`'s domain ("" without one) and category, as the stage-1 facts state them."""
+        got = self._item_facts.get(code)
+        if got is None:
+            item = self._items_of[code]
+            if len(self._item_facts) >= _BOUND:
+                self._item_facts.clear()
+            got = self._item_facts[code] = (item.domain.name if item.domain else "", self._categories[code])
+        return got
+
+    def item_unconfirmed(self, code: str) -> tuple:
+        """Item `code`'s meta when it is unconfirmed (else None), and the name of its domain when the domain is
+        declared and unconfirmed (else None): the premises `evaluate._assumptions` adds for the item."""
+        got = self._item_unconfirmed.get(code)
+        if got is None:
+            item, domains = self._comp.items[code], self._comp.domains
+            domain = item.domain.name if item.domain and item.domain.name in domains else None
+            if len(self._item_unconfirmed) >= _BOUND:
+                self._item_unconfirmed.clear()
+            got = self._item_unconfirmed[code] = (
+                item.meta if item.meta.unconfirmed else None,
+                domain if domain is not None and domains[domain].meta.unconfirmed else None)
         return got
 
     def list_items(self, name: str) -> frozenset[str]:
