@@ -832,7 +832,7 @@ def _moved(x, line: int, shift: int):
         _set_attr(copy, "__dict__", {k: _moved(v, line, shift) if isinstance(v, (tuple, m.Node)) else v
                                      for k, v in x.__dict__.items()})
         _set_attr(copy, "__pydantic_extra__", None)
-        _set_attr(copy, "__pydantic_fields_set__", set(x.__pydantic_fields_set__))
+        _set_attr(copy, "__pydantic_fields_set__", x.__pydantic_fields_set__)  # shared, as in `m.Node.__init__`
         _set_attr(copy, "__pydantic_private__", None)
         return copy
     return x  # text, numbers, dates, None: no position
