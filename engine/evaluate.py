@@ -187,7 +187,7 @@ def _base_facts(c: Case, prog: Program, typed: dict) -> dict:
         f.update(prep.no_measures)
     for k, v in typed.items():
         if v.__class__ is Decimal:
-            f[k] = int(v) if v == v.to_integral_value() else float(v)  # `conditions.scalar`
+            f[k] = scalar(v)
             if k.startswith("facts."):  # an amount stated is a determined one
                 f.setdefault("undeterminable." + k[6:], False)
         else:
@@ -439,12 +439,7 @@ def _path_tests(home: Program, code: str, path: str) -> list:
     """The tests of every condition before the decision rules that reads `path` for item `code` (stage-1 rules,
     benchmark grades, adjustments and factors, list entries, the item's own condition), then of every comparison
     of `path` in a decision rule."""
-    conds = [r.cond for r in home.stage1]
-    bench = home.benchmarks.get(code)
-    if bench is not None:
-        conds += list(bench.conds) + [lv[2] for f in bench.factors for lv in f.levels]
-    conds += [e.cond for e in home.entries.get(code, ())]
-    conds.append(home.item_conditions.get(code))
+    conds = [r.cond for r in home.stage1] + _item_conds(home, code)
     # each condition's test is its compiled form's, built once per condition (rules serve every item)
     out = [compiled(x).holds for x in conds if x and path in paths_of(x)]
     return out + [t for r in home.stage2 if r.cond for t in _leaves_on(r.cond, path)]
@@ -465,16 +460,22 @@ def _stage1_reads(home: Program, code: str) -> frozenset[str]:
     if out is not None:
         return out
     paths: set[str] = set(home.matcher1.paths)
-    bench = home.benchmarks.get(code)
-    conds = list(bench.conds) if bench is not None else []
-    conds += [e.cond for e in home.entries.get(code, ()) if e.cond is not None]
-    if code in home.item_conditions:
-        conds.append(home.item_conditions[code])
-    for cond in conds:
-        if cond:
-            paths.update(paths_of(cond))
+    for cond in _item_conds(home, code):
+        paths.update(paths_of(cond))
     out = known[code] = frozenset(paths | _stage1_quantities(home, code))
     return out
+
+
+def _item_conds(home: Program, code: str) -> list[tuple]:
+    """The conditions of item `code` itself that stage 1 tests: its benchmark's grades and adjustments, the levels
+    of its benchmark's factors, its list entries and its own condition."""
+    conds: list = []
+    bench = home.benchmarks.get(code)
+    if bench is not None:
+        conds += list(bench.conds) + [lv[2] for f in bench.factors for lv in f.levels]
+    conds += [e.cond for e in home.entries.get(code, ())]
+    conds.append(home.item_conditions.get(code))
+    return [x for x in conds if x]
 
 
 def _stage1_quantities(home: Program, code: str) -> frozenset[str]:
