@@ -22,7 +22,7 @@ from engine.compiler import CRule, Program
 from engine.decision import LAW, ScaledMeasure, Step, Transfer
 from engine.errors import CaseError, CaseProblem
 from engine.numbers import CENT, decimal_text
-from engine.prepared import FlagHit, prepared
+from engine.prepared import FlagHit, Memo, prepared
 
 __all__ = ["OUTCOME_ORDER", "Assessment", "FlagHit", "RangeNote", "RangeResult", "adjust_range", "assess",
            "basis_of", "dec", "fired", "lighter", "proposal_points"]
@@ -261,9 +261,8 @@ def _grade(c: Case, prog: Program, facts: dict, typed: dict, first: _Outcome) ->
 
 # statutory-range steps and adjusted ranges already worked out: many items share an amount, a range and its
 # adjustments, and the open questions decide a case again on the same; bounded, as a stream's amounts are not
-_STATUTORY: dict[tuple, Step] = {}
-_RANGES: dict[tuple, RangeResult] = {}
-_BOUND = 4096
+_STATUTORY: dict[tuple, Step] = Memo()
+_RANGES: dict[tuple, RangeResult] = Memo()
 
 
 def _statutory_step(amount: m.Amount, stat_lo: Decimal, stat_hi: Decimal, item_basis: str) -> Step:
@@ -275,8 +274,6 @@ def _statutory_step(amount: m.Amount, stat_lo: Decimal, stat_hi: Decimal, item_b
     got = _STATUTORY.get(key)
     if got is None:
         computed = f"{dec(stat_lo)}元至{dec(stat_hi)}元" if stat_lo != stat_hi else f"{dec(stat_lo)}元"
-        if len(_STATUTORY) >= _BOUND:
-            _STATUTORY.clear()
         got = _STATUTORY[key] = Step(rule="RANGE-STATUTORY", basis=item_basis,
                                      text=f"法定罚款幅度：{said}" + ("" if said == computed else f"，即{computed}"))
     return got
@@ -375,8 +372,6 @@ def adjust_range(statutory: tuple[Decimal, Decimal], graded: tuple[Decimal, Deci
     key = (statutory, graded, kinds, share)
     got = _RANGES.get(key)
     if got is None:
-        if len(_RANGES) >= _BOUND:
-            _RANGES.clear()
         got = _RANGES[key] = _adjust_range(statutory, graded, kinds, share)
     if got.reduced_ceiling is not None:
         got = got._replace(reduced_ceiling=statutory[0])

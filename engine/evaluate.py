@@ -28,7 +28,7 @@ from engine.jurisdiction import agency_handler, area_agency, lists_with
 from engine.numbers import clip, parse_number
 from engine.periods import prior_count, years_elapsed
 from engine.places import check_place
-from engine.prepared import prepared
+from engine.prepared import Memo, prepared
 from engine.questions import compiled, kleene, open_questions, three_valued, values_of
 from engine.ruleset import Ruleset
 from engine.vocabulary import CIRCUMSTANCES
@@ -63,9 +63,7 @@ def _validate(c: Case, prog: Program) -> tuple[dict, list[CaseProblem]]:
         if found:
             problems += found
         else:
-            if len(places_ok) >= 4096:
-                places_ok.clear()
-            places_ok.add(key)
+            places_ok[key] = True
     if c.party.kind == "organisation" and c.party.age is not None:
         problems.append(_problem("party.age", "an age is given for an organisation; only individuals have an age"))
     if c.party.kind == "organisation" and c.party.capacity != "full":
@@ -901,7 +899,7 @@ _OUTCOME_PENALTY = Step(rule="OUTCOME", basis=f"{LAW}第五十七条第一款第
                         text="未发现依法不予处罚、可以不予处罚或者超过追责时效的情形，应当依法给予行政处罚")
 # penalties already built: the open questions' re-decisions mostly give the stated case's penalty again, and the
 # models are frozen, so decisions share them; bounded, as the fine ranges of a stream of cases are not
-_PENALTIES: dict[tuple, Penalty] = {}
+_PENALTIES: dict[tuple, Penalty] = Memo()
 
 
 def _penalty(grade: str | None, adjustment: str, kinds: tuple[str, ...], fine: tuple[Decimal, Decimal] | None,
@@ -910,8 +908,6 @@ def _penalty(grade: str | None, adjustment: str, kinds: tuple[str, ...], fine: t
     key = (grade, adjustment, kinds, fine, measures)
     got = _PENALTIES.get(key)
     if got is None:
-        if len(_PENALTIES) >= 4096:
-            _PENALTIES.clear()
         got = _PENALTIES[key] = Penalty(grade=grade, adjustment=adjustment, kinds=kinds,
                                         fine=Fine(min=dec(fine[0]), max=dec(fine[1])) if fine else None,
                                         measures=measures)

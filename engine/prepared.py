@@ -28,12 +28,26 @@ if TYPE_CHECKING:
     from engine.case import Case
     from engine.compiler import CRule, Program
 
-__all__ = ["FlagHit", "Prepared", "Stage1Texts", "Stage2Texts", "prepared"]
+__all__ = ["FlagHit", "Memo", "Prepared", "Stage1Texts", "Stage2Texts", "prepared"]
 
 # the outcomes a stage-1 action can give (the same keys as `assess.OUTCOME_ORDER`)
 _OUTCOMES = frozenset({"time_barred", "no_penalty", "may_waive"})
 # the most entries a per-case memo keeps (cleared when full): bounded memory however many cases a program serves
 _BOUND = 4096
+
+
+class Memo(dict):
+    """A dict of remembered answers that starts again (is cleared) when a new key would make it hold more than
+    `_BOUND` entries: however many cases a program serves, a memo holds no more than that."""
+
+    __slots__ = ()
+
+    def __setitem__(self, key, value) -> None:
+        if len(self) >= _BOUND and key not in self:
+            self.clear()
+        dict.__setitem__(self, key, value)
+
+
 _PROPOSED = "penalty.fine.proposed"
 _ABSENT = object()  # a path the facts do not hold
 
@@ -97,28 +111,28 @@ class Prepared:
         self.unconfirmed_param_rules = {rid: frozenset(r.params) & self.unconfirmed_params
                                         for rid, r in prog.rules.items()
                                         if r.params and not self.unconfirmed_params.isdisjoint(r.params)}
-        self.param_premises: dict[str, Assumption] = {}
+        self.param_premises: dict[str, Assumption] = {}  # parameter → the premise it adds (`evaluate._assumptions`)
         # whether any penalty list is unconfirmed (only such a list adds a premise)
         self.unconfirmed_lists = any(pl.meta.unconfirmed for pl in prog.composite.penalty_lists.values())
-        self.places_ok: set[tuple] = set()  # (county, township, zone) checked without a problem (`evaluate._validate`)  # parameter → the premise it adds (`evaluate._assumptions`)
+        self.places_ok = Memo()  # (county, township, zone) checked without a problem (`evaluate._validate`)
         self._list_items: dict[str, frozenset[str]] = {}
         self._basis: dict[str, str] = {}
         self._stage1: dict[str, Stage1Texts] = {}
         self._stage2: dict[str, Stage2Texts] = {}
         self._cond: dict[tuple[str, str], tuple[tuple[FlagHit, ...], Step]] = {}
         self._aside: dict[tuple[str, tuple[str, ...]], Step] = {}
-        self._flags: dict[tuple, Flag] = {}
-        self._items: dict[str, DecisionItem] = {}
-        self._jurisdiction: dict[tuple, tuple] = {}
+        self._flags: dict[tuple, Flag] = Memo()
+        self._items: dict[str, DecisionItem] = Memo()
+        self._jurisdiction: dict[tuple, tuple] = Memo()
         self._reads: dict[str, tuple[str, ...]] = {}
-        self._words: dict[tuple, str] = {}
-        self._fired: dict[tuple[str, ...], tuple] = {}
-        self._points: dict[tuple, tuple[Decimal, ...]] = {}
-        self._across: dict[tuple, tuple] = {}
-        self._penalty: dict[tuple[str, str], tuple] = {}
-        self._item_facts: dict[str, tuple[str, str]] = {}
-        self._item_unconfirmed: dict[str, tuple] = {}
-        self._penalty_facts: dict[tuple, dict] = {}
+        self._words: dict[tuple, str] = Memo()
+        self._fired: dict[tuple[str, ...], tuple] = Memo()
+        self._points: dict[tuple, tuple[Decimal, ...]] = Memo()
+        self._across: dict[tuple, tuple] = Memo()
+        self._penalty: dict[tuple[str, str], tuple] = Memo()
+        self._item_facts: dict[str, tuple[str, str]] = Memo()
+        self._item_unconfirmed: dict[str, tuple] = Memo()
+        self._penalty_facts: dict[tuple, dict] = Memo()
 
     def jurisdiction(self, c: Case, prog: Program) -> tuple[Handler, int, tuple[Step, ...], list]:
         """`jurisdiction.decide_jurisdiction` on this program (`prog`) for the case's place and item, remembered
@@ -129,8 +143,6 @@ class Prepared:
         got = self._jurisdiction.get(key)
         if got is None:
             handler, n, steps, cands = decide_jurisdiction(c, prog)
-            if len(self._jurisdiction) >= _BOUND:  # a stream of cases meets ever new places and items
-                self._jurisdiction.clear()
             got = self._jurisdiction[key] = (handler, n, tuple(steps), cands)
         return got
 
@@ -144,8 +156,6 @@ class Prepared:
             sanctions = for_party(self._statutory[code], party) or ()
             decls = self._comp.sanctions
             fine = next((s for s in sanctions if decls[s.name.name].is_fine and s.amount), None)
-            if len(self._penalty) >= _BOUND:
-                self._penalty.clear()
             got = self._penalty[key] = ("；".join(self._items_of[code].basis), sanctions,
                                         tuple(s.name.name for s in sanctions), fine)
         return got
@@ -165,8 +175,6 @@ class Prepared:
             for s, path in self.kind_keys:
                 got[path] = s in kinds
             got["penalty.fine.fixed"] = fixed
-            if len(self._penalty_facts) >= _BOUND:
-                self._penalty_facts.clear()
             self._penalty_facts[key] = got
         return got
 
@@ -175,8 +183,6 @@ class Prepared:
         got = self._item_facts.get(code)
         if got is None:
             item = self._items_of[code]
-            if len(self._item_facts) >= _BOUND:
-                self._item_facts.clear()
             got = self._item_facts[code] = (item.domain.name if item.domain else "", self._categories[code])
         return got
 
@@ -187,8 +193,6 @@ class Prepared:
         if got is None:
             item, domains = self._comp.items[code], self._comp.domains
             domain = item.domain.name if item.domain and item.domain.name in domains else None
-            if len(self._item_unconfirmed) >= _BOUND:
-                self._item_unconfirmed.clear()
             got = self._item_unconfirmed[code] = (
                 item.meta if item.meta.unconfirmed else None,
                 domain if domain is not None and domains[domain].meta.unconfirmed else None)
@@ -291,8 +295,6 @@ class Prepared:
         got = self._flags.get(key)
         if got is None:
             decls = self._comp.flags
-            if len(self._flags) >= _BOUND:
-                self._flags.clear()
             got = self._flags[key] = Flag(code=code, label=decls[code].label if code in decls else code,
                                           reason="；".join(reasons),
                                           basis="；".join(bases) or "；".join(decls[code].basis if code in decls else ()),
@@ -304,8 +306,7 @@ class Prepared:
         got = self._items.get(code)
         if got is None:
             item = self._items_of[code]
-            if len(self._items) >= _BOUND:  # a catalogue of thousands of items: keep those of recent cases
-                self._items.clear()
+            # a `Memo`: a catalogue of thousands of items keeps those of recent cases
             got = self._items[code] = DecisionItem(code=code, name=item.name,
                                                    domain=item.domain.name if item.domain else "",
                                                    category=self._categories[code])
@@ -325,8 +326,6 @@ class Prepared:
         except TypeError:  # a value that is no scalar: not remembered
             return words(r.cond, facts)
         if got is None:
-            if len(self._words) >= _BOUND:
-                self._words.clear()
             got = self._words[key] = words(r.cond, facts)
         return got
 
@@ -344,8 +343,6 @@ class Prepared:
                 for t in r.exception_to:
                     if t in ids_set:
                         overriders.setdefault(t, []).append(r.id)
-            if len(self._fired) >= _BOUND:
-                self._fired.clear()
             got = self._fired[key] = (tuple(r for r in hits if r.id not in overriders),
                                       tuple((r, overriders[r.id]) for r in hits if r.id in overriders))
         return got
@@ -364,8 +361,6 @@ class Prepared:
             surviving = sorted({r.id: r for s, _ in fired for r in s if r.id in always}.values(),
                                key=lambda r: order[r.id])
             overridden = list({r.id: (r, by) for _, o in fired for r, by in o if r.id not in always}.values())
-            if len(self._across) >= _BOUND:
-                self._across.clear()
             got = self._across[runs] = (surviving, overridden, sorted(sometimes, key=order.__getitem__))
         return got
 
@@ -382,8 +377,6 @@ class Prepared:
                         pts.add(x)
             if ceiling is not None:  # 减轻: the fine stays below the statutory minimum (本数 excluded)
                 pts = {x for x in pts if x < ceiling} or {max(lo, ceiling - CENT)}
-            if len(self._points) >= _BOUND:
-                self._points.clear()
             got = self._points[key] = tuple(sorted(pts))
         return got
 

@@ -63,3 +63,15 @@ def test_penalty_facts_remembered_do_not_leak_between_decisions(testcounty):
     engine.evaluate(make_case(party={"kind": "individual", "age": 16}), testcounty)
     engine.evaluate(make_case(party={"kind": "organisation"}), testcounty)
     assert engine.evaluate(make_case(), testcounty).model_dump_json() == first
+
+
+def test_a_memo_starts_again_when_full_and_never_grows_past_its_bound():
+    from engine.prepared import _BOUND, Memo
+
+    memo = Memo()
+    for i in range(_BOUND):
+        memo[i] = i
+    memo[0] = "again"  # a key it holds: replaced, nothing forgotten
+    assert len(memo) == _BOUND and memo[0] == "again"
+    memo["new"] = 1  # one more key: it starts again
+    assert dict(memo) == {"new": 1}
