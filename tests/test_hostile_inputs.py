@@ -150,8 +150,12 @@ def test_invalid_utf8_on_stdin_is_placed_and_never_echoed():
 def test_ctrl_c_flushes_what_is_decided_and_exits_130(tmp_path, processes):
     path = tmp_path / "many.jsonl"
     path.write_text("".join(json.dumps(good(i)) + "\n" for i in range(200_000)), encoding="utf-8")
+    # As at a terminal, SIGINT is not ignored in the command. A suite started in the background by a shell without
+    # job control (`cmd &`, nohup) runs with SIGINT ignored, and an ignored disposition is inherited: the command
+    # then rightly ran all 200,000 cases and exited 0.
     proc = subprocess.Popen([*CLI, "evaluate", "--ruleset", str(FIXTURE), "-p", processes, str(path)], cwd=REPO,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     first = proc.stdout.readline()  # results stream: the first is out long before the end
     assert json.loads(first)["case_id"] == "G0"
     time.sleep(0.5)
