@@ -15,6 +15,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -189,7 +190,12 @@ def test_recovery_from_many_deaths_is_linear(testcounty, dying_worker):
     check_records(results, cases, testcounty, died=killers)
     workers = dying_worker.read_text().split()
     assert len(set(workers)) <= 2 * len(killers) + 2, f"{len(set(workers))} workers for {len(killers)} deaths"
-    assert len(workers) <= len(cases) + len(killers), f"{len(workers)} evaluations for {len(cases)} cases"
+    # a worker sends its results in groups: each death also re-decides the (at most SEND_EVERY - 1) cases it had
+    # decided and not yet sent
+    from engine.batch import SEND_EVERY
+
+    bound = len(cases) + len(killers) * SEND_EVERY
+    assert len(workers) <= bound, f"{len(workers)} evaluations for {len(cases)} cases"
 
 
 def test_iter_evaluate_streams_in_a_bounded_window(testcounty):
@@ -208,6 +214,46 @@ def test_iter_evaluate_streams_in_a_bounded_window(testcounty):
     assert len(read) <= 2 * WINDOW_CHUNKS * 10 + 10, f"{len(read)} cases read before the first result"
     rest = list(it)
     assert [r.case_id for r in [first, *rest]] == [f"G{i}" for i in range(2000)]
+
+
+def test_slow_cases_do_not_hold_back_the_results_before_them(testcounty, monkeypatch, tmp_path):
+    # results travel in groups (SEND_EVERY), but a worker sends what it holds once SEND_WITHIN has passed, looking
+    # after each case: in a 20-case chunk where cases 5 on take 60 ms each, case 8 waits in the worker until the
+    # parent has received case 4 (it would not have without the time limit: 8 results make no group)
+    from engine import batch
+
+    assert batch.SEND_EVERY > 9 and batch.SEND_WITHIN < 0.12
+    parent, seen, log = os.getpid(), tmp_path / "seen-4", tmp_path / "log"
+    real = EVALUATE._one
+
+    def one(case, ruleset, index):
+        if os.getpid() != parent and index >= 5:
+            time.sleep(0.06)
+            if index == 8:
+                for _ in range(400):
+                    if seen.exists():
+                        break
+                    time.sleep(0.025)
+                log.write_text("saw it" if seen.exists() else "timed out")
+        return real(case, ruleset, index)
+
+    monkeypatch.setattr(EVALUATE, "_one", one)
+    out = []
+    for rec in batch.iter_evaluate((good(i) for i in range(20)), testcounty, processes=2, chunk_size=20):
+        out.append(rec.case_id)
+        if rec.case_id == "G4":
+            seen.touch()
+    assert out == [f"G{i}" for i in range(20)]
+    assert log.read_text() == "saw it"
+
+
+def test_dumped_results_are_the_models_json(testcounty):
+    from engine.batch import iter_evaluate
+
+    cases = mixed(30)
+    want = [(isinstance(r, engine.Decision), r.model_dump_json()) for r in engine.evaluate_many(cases, testcounty)]
+    for p in (1, 2):
+        assert list(iter_evaluate(cases, testcounty, processes=p, chunk_size=7, dumped=True)) == want
 
 
 def test_closing_the_stream_ends_the_workers(testcounty):
@@ -287,6 +333,18 @@ def test_cli_json_lines_one_record_per_line_in_order(tmp_path, testcounty, proce
     assert proc.returncode == 1, proc.stderr  # some inputs are bad
     lines = proc.stdout.splitlines()
     check_cli_records([json.loads(line) for line in lines], inputs, testcounty)
+
+
+def test_cli_worker_processes_write_the_same_bytes_as_one_process(tmp_path):
+    # with workers the command writes the JSON the workers sent (read by json, not rebuilt by pydantic)
+    inputs = batch_inputs() + [good(41, case_id="案\ud800"), RawLine('{"case_id": "\\udfff"}')]
+    path = tmp_path / "cases.jsonl"
+    path.write_text("\n".join(jsonl_lines(inputs)) + "\n", encoding="utf-8", errors="surrogatepass")
+    one, two = (run_cli("evaluate", "--ruleset", str(FIXTURE), "-p", p, str(path))
+                for p in ("1", "2"))
+    assert one.returncode == two.returncode == 1, (one.stderr, two.stderr)
+    assert len(one.stdout.splitlines()) == len(inputs)
+    assert two.stdout == one.stdout
 
 
 def test_cli_json_list_one_record_per_element_in_order(tmp_path, testcounty):
