@@ -15,6 +15,7 @@ Hierarchy::
 from __future__ import annotations
 
 import difflib
+import heapq
 from typing import Iterable, Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -98,7 +99,36 @@ def close_names(name: str, known: Iterable[str], cutoff: float = NAME_CUTOFF, n:
         >>> close_names("ZJ-SR-61", ["ZJ-SR-16", "ZJ-SR-12", "HZ-LJ-65"])
         ['ZJ-SR-16', 'ZJ-SR-12']
     """
-    return difflib.get_close_matches(name, list(known), n=n, cutoff=cutoff)
+    # difflib.get_close_matches scores every candidate with SequenceMatcher.ratio(); against a catalogue of
+    # thousands of similar codes (HZ34-00109 …) that took ~60 ms a case. The same answer, cheaper: ratio() is
+    # never above quick_ratio(), so candidates are scored in falling quick_ratio order and the scoring stops
+    # once no candidate left can reach the n-th best score (ties rank by the name, as in difflib).
+    if n <= 0:
+        raise ValueError(f"n must be > 0: {n!r}")
+    if not 0.0 <= cutoff <= 1.0:
+        raise ValueError(f"cutoff must be in [0.0, 1.0]: {cutoff!r}")
+    s = difflib.SequenceMatcher()
+    s.set_seq2(name)
+    bounded = []
+    for x in known:
+        s.set_seq1(x)
+        if s.real_quick_ratio() >= cutoff:
+            q = s.quick_ratio()
+            if q >= cutoff:
+                bounded.append((q, x))
+    bounded.sort(reverse=True)
+    best: list[tuple[float, str]] = []  # a heap of the n best (ratio, name) so far
+    for q, x in bounded:
+        if len(best) == n and q < best[0][0]:
+            break
+        s.set_seq1(x)
+        r = s.ratio()
+        if r >= cutoff:
+            if len(best) < n:
+                heapq.heappush(best, (r, x))
+            elif (r, x) > best[0]:
+                heapq.heapreplace(best, (r, x))
+    return [x for _, x in sorted(best, reverse=True)]
 
 
 def suggest(name: str, known: Iterable[str]) -> str | None:

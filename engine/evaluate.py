@@ -51,8 +51,11 @@ def _validate(c: Case, prog: Program) -> tuple[dict, list[CaseProblem]]:
     """Check the case against the ruleset; return the typed facts for the matcher and the problems."""
     problems: list[CaseProblem] = []
     comp = prog.composite
-    if c.item not in prog.items:
-        close = close_names(c.item, list(prog.items))
+    if c.item not in prog.items:  # a batch often repeats one wrong code: its suggestions are looked up once
+        close_items = prepared(prog).close_items
+        close = close_items.get(c.item)
+        if close is None:
+            close = close_items[c.item] = close_names(c.item, prog.items)
         problems.append(_problem("item", f"unknown item {c.item!r}" + (f"; did you mean {', '.join(close)}?" if close
                                                                        else ""), "unknown_item"))
     place = c.place

@@ -115,6 +115,7 @@ class Prepared:
         # whether any penalty list is unconfirmed (only such a list adds a premise)
         self.unconfirmed_lists = any(pl.meta.unconfirmed for pl in prog.composite.penalty_lists.values())
         self.places_ok = Memo()  # (county, township, zone) checked without a problem (`evaluate._validate`)
+        self.close_items = Memo()  # an unknown item code → the close codes offered for it (`evaluate._validate`)
         self._list_items: dict[str, frozenset[str]] = {}
         self._basis: dict[str, str] = {}
         self._stage1: dict[str, Stage1Texts] = {}

@@ -75,3 +75,31 @@ def test_a_memo_starts_again_when_full_and_never_grows_past_its_bound():
     assert len(memo) == _BOUND and memo[0] == "again"
     memo["new"] = 1  # one more key: it starts again
     assert dict(memo) == {"new": 1}
+
+
+def test_close_names_is_difflibs_answer():
+    # errors.close_names scores only the candidates that can still reach the n-th best score; it must offer
+    # exactly what difflib.get_close_matches offers (order and ties by name included)
+    import difflib
+    import random
+
+    from engine.errors import close_names
+
+    rng = random.Random(16)
+    alphabet = "HZ34-0189乙街道镇AB"
+    for _ in range(3000):
+        known = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 9))) for _ in range(rng.randint(0, 40))]
+        known += known[: rng.randint(0, 5)]  # repeated names
+        name = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 9)))
+        cutoff, n = rng.choice([0.0, 0.3, 0.5, 0.6, 0.8, 1.0]), rng.randint(1, 4)
+        assert close_names(name, known, cutoff, n) == difflib.get_close_matches(name, known, n, cutoff), (name, known)
+
+
+def test_an_unknown_item_is_suggested_the_same_codes_the_second_time(testcounty):
+    case = make_case(item="ZJ-SR-1X")
+    messages = []
+    for _ in range(2):
+        with pytest.raises(CaseError) as e:
+            engine.evaluate(case, testcounty)
+        messages.append(str(e.value))
+    assert "did you mean" in messages[0] and messages[0] == messages[1]
