@@ -223,6 +223,12 @@ def load_ruleset(target: str | Path, root: str | Path | None = None, *, cache: b
     return rs
 
 
+def loaded() -> tuple[Ruleset, ...]:
+    """The rulesets `load_ruleset` keeps loaded (least recently used first)."""
+    with _CACHE_LOCK:
+        return tuple(_CACHE.values())
+
+
 def _load(target: str | Path, root: str | Path | None) -> Ruleset:
     entry = _ruleset_cache.lookup(target, root)  # None unless ZHIFA_CACHE_DIR is set
     if entry is not None:

@@ -256,6 +256,22 @@ def test_dumped_results_are_the_models_json(testcounty):
         assert list(iter_evaluate(cases, testcounty, processes=p, chunk_size=7, dumped=True)) == want
 
 
+def test_workers_forked_after_loading_serve_every_loaded_ruleset(testcounty):
+    # a caller that loads several rulesets and then batches each in turn forks its workers once
+    from engine.ruleset import loaded
+
+    batch = EVALUATE
+    other = engine.load_ruleset(str(FIXTURE) + "/")  # another Ruleset object, kept by load_ruleset
+    assert other is not testcounty and any(r is other for r in loaded())
+    batch._close_pool()
+    cases = [good(i) for i in range(600)]
+    first = engine.evaluate_many(cases, testcounty, processes=2, chunk_size=50)
+    pids = {w.proc.pid for w in batch._POOL.workers}
+    second = engine.evaluate_many(cases, other, processes=2, chunk_size=50)
+    assert {w.proc.pid for w in batch._POOL.workers} == pids and len(pids) == 2
+    assert [r.model_dump() for r in second] == [r.model_dump() for r in first]
+
+
 def test_closing_the_stream_ends_the_workers(testcounty):
     import multiprocessing
 
