@@ -3,9 +3,12 @@ machine's own ceiling (two CPU-bound Python processes against one).
 
     python -m benchmarks.many                       # this checkout's engine
     ENGINE=/tmp/before python -m benchmarks.many    # another engine/ (e.g. from `git archive`), same stream
+    python -m benchmarks.many --counties 5          # 5 county rulesets loaded, then one call per county in turn
 
 The cases are the generator's stream (seed 0) for hangzhou/xiaoshan, repeated to 40,000; a warm-up call keeps a
-pool, as a long-running caller would.
+pool, as a long-running caller would. With ``--counties N``: the first N counties' cases of a 20,000-case stream,
+every ruleset loaded first, then `evaluate_many` per county in turn on 1, 2, 1 and 2 processes (no warm-up: the
+first 2-process round shows the forks).
 """
 
 from __future__ import annotations
@@ -46,7 +49,26 @@ def ceiling() -> float:
     return 2 * one / (time.perf_counter() - t)
 
 
+def counties(n: int) -> int:
+    tmp = tempfile.mkdtemp()
+    layout = generate_rulesets(os.path.join(tmp, "t"), seed=0, n_items=5170)
+    pairs = [split_ruleset(c) for c in generate_cases(layout, 20_000, 0)]
+    names = sorted({name for name, _ in pairs})[:n]
+    rulesets = {name: engine.load_ruleset(os.path.join(tmp, "t", name)) for name in names}
+    groups = {name: [c for m, c in pairs if m == name] for name in names}
+    print(f"{', '.join(f'{k} ({len(v):,})' for k, v in groups.items())}; engine from "
+          f"{os.path.dirname(engine.__file__)}", flush=True)
+    for p in (1, 2, 1, 2):
+        t = time.perf_counter()
+        k = sum(len(engine.evaluate_many(groups[name], rulesets[name], processes=p)) for name in names)
+        print(f"{p} process(es): {k / (time.perf_counter() - t):,.0f} decisions/s over {k:,} cases", flush=True)
+    print(f"load average {os.getloadavg()}")
+    return 0
+
+
 def main() -> int:
+    if sys.argv[1:2] == ["--counties"]:
+        return counties(int(sys.argv[2]))
     tmp = tempfile.mkdtemp()
     layout = generate_rulesets(os.path.join(tmp, "t"), seed=0, n_items=5170)
     rs = engine.load_ruleset(os.path.join(tmp, "t", COUNTY))
