@@ -12,6 +12,7 @@ Imports `syntax`, `model`, `errors`.
 
 from __future__ import annotations
 
+import contextvars
 import csv
 import re
 import hashlib
@@ -257,8 +258,11 @@ def target_files(target: str | Path, root: Path) -> tuple[list[Path], bool]:
                              f"known rulesets: {', '.join(sorted(set(known)))}" if known else None)])
 
 
+_SHARED_CELLS: contextvars.ContextVar[bool] = contextvars.ContextVar("zhifa_shared_cells", default=False)
+
+
 def load_chain(target: str | Path, root: Path | None = None,
-               trace: list | None = None) -> tuple[list[LayerFile], dict[str, str]]:
+               trace: list | None = None, *, shared_cells: bool = False) -> tuple[list[LayerFile], dict[str, str]]:
     """Load a ruleset and its ancestors.
 
     Args:
@@ -267,6 +271,10 @@ def load_chain(target: str | Path, root: Path | None = None,
         trace: when given, each parent lookup is appended to it as ``(parent name, directory searched from,
             child's name, directory found)``: what `engine._ruleset_cache` asks again to know that the chain
             would be found the same.
+        shared_cells: the cells of a CSV benchmark table that hold one text share one parsed IR, positioned
+            within the cell (source `CELL`; `syntax.parse_cells_as`). The 50,000-item benchmark tree loads in
+            0.7 of the time, but a problem the checker finds in such a cell is not placed in the table: a caller
+            that gets one loads again without this (`ruleset.load_ruleset` does).
 
     Returns:
         The layer files from the province down (each layer's files by effective date), and the texts by path.
@@ -274,7 +282,14 @@ def load_chain(target: str | Path, root: Path | None = None,
     Raises:
         RulesetError: unreadable files, syntax errors, unknown parents, cycles, bad catalogue tables.
     """
-    root = Path(root) if root is not None else default_root()
+    token = _SHARED_CELLS.set(shared_cells)
+    try:
+        return _load_chain(target, Path(root) if root is not None else default_root(), trace)
+    finally:
+        _SHARED_CELLS.reset(token)
+
+
+def _load_chain(target: str | Path, root: Path, trace: list | None) -> tuple[list[LayerFile], dict[str, str]]:
     files, is_named = target_files(target, root)
     # a file the caller names may be a link to anywhere; files found in directories must lie inside them
     named: list[Path] = files if is_named else []
@@ -422,7 +437,8 @@ def _table_at(directory: Path, path: str, span: Span, kind: str, column: str | N
         return out
 
     try:
-        return _cached(name if kind == "catalogue" else f"{name}#{kind}:{column or ''}", source.key, build)
+        shared = ":shared" if kind == "benchmark" and _SHARED_CELLS.get() else ""
+        return _cached(name if kind == "catalogue" else f"{name}#{kind}:{column or ''}{shared}", source.key, build)
     except RulesetError:
         diags.extend(found or [_err(f"{kind}-row", "the table cannot be read", Span(source=name))])
         return ()
@@ -898,8 +914,9 @@ def _benchmark_rows(rows: _Rows, diags: list[Diagnostic]) -> list[m.Benchmark]:
                 wanted["grade_cell"].append(("measure " + text, line, starts[col[name]] - 8))
             else:
                 wanted["cond_cell" if name == "when" else "grade_cell"].append((text, line, starts[col[name]]))
+    shared = _SHARED_CELLS.get() and not rows.workbook  # a workbook's positions are moved to its cells afterwards
     parsed = {(start, line, column): result for start, cells in wanted.items()
-              for (_, line, column), result in zip(cells, _syntax().parse_cells_as(cells, start, source))}
+              for (_, line, column), result in zip(cells, _syntax().parse_cells_as(cells, start, source, shared))}
     for line, row, starts in numbered:
         cells = _row_cells(row, starts, len(header), source, line, "benchmark", diags)
         if cells is None:

@@ -838,14 +838,16 @@ def _moved(x, line: int, shift: int):
     return x  # text, numbers, dates, None: no position
 
 
-def parse_cells_as(cells: list[tuple[str, int, int]], start: str, source: str) -> list:
+def parse_cells_as(cells: list[tuple[str, int, int]], start: str, source: str, shared: bool = False) -> list:
     """Parse many table cells (text, line, column) with `start` (``cond_cell`` or ``grade_cell``) in one parser call
     (a call costs more than the parsing of one cell). A batch with any problem is parsed again cell by cell: a cell
     that does not parse gets, in its place in the result, the `RulesetError` positioned at its place in the table.
 
     A table repeats few texts (a benchmark table of 13,563 rows has 31 distinct conditions and 804 distinct
     amounts): each distinct text is parsed once, at line 1 column 1, and every cell gets a copy with its own
-    positions (`_moved`), the same IR that parsing the cell where it stands gives.
+    positions (`_moved`), the same IR that parsing the cell where it stands gives. With `shared`, every cell of a
+    text gets that one IR, its positions measured within the cell (source `CELL`), as catalogue cells are: no
+    copies, and what checks and compiles by object does it once per text (see `loader.load_chain`).
     """
     plain = [i for i, (t, _, _) in enumerate(cells) if "\n" not in t and "§" not in t]
     out: list = [None] * len(cells)
@@ -853,14 +855,15 @@ def parse_cells_as(cells: list[tuple[str, int, int]], start: str, source: str) -
         distinct = list(dict.fromkeys(cells[i][0] for i in plain))
         at = {2 * k + 1: (1, 1) for k in range(len(distinct))}
         try:
-            batch = _parse("\n§§\n".join(distinct), source, start.replace("_cell", "_batch"), at=at)
+            batch = _parse("\n§§\n".join(distinct), CELL if shared else source, start.replace("_cell", "_batch"),
+                           at=at)
         except RulesetError:
             batch = None
         if batch is not None and len(batch) == len(distinct):
             parsed = dict(zip(distinct, batch))
             for i in plain:
                 text, line, column = cells[i]
-                out[i] = _moved(parsed[text], line, column - 1)
+                out[i] = parsed[text] if shared else _moved(parsed[text], line, column - 1)
     for i, (text, line, column) in enumerate(cells):
         if out[i] is None:
             try:

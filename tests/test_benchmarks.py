@@ -118,6 +118,48 @@ def test_benchmark_table_unknown_fact_at_its_column(tmp_path):
     assert (d.span.line, d.span.column) == (2, len("I-2,轻微,") + 1)
 
 
+def test_benchmark_table_problems_in_repeated_cells_are_each_at_their_row(tmp_path):
+    # a table's repeated cell texts are read once and shared (fast); a problem the checker then finds inside one
+    # is reported at every row that holds it, exactly as when each cell is read where it stands
+    table = ("事项编码,阶次,适用条件,单位,来源\n"
+             "I-2,轻微,facts.株薮 < 3,up to 1000,某基准\n"
+             "I-2,一般,facts.株数 >= 3,up to 2000,某基准\n"
+             "I-1,轻微,facts.株薮 < 3,5..6 times 价值,某基准\n")
+    with pytest.raises(RulesetError) as err:
+        _load(tmp_path, 'benchmarks "b.csv"\n', {"b.csv": table})
+    unknown = [(d.span.source.rsplit("/", 1)[-1], d.span.line, d.span.column, d.span.end_column)
+               for d in err.value.errors if d.code == "unknown-fact"]
+    column = len("I-2,轻微,") + 1
+    assert unknown == [("b.csv", 2, column, column + len("facts.株薮")), ("b.csv", 4, column, column + len("facts.株薮"))]
+
+
+def test_benchmark_table_warnings_in_repeated_cells_are_at_their_rows(tmp_path):
+    table = ("事项编码,阶次,适用条件,单位,来源\n"
+             "I-2,无法确定,facts.价值 is missing,up to 1000,某基准\n"
+             "I-1,无法确定,facts.价值 is missing,5..6 times 价值,某基准\n")
+    rs = _load(tmp_path, 'benchmarks "b.csv"\n', {"b.csv": table})
+    found = sorted((d.span.source.rsplit("/", 1)[-1], d.span.line, d.span.column) for d in rs.warnings
+                   if d.code == "missing-as-fact")
+    column = len("I-2,无法确定,") + 1
+    assert found == [("b.csv", 2, column), ("b.csv", 3, column)]
+
+
+def test_a_clean_benchmark_table_shares_one_reading_per_cell_text(tmp_path):
+    table = ("事项编码,阶次,适用条件,单位,来源\n"
+             "I-2,轻微,facts.株数 < 3,up to 1000,某基准\n"
+             "I-2,一般,facts.株数 >= 3,up to 2000,某基准\n"
+             "I-1,轻微,facts.株数 < 3,5..6 times 价值,某基准\n"
+             "I-1,一般,facts.株数 >= 3,6..10 times 价值,某基准\n")
+    rs = _load(tmp_path, 'benchmarks "b.csv"\n', {"b.csv": table})
+    assert not [d for d in rs.warnings if d.span.source == "<cell>"]
+    bms = rs.program_at(rs.first.composite.version).composite.benchmarks
+    assert bms["I-2"].grades[0].when is bms["I-1"].grades[0].when
+    assert bms["I-2"].grades[0].span.line == 2 and bms["I-1"].grades[0].span.line == 4  # the rows keep their places
+    case = {"case_id": "c", "item": "I-1", "place": {"county": "甲县"}, "occurred_on": "2024-03-01",
+            "decided_on": "2024-03-02", "party": {"kind": "organisation"}, "facts": {"株数": 5, "价值": 100}}
+    assert engine.evaluate(case, rs).penalty.fine.model_dump() == {"min": "600", "max": "1000"}
+
+
 def test_grade_multiple_and_scaled_measure_in_the_decision(tmp_path):
     rs = _load(tmp_path, '''benchmark I-1 source "s"
   grade 较轻 when facts.株数 < 10: 5..6 times 价值; measure 补种 1..2 times 株数
