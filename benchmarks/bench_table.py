@@ -2,7 +2,8 @@
 
 Generates the benchmark tree (`benchmarks.generator`), moves the city layer's discretion benchmarks out of the
 DSL into one CSV table (``benchmarks "裁量基准.csv"``: a row per grade, the columns of
-`engine.loader.read_benchmarks`; ``heavier``/``lighter`` clauses stay out: a table has no column for them),
+`engine.loader.read_benchmarks`, a ``heavier``/``lighter`` clause in the 从重情形/从轻情形 cell of the first
+row),
 keeps the first 5,000 items' benchmarks, and times `engine.load_ruleset` (parse, layer, check, compile) in
 fresh processes, like `benchmarks.catalogue`. Usage: ``python -m benchmarks.bench_table [--seed N] [--runs N]``.
 """
@@ -22,16 +23,26 @@ from engine.loader import MAX_ROWS
 from benchmarks.generator import generate_rulesets
 
 _GRADE = re.compile(r"^\s+grade (\S+) (?:when (.*?)|otherwise): (.*)$")
+_ADJUST = re.compile(r"^\s+(heavier|lighter) when (.*)$")
 _PARTY = {"个人": "个人", "单位": "单位", "全部": "全部"}
 
 
 def to_table(rules: Path, limit: int) -> int:
     """Move the benchmarks of `rules` into a CSV beside it (at most `limit` items); return the rows written."""
     out_lines, rows, code, items = [], [], None, 0
+    first: dict[str, list[str]] = {}  # each benchmark's first row: where its heavier/lighter clauses go
     for line in rules.read_text(encoding="utf-8").split("\n"):
         if line.startswith("benchmark "):
             items += 1
             code = line.split()[1] if items <= limit else None
+            continue
+        a = _ADJUST.match(line)
+        if a and code is not None:
+            row = first[code]
+            column = 7 if a.group(1) == "heavier" else 8
+            if row[column]:
+                raise ValueError(f"{code}: more than one {a.group(1)} clause; a table row holds one")
+            row[column] = a.group(2)
             continue
         m = _GRADE.match(line)
         if m and code is not None:
@@ -44,7 +55,8 @@ def to_table(rules: Path, limit: int) -> int:
                 else:
                     cells["全部"] = part.strip()
             rows.append([code, name, cond or "否则", cells["个人"], cells["单位"], cells["全部"],
-                         "杭州市综合行政执法行政处罚裁量基准（合成）"])
+                         "杭州市综合行政执法行政处罚裁量基准（合成）", "", ""])
+            first.setdefault(code, rows[-1])
             continue
         if line.startswith(("  grade ", "  heavier ", "  lighter ")):
             continue
@@ -61,7 +73,7 @@ def to_table(rules: Path, limit: int) -> int:
         out_lines.append(f'benchmarks "{name}"')
         with (rules.parent / name).open("w", encoding="utf-8", newline="") as f:
             w = csv.writer(f)
-            w.writerow(["事项编码", "阶次", "适用条件", "个人", "单位", "全部", "裁量基准来源"])
+            w.writerow(["事项编码", "阶次", "适用条件", "个人", "单位", "全部", "裁量基准来源", "从重情形", "从轻情形"])
             w.writerows(part)
     rules.write_text("\n".join(out_lines), encoding="utf-8")
     return len(rows)

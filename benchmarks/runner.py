@@ -790,7 +790,7 @@ def main(argv: list[str] | None = None) -> int:
                 if 50_000 in sizes:
                     # 50,000 items of benchmarks written as DSL pass the 200,000-line limit of one .rules file
                     # (docs/dsl.md, "Size limits"): at that size a compilation is a table. The 500-item tree it is
-                    # compared with gets a table too (heavier/lighter clauses have no column: both lose them).
+                    # compared with gets a table too.
                     for f in sorted((lay.root / "hangzhou").glob("*.rules")):
                         to_table(f, n)
                 g = time.perf_counter() - t

@@ -44,10 +44,11 @@ CATALOGUE_HEADINGS = {"事项编码": "code", "事项名称": "name", "执法领
                       "前提条件": "requires", "来源": "source", "接续事项": "continues"}
 _REQUIRED = ("code", "name", "domain", "basis")
 BENCHMARK_COLUMNS = ("code", "grade", "when", "individual", "organisation", "sole_trader", "all", "measure", "outcome",
-                     "source", "unconfirmed", "note")
+                     "heavier", "lighter", "source", "unconfirmed", "note")
 # the columns of a county's 裁量基准 compilation (序号 and other columns it keeps are not read: drop them)
 BENCHMARK_HEADINGS = {"事项编码": "code", "阶次": "grade", "适用条件": "when", "个人": "individual", "单位": "organisation",
                       "个体工商户": "sole_trader", "全部": "all", "措施": "measure", "处理": "outcome",
+                      "从重情形": "heavier", "从轻情形": "lighter",
                       "裁量基准来源": "source", "来源": "source", "待确认": "unconfirmed", "备注": "note"}
 _OUTCOME_WORDS = {"不予处罚": "no_penalty", "不予行政处罚": "no_penalty", "可以不予处罚": "may_waive",
                   "可以不予行政处罚": "may_waive", "警告": "warning", "仅警告": "warning"}
@@ -870,7 +871,9 @@ def read_benchmarks(text: str, source: str, diags: list[Diagnostic]) -> list[m.B
     in the language; empty or 否则 for the closing grade), one column per party kind (``individual``,
     ``organisation``, ``sole_trader``, ``all``: an amount such as ``200..500`` or ``1..1.5 times 货值``, or
     ``warning``), ``measure`` (``补种树木 1..2 times 盗伐株数``), ``outcome`` (不予处罚 / 可以不予处罚 / 警告 and a
-    reason), ``source`` (the benchmark document), ``unconfirmed`` (是 / yes) and ``note``.
+    reason), ``heavier`` / 从重情形 and ``lighter`` / 从轻情形 (a condition and, in quotes, its reason: the
+    language's ``heavier when`` / ``lighter when`` clause of the row's benchmark; on any of its rows, a text
+    repeated on them counts once), ``source`` (the benchmark document), ``unconfirmed`` (是 / yes) and ``note``.
     """
     return _table_rows(_csv_rows(text, source, diags, "benchmark"), "benchmark", diags)
 
@@ -897,23 +900,26 @@ def _benchmark_rows(rows: _Rows, diags: list[Diagnostic]) -> list[m.Benchmark]:
         return []
     col = {h: i for i, h in enumerate(header)}
     grades: dict[str, list[m.Grade]] = {}
+    # a benchmark's 从重/从轻 circumstances, from any of its rows; a text repeated on its rows counts once
+    adjusts: dict[str, dict[tuple[str, str], m.BenchAdjust]] = {}
     firsts: dict[str, Span] = {}
     sources: dict[str, list[str]] = {}
     notes: dict[str, list[str]] = {}
     unconfirmed: dict[str, bool] = {}
     # every condition and every grade cell of the table parsed in two parser calls (see syntax.parse_cells_as)
-    wanted: dict[str, list[tuple[str, int, int]]] = {"cond_cell": [], "grade_cell": []}
+    wanted: dict[str, list[tuple[str, int, int]]] = {"cond_cell": [], "grade_cell": [], "adjust_cell": []}
     for line, row, starts in numbered:
         if len(row) != len(header):
             continue
-        for name in ("when", "individual", "organisation", "sole_trader", "all", "measure"):
+        for name in ("when", "individual", "organisation", "sole_trader", "all", "measure", "heavier", "lighter"):
             text = row[col[name]].strip() if name in col else ""
             if not text or (name == "when" and text in _OTHERWISE):
                 continue
             if name == "measure":  # read as the language's `measure NAME amount`, the keyword just before the cell
                 wanted["grade_cell"].append(("measure " + text, line, starts[col[name]] - 8))
             else:
-                wanted["cond_cell" if name == "when" else "grade_cell"].append((text, line, starts[col[name]]))
+                start = {"when": "cond_cell", "heavier": "adjust_cell", "lighter": "adjust_cell"}.get(name, "grade_cell")
+                wanted[start].append((text, line, starts[col[name]]))
     shared = _SHARED_CELLS.get() and not rows.workbook  # a workbook's positions are moved to its cells afterwards
     parsed = {(start, line, column): result for start, cells in wanted.items()
               for (_, line, column), result in zip(cells, _syntax().parse_cells_as(cells, start, source, shared))}
@@ -947,6 +953,8 @@ def _benchmark_rows(rows: _Rows, diags: list[Diagnostic]) -> list[m.Benchmark]:
                         bodies.append(b)
             if cell("measure"):
                 bodies += got("grade_cell", starts[col["measure"]] - 8)
+            found = [(d, cell(d), *got("adjust_cell", starts[col[d]]), where(d))
+                     for d in ("heavier", "lighter") if cell(d)]
         except RulesetError as err:
             diags.extend(err.diagnostics)
             continue
@@ -969,13 +977,16 @@ def _benchmark_rows(rows: _Rows, diags: list[Diagnostic]) -> list[m.Benchmark]:
             measures=tuple(b for b in bodies if isinstance(b, m.GradeMeasure)),
             outcomes=tuple(b for b in bodies if isinstance(b, m.GradeOutcome)), span=span))
         firsts.setdefault(code, where("code"))
+        for direction, text, when, reason, at in found:
+            adjusts.setdefault(code, {}).setdefault((direction, text), m.BenchAdjust(
+                direction=direction, when=when, reason=reason, span=at))
         if cell("source") and cell("source") not in sources.setdefault(code, []):
             sources[code].append(cell("source"))
         if cell("note"):
             notes.setdefault(code, []).append(f"{name}：{cell('note')}")
         unconfirmed[code] = unconfirmed.get(code, False) or cell("unconfirmed").lower() in ("是", "yes", "true", "y")
     return [m.Benchmark(item=m.Ref(name=code, span=firsts[code]), grades=tuple(gs),
-                        meta=m.Meta(sources=tuple(sources.get(code, ())), notes=tuple(notes.get(code, ())),
+                        adjustments=tuple(adjusts.get(code, {}).values()), meta=m.Meta(sources=tuple(sources.get(code, ())), notes=tuple(notes.get(code, ())),
                                     unconfirmed=unconfirmed[code]), span=firsts[code])
             for code, gs in grades.items()]
 

@@ -113,7 +113,8 @@ def _lark() -> lark.Lark:
             except Exception:  # noqa: BLE001 - an authenticated but unreadable file (another lark) is rebuilt
                 pass
     parser = lark.Lark(grammar, parser="lalr", start=["start", "sanctions", "sanctions_batch", "cond_cell", "grade_cell",
-                                                                  "cond_batch", "grade_batch"],
+                                                                  "adjust_cell", "cond_batch", "grade_batch",
+                                                                  "adjust_batch"],
                        propagate_positions=True, maybe_placeholders=True)
     if directory is not None:
         buf = io.BytesIO()
@@ -476,6 +477,9 @@ class _ToModel(Transformer):
     def cond_cell(self, meta, c):
         return c[0]
 
+    def adjust_cell(self, meta, c):
+        return c[0], _string(c[1]) if c[1] else None  # the condition and the reason (a table cell: 从重/从轻情形)
+
     def grade_measure(self, meta, c):
         return m.GradeMeasure(name=self._ref(c[0]), amount=c[1], span=self._sp(meta))
 
@@ -579,7 +583,7 @@ _CONSTANTS = {"override": True, "unconfirmed": "unconfirmed", "is_fine": "fine",
 # fact types without members: (type, members)
 _TYPES = {"t_money": "money", "t_number": "number", "t_integer": "integer", "t_bool": "yes/no", "t_text": "text"}
 # rule → its children as a tuple
-_TUPLES = ("sanctions", "sanctions_batch", "grade_cell", "grade_batch", "cond_batch")
+_TUPLES = ("sanctions", "sanctions_batch", "grade_cell", "grade_batch", "cond_batch", "adjust_batch")
 # repeatable clauses: rule → ("tag", text), or ("tag", (Ref, ...)) for a list of names
 _TEXT_CLAUSES = {"source": "source", "note": "note"}
 _NAME_LIST_CLAUSES = {"serves": "serves", "lists": "lists", "includes": "includes", "requires": "requires",
@@ -799,7 +803,7 @@ def parse_sanctions(text: str, at: Span) -> tuple[m.Sanction, ...]:
 
 def parse_cell_as(text: str, start: str, source: str, line: int, column: int):
     """Parse one table cell with the grammar rule `start` (``cond_cell``: a condition; ``grade_cell``: a grade's
-    ranges, measures and outcomes), its positions those of the table (`source`, `line`, `column` of the cell).
+    ranges, measures and outcomes; ``adjust_cell``: a 从重/从轻 condition and its reason), its positions those of the table (`source`, `line`, `column` of the cell).
 
     Raises:
         RulesetError: the cell does not parse, at its place in the table.
@@ -839,8 +843,8 @@ def _moved(x, line: int, shift: int):
 
 
 def parse_cells_as(cells: list[tuple[str, int, int]], start: str, source: str, shared: bool = False) -> list:
-    """Parse many table cells (text, line, column) with `start` (``cond_cell`` or ``grade_cell``) in one parser call
-    (a call costs more than the parsing of one cell). A batch with any problem is parsed again cell by cell: a cell
+    """Parse many table cells (text, line, column) with `start` (``cond_cell``, ``grade_cell`` or ``adjust_cell``) in
+    one parser call (a call costs more than the parsing of one cell). A batch with any problem is parsed again cell by cell: a cell
     that does not parse gets, in its place in the result, the `RulesetError` positioned at its place in the table.
 
     A table repeats few texts (a benchmark table of 13,563 rows has 31 distinct conditions and 804 distinct

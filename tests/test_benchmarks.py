@@ -160,6 +160,51 @@ def test_a_clean_benchmark_table_shares_one_reading_per_cell_text(tmp_path):
     assert engine.evaluate(case, rs).penalty.fine.model_dump() == {"min": "600", "max": "1000"}
 
 
+_CASE = {"case_id": "c", "item": "I-2", "place": {"county": "甲县"}, "occurred_on": "2024-03-01",
+         "decided_on": "2024-03-02", "party": {"kind": "organisation"}}
+
+
+def test_a_table_s_heavier_and_lighter_columns_are_the_clauses(tmp_path):
+    # 从重情形 / 从轻情形: the benchmark's `heavier when` / `lighter when`, the same decisions as written in the language
+    table = ("事项编码,阶次,适用条件,单位,从重情形,从轻情形,来源\n"
+             'I-2,轻微,facts.株数 < 3,up to 1000,facts.价值 >= 100 "价值较大",,某基准\n'
+             'I-2,一般,facts.株数 >= 3,1000..2000,facts.价值 >= 100 "价值较大",facts.影响 == "小" "影响较小",某基准\n')
+    dsl = ('benchmark I-2 source "某基准"\n'
+           "  grade 轻微 when facts.株数 < 3: 单位 up to 1000\n"
+           "  grade 一般 when facts.株数 >= 3: 单位 1000..2000\n"
+           '  heavier when facts.价值 >= 100 "价值较大"\n'
+           '  lighter when facts.影响 == "小" "影响较小"\n')
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    from_table = _load(tmp_path / "a", 'benchmarks "b.csv"\n', {"b.csv": table})
+    from_dsl = _load(tmp_path / "b", dsl)
+    adjustments = from_table.program_at(from_table.first.composite.version).composite.benchmarks["I-2"].adjustments
+    assert [(a.direction, a.reason, a.span.line) for a in adjustments] == [("heavier", "价值较大", 2),
+                                                                          ("lighter", "影响较小", 3)]
+    for facts in ({"株数": 1, "价值": 500}, {"株数": 5, "价值": 50, "影响": "小"}, {"株数": 5, "价值": 50, "影响": "大"}):
+        case = {**_CASE, "facts": facts}
+        a, b = engine.evaluate(case, from_table), engine.evaluate(case, from_dsl)
+        assert a.model_dump(exclude={"ruleset"}) == b.model_dump(exclude={"ruleset"})
+    assert engine.evaluate({**_CASE, "facts": {"株数": 1, "价值": 500}}, from_table).penalty.adjustment == "heavier"
+
+
+def test_a_heavier_cell_is_checked_and_placed_like_any_cell(tmp_path):
+    table = ("事项编码,阶次,适用条件,单位,从重情形,来源\n"
+             'I-2,轻微,facts.株数 < 3,up to 1000,facts.价直 >= 100 "价值较大",某基准\n'
+             'I-2,一般,facts.株数 >= 3,1000..2000,facts.价直 >= 100 "价值较大",某基准\n')
+    (tmp_path / "a").mkdir()
+    with pytest.raises(RulesetError) as err:
+        _load(tmp_path / "a", 'benchmarks "b.csv"\n', {"b.csv": table})
+    column = len("I-2,轻微,facts.株数 < 3,up to 1000,") + 1
+    assert [(d.code, d.span.line, d.span.column) for d in err.value.errors] == [("unknown-fact", 2, column)]
+    bad = "事项编码,阶次,适用条件,单位,从轻情形,来源\nI-2,轻微,facts.株数 < 3,up to 1000,facts.株数 <,某基准\n"
+    (tmp_path / "b").mkdir()
+    with pytest.raises(RulesetError) as err:
+        _load(tmp_path / "b", 'benchmarks "b.csv"\n', {"b.csv": bad})
+    d = err.value.errors[0]
+    assert (d.code, d.span.line) == ("syntax", 2) and d.span.column > len("I-2,轻微,facts.株数 < 3,up to 1000,")
+
+
 def test_grade_multiple_and_scaled_measure_in_the_decision(tmp_path):
     rs = _load(tmp_path, '''benchmark I-1 source "s"
   grade 较轻 when facts.株数 < 10: 5..6 times 价值; measure 补种 1..2 times 株数
