@@ -878,6 +878,9 @@ def read_benchmarks(text: str, source: str, diags: list[Diagnostic]) -> list[m.B
     return _table_rows(_csv_rows(text, source, diags, "benchmark"), "benchmark", diags)
 
 
+_CELL_RULES = {"when": "cond_cell", "heavier": "adjust_cell", "lighter": "adjust_cell"}  # else a grade's bodies
+
+
 def _benchmark_rows(rows: _Rows, diags: list[Diagnostic]) -> list[m.Benchmark]:
     """The benchmarks of a benchmark table's rows (CSV or workbook); see `read_benchmarks`."""
     source, headings, header_starts, numbered = rows.source, rows.headings, rows.starts, rows.body
@@ -906,7 +909,7 @@ def _benchmark_rows(rows: _Rows, diags: list[Diagnostic]) -> list[m.Benchmark]:
     sources: dict[str, list[str]] = {}
     notes: dict[str, list[str]] = {}
     unconfirmed: dict[str, bool] = {}
-    # every condition and every grade cell of the table parsed in two parser calls (see syntax.parse_cells_as)
+    # every condition, grade and 从重/从轻 cell of the table parsed in three parser calls (syntax.parse_cells_as)
     wanted: dict[str, list[tuple[str, int, int]]] = {"cond_cell": [], "grade_cell": [], "adjust_cell": []}
     for line, row, starts in numbered:
         if len(row) != len(header):
@@ -918,7 +921,7 @@ def _benchmark_rows(rows: _Rows, diags: list[Diagnostic]) -> list[m.Benchmark]:
             if name == "measure":  # read as the language's `measure NAME amount`, the keyword just before the cell
                 wanted["grade_cell"].append(("measure " + text, line, starts[col[name]] - 8))
             else:
-                start = {"when": "cond_cell", "heavier": "adjust_cell", "lighter": "adjust_cell"}.get(name, "grade_cell")
+                start = _CELL_RULES.get(name, "grade_cell")
                 wanted[start].append((text, line, starts[col[name]]))
     shared = _SHARED_CELLS.get() and not rows.workbook  # a workbook's positions are moved to its cells afterwards
     parsed = {(start, line, column): result for start, cells in wanted.items()
@@ -986,7 +989,8 @@ def _benchmark_rows(rows: _Rows, diags: list[Diagnostic]) -> list[m.Benchmark]:
             notes.setdefault(code, []).append(f"{name}：{cell('note')}")
         unconfirmed[code] = unconfirmed.get(code, False) or cell("unconfirmed").lower() in ("是", "yes", "true", "y")
     return [m.Benchmark(item=m.Ref(name=code, span=firsts[code]), grades=tuple(gs),
-                        adjustments=tuple(adjusts.get(code, {}).values()), meta=m.Meta(sources=tuple(sources.get(code, ())), notes=tuple(notes.get(code, ())),
+                        adjustments=tuple(adjusts.get(code, {}).values()),
+                        meta=m.Meta(sources=tuple(sources.get(code, ())), notes=tuple(notes.get(code, ())),
                                     unconfirmed=unconfirmed[code]), span=firsts[code])
             for code, gs in grades.items()]
 

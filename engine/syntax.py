@@ -803,7 +803,8 @@ def parse_sanctions(text: str, at: Span) -> tuple[m.Sanction, ...]:
 
 def parse_cell_as(text: str, start: str, source: str, line: int, column: int):
     """Parse one table cell with the grammar rule `start` (``cond_cell``: a condition; ``grade_cell``: a grade's
-    ranges, measures and outcomes; ``adjust_cell``: a 从重/从轻 condition and its reason), its positions those of the table (`source`, `line`, `column` of the cell).
+    ranges, measures and outcomes; ``adjust_cell``: a 从重/从轻 condition and its reason), its positions those of
+    the table (`source`, `line`, `column` of the cell).
 
     Raises:
         RulesetError: the cell does not parse, at its place in the table.
@@ -844,8 +845,9 @@ def _moved(x, line: int, shift: int):
 
 def parse_cells_as(cells: list[tuple[str, int, int]], start: str, source: str, shared: bool = False) -> list:
     """Parse many table cells (text, line, column) with `start` (``cond_cell``, ``grade_cell`` or ``adjust_cell``) in
-    one parser call (a call costs more than the parsing of one cell). A batch with any problem is parsed again cell by cell: a cell
-    that does not parse gets, in its place in the result, the `RulesetError` positioned at its place in the table.
+    one parser call (a call costs more than the parsing of one cell). A batch with any problem is parsed again cell
+    by cell: a cell that does not parse gets, in its place in the result, the `RulesetError` positioned at its place
+    in the table.
 
     A table repeats few texts (a benchmark table of 13,563 rows has 31 distinct conditions and 804 distinct
     amounts): each distinct text is parsed once, at line 1 column 1, and every cell gets a copy with its own
