@@ -242,7 +242,8 @@ def _load(target: str | Path, root: str | Path | None, shared_cells: bool = True
     trace: list = []
     # Benchmark tables are first read with one parsed IR per distinct cell text (`load_chain`): checked and
     # compiled once per text. Should the checker find a problem inside such a cell, it is read again cell by cell,
-    # so that every problem is reported where it stands, once per cell, as the language's own benchmarks are.
+    # so that every problem is reported where it stands, once per cell, as the language's own benchmarks are. (A
+    # table that loads with a warning inside a cell, `missing-as-fact`, is thus read twice on every load.)
     files, texts = load_chain(target, Path(root) if root is not None else None, trace, shared_cells=shared_cells)
     diags: list[Diagnostic] = version_problems(files)
     composites = []
